@@ -1,0 +1,117 @@
+import { ShellEgress } from '../../adapters/shell/shell-egress.js';
+import { ClaudeClient } from '../claude/claude-client.js';
+import { chatCommand } from '../commands/chat.js';
+import { helpCommand } from '../commands/help.js';
+import { resetCommand } from '../commands/reset.js';
+import { createRouter } from '../commands/router.js';
+import { requireModelAccess, type Config } from '../config/read-config.js';
+import type { Egress } from '../domain/egress.js';
+import type { Platform } from '../domain/inbound-message.js';
+import { createHttpServer, type HttpServer } from '../http/create-http-server.js';
+import type { Logger } from '../log/create-logger.js';
+import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
+import { createInboundProducer, type InboundProducer } from '../queue/inbound-queue.js';
+import { createRedis } from '../redis/create-redis.js';
+import { openDatabase, runMigrations, type Database } from '../store/database.js';
+import { startWorker, type RunningWorker } from '../worker/start-worker.js';
+
+/** Which halves of Xiaoliu this process runs: `npm start` runs both. */
+export interface Roles {
+  /** Platform connections and ingress routes: verify, normalize, queue, acknowledge. */
+  gateway: boolean;
+  /** Drains the queue: commands, model calls, replies. */
+  worker: boolean;
+}
+
+/** A started Xiaoliu process. */
+export interface RunningApp {
+  /** The port the HTTP server listens on (useful when PORT=0). */
+  port: number;
+  http: HttpServer;
+  producer: InboundProducer;
+  database: Database;
+  metrics: Metrics;
+  /** Stops taking work, lets in-flight answers finish (or hands them back), closes connections. */
+  close(): Promise<void>;
+}
+
+/** Extra wiring for tests and embedders: more egresses (fake platforms), and whether to listen at all. */
+export interface StartOptions {
+  extraEgress?: Egress[];
+  /** Process metrics (event loop, memory) are per process; tests that start several apps turn them off. */
+  processMetrics?: boolean;
+  /** Whether to serve HTTP (health, metrics, ingress routes); the terminal shell does without. */
+  http?: boolean;
+}
+
+/** The composition root: builds every service from the config and wires them together. */
+export async function startApp(config: Config, log: Logger, roles: Roles, options: StartOptions = {}): Promise<RunningApp> {
+  if (roles.worker) requireModelAccess(config);
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
+  const database = await openDatabase(config.databaseUrl, log, { max: roles.worker ? 20 : 5 });
+  if (config.migrateOnStart) await runMigrations(config.databaseUrl, log);
+  const redis = createRedis(config.redisUrl, { connectionName: 'xiaoliu' });
+  redis.on('error', (error) => log.error({ err: error }, 'Redis connection error (retrying): is Redis reachable at REDIS_URL?'));
+  const producer = createInboundProducer({ redis, prefix: config.queuePrefix, jobAttempts: config.worker.jobAttempts });
+
+  let worker: RunningWorker | undefined;
+  if (roles.worker) {
+    const egress = new Map<Platform, Egress>();
+    for (const e of [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs), ...(options.extraEgress ?? [])]) {
+      egress.set(e.platform, e);
+    }
+    const claude = new ClaudeClient({
+      apiKey: config.anthropic.apiKey,
+      baseUrl: config.anthropic.baseUrl,
+      maxAttempts: config.anthropic.maxAttempts,
+      timeoutMs: config.anthropic.timeoutMs,
+      log,
+      metrics,
+    });
+    worker = startWorker(
+      {
+        db: database.db,
+        redis,
+        prefix: config.queuePrefix,
+        queue: producer.queue,
+        egress,
+        router: createRouter([helpCommand, resetCommand], chatCommand),
+        claude,
+        config,
+        metrics,
+        log,
+      },
+      { connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }), concurrency: config.worker.concurrency },
+    );
+  }
+
+  const http = createHttpServer({
+    log,
+    metrics,
+    checks: [
+      { name: 'postgres', check: async () => void (await database.sql`select 1`) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+    ],
+    beforeScrape: async () => {
+      const counts = await producer.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+      for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
+    },
+  });
+  const port = options.http === false ? 0 : await http.listen(config.http.port, config.http.host);
+  log.info({ port, roles, model: roles.worker ? config.anthropic.model : undefined }, 'xiaoliu is up');
+
+  return {
+    port,
+    http,
+    producer,
+    database,
+    metrics,
+    async close() {
+      await http.close();
+      await worker?.close(config.worker.shutdownTimeoutMs);
+      await producer.close();
+      await redis.quit().catch(() => redis.disconnect());
+      await database.close();
+    },
+  };
+}

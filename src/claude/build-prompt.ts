@@ -1,0 +1,55 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { StoredMessage } from '../store/conversations.js';
+
+/** What the model is sent: system prompt and the conversation, shaped for prompt caching. */
+export interface Prompt {
+  system: Anthropic.TextBlockParam[];
+  messages: Anthropic.MessageParam[];
+  /** How many stored messages were left out to stay within the token budget. */
+  dropped: number;
+}
+
+type HistoryItem = Pick<StoredMessage, 'role' | 'authorName' | 'text' | 'tokens'>;
+
+/**
+ * Builds the model's input from a conversation whose last message is the question. The oldest messages are dropped
+ * to stay within `tokenBudget`; user turns are prefixed with the speaker's name, because threads have many speakers.
+ * Cache breakpoints mark the stable prefix (system prompt, then everything before the question), so each new
+ * question in a thread reads the earlier turns from the cache instead of paying for them again.
+ */
+export function buildPrompt(systemPrompt: string, history: HistoryItem[], tokenBudget: number): Prompt {
+  const kept: HistoryItem[] = [];
+  let used = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const item = history[i]!;
+    // The question itself is always sent, however long; the budget decides how much context comes with it.
+    if (kept.length > 0 && used + item.tokens > tokenBudget) break;
+    kept.unshift(item);
+    used += item.tokens;
+  }
+  // The Messages API wants the conversation to open with a user turn.
+  while (kept.length > 0 && kept[0]!.role !== 'user') kept.shift();
+  const dropped = history.length - kept.length;
+
+  const messages: Anthropic.MessageParam[] = [];
+  for (const item of kept) {
+    const text = item.role === 'user' ? `[${item.authorName}] ${item.text}` : item.text;
+    const last = messages.at(-1);
+    // Roles must alternate: questions left unanswered (a failed attempt) merge into the next user turn.
+    if (last && last.role === item.role) {
+      (last.content as Anthropic.TextBlockParam[]).push({ type: 'text', text });
+    } else {
+      messages.push({ role: item.role, content: [{ type: 'text', text }] });
+    }
+  }
+  const prefixEnd = messages.at(-2);
+  if (prefixEnd) {
+    const blocks = prefixEnd.content as Anthropic.TextBlockParam[];
+    blocks[blocks.length - 1] = { ...blocks[blocks.length - 1]!, cache_control: { type: 'ephemeral' } };
+  }
+  return {
+    system: [{ type: 'text', text: systemPrompt, cache_control: { type: 'ephemeral' } }],
+    messages,
+    dropped,
+  };
+}

@@ -1,0 +1,38 @@
+import type { InboundMessage } from '../domain/inbound-message.js';
+import type { Command } from './command.js';
+
+/** The command a message invokes and the text it gets. */
+export interface Route {
+  command: Command;
+  args: string;
+}
+
+/** Picks the command for a message; anything that is not a command is a question for the fallback (chat). */
+export interface Router {
+  route(message: Pick<InboundMessage, 'text' | 'command'>): Route;
+  readonly commands: readonly Command[];
+}
+
+export function createRouter(commands: readonly Command[], fallback: Command): Router {
+  const byWord = new Map<string, Command>();
+  for (const command of [...commands, fallback]) {
+    for (const word of [command.name, ...(command.aliases ?? [])]) byWord.set(word.toLowerCase(), command);
+  }
+  return {
+    commands: [...commands, fallback],
+    route(message) {
+      // Slash commands arrive already split by the platform; `/ask` and the like map to chat.
+      if (message.command) {
+        const named = byWord.get(message.command.name.toLowerCase());
+        if (named) return { command: named, args: message.command.args.trim() };
+      }
+      const text = message.command ? `${message.command.args}` : message.text;
+      const trimmed = text.trim();
+      const match = /^[/!]?(\S+)(?:\s+([\s\S]*))?$/.exec(trimmed);
+      const command = match ? byWord.get(match[1]!.toLowerCase()) : undefined;
+      const args = match?.[2]?.trim() ?? '';
+      if (command && command !== fallback && (command.takesArgs || args === '')) return { command, args };
+      return { command: fallback, args: trimmed };
+    },
+  };
+}

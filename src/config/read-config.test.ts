@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../domain/errors.js';
+import { DEFAULT_CLAUDE_MODEL, readConfig, requireModelAccess } from './read-config.js';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('readConfig', () => {
+  it('gives working local defaults', () => {
+    const config = readConfig({ ANTHROPIC_API_KEY: 'k' });
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/xiaoliu');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.http.port).toBe(3000);
+    expect(config.anthropic.model).toBe(DEFAULT_CLAUDE_MODEL);
+    expect(config.worker.concurrency).toBeGreaterThan(1);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('defaults to a current, non-deprecated Sonnet from the installed SDK', () => {
+    // The SDK's own deprecation table, read by path because its package exports do not expose it.
+    const require = createRequire(import.meta.url);
+    const sdkRoot = dirname(require.resolve('@anthropic-ai/sdk'));
+    const { DEPRECATED_MODELS } = require(join(sdkRoot, 'internal/data/deprecated-models.js')) as {
+      DEPRECATED_MODELS: Record<string, string>;
+    };
+    expect(DEFAULT_CLAUDE_MODEL).toMatch(/sonnet/);
+    expect(Object.keys(DEPRECATED_MODELS)).not.toContain(DEFAULT_CLAUDE_MODEL);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT must be a whole number from 0 to 65535/],
+    ['PORT', '70000', /PORT must be a whole number/],
+    ['WORKER_CONCURRENCY', '0', /WORKER_CONCURRENCY must be a whole number from 1/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a URL starting with postgres:/],
+    ['REDIS_URL', 'not a url', /REDIS_URL must be a URL/],
+    ['ANTHROPIC_BASE_URL', 'ftp://x', /ANTHROPIC_BASE_URL must be a URL starting with http:/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
+    ['CLAUDE_MODEL', 'Claude Sonnet', /CLAUDE_MODEL must be a model id/],
+  ])('names %s when it is %j', (name, value, message) => {
+    const error = errorOf(() => readConfig({ ANTHROPIC_API_KEY: 'k', [name]: value }));
+    expect(error.variable).toBe(name);
+    expect(error.message).toMatch(message);
+  });
+
+  it('asks for ANTHROPIC_API_KEY only where the model is called, and names the way to go offline', () => {
+    const config = readConfig({});
+    const error = errorOf(() => requireModelAccess(config));
+    expect(error.variable).toBe('ANTHROPIC_API_KEY');
+    expect(error.message).toMatch(/ANTHROPIC_BASE_URL/);
+    expect(() => requireModelAccess(readConfig({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:4010' }))).not.toThrow();
+  });
+
+  it('never echoes a secret in its errors', () => {
+    const error = errorOf(() => readConfig({ ANTHROPIC_API_KEY: 'sk-ant secret with spaces' }));
+    expect(error.message).not.toContain('secret');
+  });
+});

@@ -1,0 +1,161 @@
+import { ConfigError } from '../domain/errors.js';
+
+/** The model Xiaoliu uses when CLAUDE_MODEL is not set: the current Sonnet in the installed SDK's model list. */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every setting Xiaoliu reads, validated once at start-up. Nothing else reads process.env. */
+export interface Config {
+  /** Postgres connection string; the database is created if missing. */
+  databaseUrl: string;
+  /** Redis connection string (queues, ordering, shell pub/sub). */
+  redisUrl: string;
+  /** Whether each process applies pending migrations at start-up (off where a migrate job does it). */
+  migrateOnStart: boolean;
+  /** Prefix of every Redis key Xiaoliu writes, so several deployments or tests can share one Redis. */
+  queuePrefix: string;
+  anthropic: {
+    /** Secret. Never logged: the logger redacts `anthropic.apiKey`. */
+    apiKey: string;
+    /** Where the Messages API lives; undefined means Anthropic's own. */
+    baseUrl: string | undefined;
+    model: string;
+    maxTokens: number;
+    /** Attempts per answer, counting the first, for 429/529/5xx and streams cut off mid-answer. */
+    maxAttempts: number;
+    /** Request timeout of one model call, in milliseconds. */
+    timeoutMs: number;
+  };
+  /** Persona and rules given to the model as the system prompt. */
+  systemPrompt: string;
+  /** Most estimated tokens of earlier messages sent with each question; the oldest are dropped first. */
+  historyTokenBudget: number;
+  worker: {
+    /** Jobs one worker process runs at once; model calls are I/O-bound, so this is high. */
+    concurrency: number;
+    /** Attempts per job for failures that are not the model's (database, platform, network). */
+    jobAttempts: number;
+    /** How long SIGTERM waits for in-flight answers before handing them back to the queue. */
+    shutdownTimeoutMs: number;
+  };
+  http: { host: string; port: number };
+  logLevel: LogLevel;
+  shell: {
+    /** Least time between two screen updates while an answer streams in the terminal. */
+    editIntervalMs: number;
+  };
+}
+
+export const DEFAULT_SYSTEM_PROMPT = [
+  'You are Xiaoliu (小柳), a helpful assistant that lives in a team chat.',
+  'Several people may talk in one thread; each user message starts with the speaker\'s name in square brackets.',
+  'Answer the latest message, in the language it was written in, concisely and in Markdown.',
+].join(' ');
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration; throws a ConfigError naming the first bad variable. */
+export function readConfig(env: Env = process.env): Config {
+  const baseUrl = optionalUrl(env, 'ANTHROPIC_BASE_URL', ['http:', 'https:']);
+  return {
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/xiaoliu', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    queuePrefix: pattern(env, 'QUEUE_PREFIX', 'xiaoliu', /^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - or _'),
+    anthropic: {
+      apiKey: apiKey(env, baseUrl),
+      baseUrl,
+      model: pattern(env, 'CLAUDE_MODEL', DEFAULT_CLAUDE_MODEL, /^[a-z0-9][a-z0-9.@:_-]{2,100}$/, 'a model id such as claude-sonnet-5-5'),
+      maxTokens: int(env, 'CLAUDE_MAX_TOKENS', 4096, 1, 128_000),
+      maxAttempts: int(env, 'CLAUDE_MAX_ATTEMPTS', 4, 1, 10),
+      timeoutMs: int(env, 'CLAUDE_TIMEOUT_MS', 600_000, 1000, 3_600_000),
+    },
+    systemPrompt: env.SYSTEM_PROMPT?.trim() || DEFAULT_SYSTEM_PROMPT,
+    historyTokenBudget: int(env, 'HISTORY_TOKEN_BUDGET', 60_000, 500, 1_000_000),
+    worker: {
+      concurrency: int(env, 'WORKER_CONCURRENCY', 50, 1, 5000),
+      jobAttempts: int(env, 'JOB_ATTEMPTS', 5, 1, 50),
+      shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
+    },
+    http: {
+      host: env.HOST?.trim() || '0.0.0.0',
+      port: int(env, 'PORT', 3000, 0, 65_535),
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    shell: { editIntervalMs: int(env, 'SHELL_EDIT_INTERVAL_MS', 100, 0, 60_000) },
+  };
+}
+
+/** Which settings a role needs that others do not: a gateway never calls the model, so it needs no key. */
+export function requireModelAccess(config: Config): void {
+  if (!config.anthropic.apiKey) {
+    throw new ConfigError(
+      'ANTHROPIC_API_KEY',
+      'ANTHROPIC_API_KEY is required: set it to your Anthropic API key, ' +
+        'or set ANTHROPIC_BASE_URL to a compatible server (try `npm run fake:anthropic`)',
+    );
+  }
+}
+
+function apiKey(env: Env, baseUrl: string | undefined): string {
+  const key = env.ANTHROPIC_API_KEY?.trim() ?? '';
+  if (/\s/.test(key)) throw new ConfigError('ANTHROPIC_API_KEY', 'ANTHROPIC_API_KEY must be one token without spaces');
+  // A compatible server (a proxy or the fake) may not check keys; send a placeholder so the SDK has one.
+  if (!key && baseUrl) return 'no-key-set';
+  return key;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `${name} must be true or false (got "${raw}")`);
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  return optionalUrl(env, name, protocols) ?? fallback;
+}
+
+function optionalUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `${name} must be a URL starting with ${protocols.join(' or ')}//`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `${name} must be a URL starting with ${protocols.join(' or ')}// (got ${parsed.protocol}//)`);
+  }
+  return raw;
+}
+
+function pattern(env: Env, name: string, fallback: string, re: RegExp, what: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!re.test(raw)) throw new ConfigError(name, `${name} must be ${what} (got "${raw}")`);
+  return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}

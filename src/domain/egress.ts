@@ -1,0 +1,46 @@
+import type { Platform, ReplyAddress } from './inbound-message.js';
+
+/** A message Xiaoliu posted, as the platform names it, so it can be edited later. */
+export interface PostedMessage {
+  /** The platform's id of the posted message (Slack ts, Discord snowflake, shell sequence). */
+  messageId: string;
+}
+
+/** A file Xiaoliu attaches to a reply (long answers, generated documents, images). */
+export interface OutboundFile {
+  filename: string;
+  mimeType: string;
+  /** File content; base64 when it crosses a process boundary. */
+  data: Buffer;
+  /** A line of text posted with the file. */
+  comment?: string;
+}
+
+/** How a platform wants answers shaped and paced. */
+export interface EgressLimits {
+  /** Longest text one message may carry. */
+  maxMessageChars: number;
+  /** Least time between two edits of a streaming message. */
+  editIntervalMs: number;
+  /** Most messages one answer may be split into before it is attached as a file instead. */
+  maxParts: number;
+}
+
+/**
+ * The worker's side of an adapter: how an answer reaches the platform. Only REST-like calls, so any worker on any
+ * machine can post; the gateway's sockets are never needed. Optional capabilities are optional methods.
+ */
+export interface Egress {
+  readonly platform: Platform;
+  readonly limits: EgressLimits;
+  /** Posts a new message in the address's channel and thread. */
+  post(address: ReplyAddress, text: string): Promise<PostedMessage>;
+  /** Replaces the text of a message this egress posted. */
+  edit(address: ReplyAddress, messageId: string, text: string): Promise<void>;
+  /** Attaches a file in the address's channel and thread. */
+  upload?(address: ReplyAddress, file: OutboundFile): Promise<PostedMessage>;
+  /** Shows that Xiaoliu is working ("is thinking…"); cleared by the next post or edit. */
+  setStatus?(address: ReplyAddress, status: string): Promise<void>;
+  /** Called once a delivery's answer is fully posted (clears a status, gives the shell its prompt back). */
+  done?(address: ReplyAddress, deliveryId: string): Promise<void>;
+}

@@ -1,0 +1,47 @@
+/** Platforms Xiaoliu talks on. Each has an ingress (gateway side) and an egress (worker side). */
+export type Platform = 'slack' | 'discord' | 'shell';
+
+/** Where a reply goes: the same workspace, channel and thread as the message that asked. */
+export interface ReplyAddress {
+  /** Slack team id, Discord guild id ("@dm" for DMs), or the shell's host/user. */
+  workspaceId: string;
+  /** Channel (or DM channel) id. */
+  channelId: string;
+  /** Thread the conversation lives in; absent for a top-level message that starts one. */
+  threadId?: string;
+}
+
+/** One file attached to an inbound message; the URL is the platform's own, fetched only with the platform's token. */
+export interface InboundAttachment {
+  name: string;
+  mimeType: string;
+  size: number;
+  url: string;
+}
+
+/**
+ * A platform message normalized for the queue. Plain JSON because it crosses Redis:
+ * ISO strings, no Dates, no class instances, no raw platform payload, never a secret.
+ */
+export interface InboundMessage {
+  v: 1;
+  /** Platform-unique delivery id, e.g. "slack-T1-Ev01"; the idempotency key of the whole pipeline. */
+  id: string;
+  platform: Platform;
+  kind: 'mention' | 'slash' | 'thread' | 'dm';
+  address: ReplyAddress;
+  author: { id: string; name: string; isBot: boolean };
+  /** Mentions stripped, platform markup turned into plain Markdown. */
+  text: string;
+  /** Set when the platform already split a command off (slash commands); otherwise the router parses `text`. */
+  command?: { name: string; args: string };
+  attachments: InboundAttachment[];
+  /** When the platform says the message was sent (ISO 8601); orders messages within a conversation. */
+  sentAt: string;
+}
+
+/** The key that names one conversation: one per platform thread. */
+export function conversationKey(message: Pick<InboundMessage, 'platform' | 'address'>): string {
+  const { workspaceId, channelId, threadId } = message.address;
+  return [message.platform, workspaceId, channelId, threadId ?? '-'].join('/');
+}

@@ -1,0 +1,33 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../config/read-config.js';
+import { createLogger } from './create-logger.js';
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+describe('createLogger', () => {
+  it('never writes the API key or connection passwords, even when the whole config is logged', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info' }, out.stream);
+    const config = readConfig({
+      ANTHROPIC_API_KEY: 'sk-ant-very-secret-value',
+      DATABASE_URL: 'postgres://app:db-password@db:5432/xiaoliu',
+      REDIS_URL: 'redis://:redis-password@redis:6379',
+    });
+    log.info({ config }, 'starting');
+    log.child({ jobId: 'j1' }).error({ err: { headers: { authorization: 'Bearer sk-ant-very-secret-value' } } }, 'x');
+    expect(out.text()).toContain('starting');
+    expect(out.text()).not.toContain('very-secret');
+    expect(out.text()).not.toContain('db-password');
+    expect(out.text()).not.toContain('redis-password');
+  });
+});

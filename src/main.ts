@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { ConfigError } from './domain/errors.js';
+import { readConfig, type Config } from './config/read-config.js';
+import { createLogger, type Logger } from './log/create-logger.js';
+import { startApp, type Roles } from './app/start-app.js';
+import { runMigrations, openDatabase } from './store/database.js';
+import { runShell } from '../adapters/shell/run-shell.js';
+
+/*
+ * The command line: `tsx src/main.ts <role>`, behind the npm scripts.
+ *   start    gateway + worker in one process (npm start)
+ *   gateway  platform connections and HTTP only (npm run gateway)
+ *   worker   queue consumer only (npm run worker)
+ *   migrate  apply database migrations and exit (npm run migrate)
+ *   shell    chat in the terminal, with a worker in the same process (npm run shell)
+ */
+
+const ROLES: Record<string, Roles> = {
+  start: { gateway: true, worker: true },
+  gateway: { gateway: true, worker: false },
+  worker: { gateway: false, worker: true },
+};
+
+async function main(): Promise<void> {
+  const role = process.argv[2] ?? 'start';
+  // A .env beside the project is read for convenience; variables already set in the environment win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config: Config;
+  try {
+    config = readConfig(role === 'shell' && !process.env.LOG_LEVEL ? { ...process.env, LOG_LEVEL: 'warn' } : process.env);
+  } catch (error) {
+    return fail(error);
+  }
+  // In the shell, stdout is the conversation; logs go to stderr.
+  const log = createLogger({ level: config.logLevel, name: `xiaoliu-${role}` }, role === 'shell' ? process.stderr : undefined);
+
+  try {
+    if (role === 'migrate') {
+      const database = await openDatabase(config.databaseUrl, log, { max: 1 });
+      await database.close();
+      await runMigrations(config.databaseUrl, log);
+      return;
+    }
+    if (role === 'shell') {
+      await runShell(config, log, process.argv.slice(3));
+      process.exit(0);
+    }
+    const roles = ROLES[role];
+    if (!roles) return fail(new Error(`unknown role "${role}": use start, gateway, worker, migrate or shell`));
+    const app = await startApp(config, log, roles);
+    onShutdown(log, () => app.close());
+  } catch (error) {
+    return fail(error, log);
+  }
+}
+
+/** SIGTERM and SIGINT: stop taking work, finish or hand back what is in flight, exit 0. A second signal forces. */
+function onShutdown(log: Logger, close: () => Promise<void>): void {
+  let closing = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (closing) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    close().then(
+      () => {
+        log.info('shut down cleanly');
+        process.exit(0);
+      },
+      (error) => {
+        log.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+/** One readable line for the operator, naming what to fix; no stack trace for configuration mistakes. */
+function fail(error: unknown, log?: Logger): void {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`xiaoliu: configuration error: ${error.message}\n`);
+  } else if (log) {
+    log.fatal({ err: error }, 'xiaoliu could not start');
+  } else {
+    process.stderr.write(`xiaoliu: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+}
+
+void main();

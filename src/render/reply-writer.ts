@@ -1,0 +1,135 @@
+import type { Egress } from '../domain/egress.js';
+import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
+import type { Logger } from '../log/create-logger.js';
+import type { Db } from '../store/database.js';
+import { loadReplies, saveReply } from '../store/deliveries.js';
+import { splitMessage } from './split-message.js';
+
+export const PLACEHOLDER = '_Thinking…_';
+const CONTINUED = ' …';
+
+/**
+ * Everything one answer posts, for one delivery. Each posted message is recorded in Postgres by part number the
+ * moment it exists, so a retried job edits the messages it already posted instead of posting them again.
+ * While the model streams, part 0 is edited at most once per `editIntervalMs`; the final text is then split into
+ * parts, or attached as a file when it would take more than `maxParts` messages.
+ */
+export class ReplyWriter {
+  private posted = new Map<number, string>();
+  private loaded = false;
+  private latest: string | undefined;
+  private shown: string | undefined;
+  private lastEditAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly egress: Egress,
+    private readonly address: ReplyAddress,
+    private readonly deliveryId: string,
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  /** Shows at once that Xiaoliu is working: a placeholder message that the answer will replace. */
+  async start(placeholder = PLACEHOLDER): Promise<void> {
+    await this.load();
+    if (!this.posted.has(0)) await this.postPart(0, placeholder);
+    this.shown = placeholder;
+  }
+
+  /** Shows the answer so far; cheap to call on every streamed token, it edits at the platform's pace. */
+  stream(textSoFar: string): void {
+    if (this.finished) return;
+    this.latest = textSoFar;
+    if (this.timer || this.inFlight) return;
+    const wait = this.lastEditAt + this.egress.limits.editIntervalMs - Date.now();
+    this.timer = setTimeout(() => this.flush(), Math.max(0, wait));
+  }
+
+  /** Posts the final answer: split into parts, or attached as a file when too long for a few messages. */
+  async finish(text: string): Promise<void> {
+    await this.settle();
+    await this.load();
+    const { maxMessageChars, maxParts } = this.egress.limits;
+    const parts = splitMessage(text, maxMessageChars);
+    if (parts.length === 0) parts.push('_(no answer)_');
+    if (parts.length <= maxParts || !this.egress.upload) {
+      for (const [index, part] of parts.entries()) await this.writePart(index, part);
+      return;
+    }
+    const note = `_The full answer is long, so it is attached as \`answer.md\`._`;
+    await this.writePart(0, `${parts[0]}${CONTINUED}\n\n${note}`);
+    if (!this.posted.has(1)) {
+      const file = await this.egress.upload(this.address, {
+        filename: 'answer.md',
+        mimeType: 'text/markdown',
+        data: Buffer.from(text, 'utf8'),
+      });
+      await this.remember(1, file.messageId);
+    }
+  }
+
+  /** Replaces the answer with a message for the user (an error they should read). */
+  async fail(userMessage: string): Promise<void> {
+    await this.settle();
+    await this.load();
+    await this.writePart(0, userMessage);
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    const text = this.latest;
+    if (this.finished || text === undefined || text === this.shown) return;
+    this.lastEditAt = Date.now();
+    this.inFlight = this.writePreview(text).finally(() => {
+      this.inFlight = undefined;
+      // More text arrived while the edit was in flight: schedule the next edit.
+      if (!this.finished && this.latest !== this.shown) this.stream(this.latest ?? '');
+    });
+    await this.inFlight;
+  }
+
+  private async writePreview(text: string): Promise<void> {
+    const max = this.egress.limits.maxMessageChars - CONTINUED.length;
+    const preview = text.length > max ? `${text.slice(0, max)}${CONTINUED}` : text || PLACEHOLDER;
+    try {
+      await this.writePart(0, preview);
+    } catch (error) {
+      // A lost preview edit costs nothing: the final edit carries the whole answer.
+      this.log.warn({ err: error }, 'could not update the streaming message');
+    }
+  }
+
+  /** Stops streaming edits and waits for one in flight, so the final edit is the last one. */
+  private async settle(): Promise<void> {
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+  }
+
+  private async writePart(part: number, text: string): Promise<void> {
+    const messageId = this.posted.get(part);
+    if (messageId === undefined) await this.postPart(part, text);
+    else await this.egress.edit(this.address, messageId, text);
+    if (part === 0) this.shown = text;
+  }
+
+  private async postPart(part: number, text: string): Promise<void> {
+    const { messageId } = await this.egress.post(this.address, text);
+    await this.remember(part, messageId);
+  }
+
+  private async remember(part: number, messageId: string): Promise<void> {
+    this.posted.set(part, messageId);
+    await saveReply(this.db, { deliveryId: this.deliveryId, part, platform: this.egress.platform as Platform, messageId });
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    this.posted = await loadReplies(this.db, this.deliveryId);
+    this.loaded = true;
+  }
+}

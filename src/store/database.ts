@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { ConfigError } from '../domain/errors.js';
+import type { Logger } from '../log/create-logger.js';
+import * as schema from './schema.js';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+
+/** A connected database: drizzle for queries, the raw client for health checks and shutdown. */
+export interface Database {
+  db: Db;
+  sql: postgres.Sql;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+// Any constant works; it only has to be the same in every Xiaoliu process sharing a database.
+const MIGRATION_LOCK_ID = 7_412_260_001;
+
+/** Connects to the database, creating it first if the server does not have it yet. */
+export async function openDatabase(url: string, log: Logger, options: { max?: number } = {}): Promise<Database> {
+  try {
+    await createDatabaseIfMissing(url, log);
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    const where = new URL(url).host;
+    throw new ConfigError('DATABASE_URL', `cannot use Postgres at ${where} (${code ?? message}): is it running, and does DATABASE_URL point at it?`);
+  }
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {}, // "relation already exists, skipping" and the like are not worth a log line
+    connect_timeout: 10,
+  });
+  return { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** Applies the committed SQL migrations; an advisory lock keeps processes starting together from racing. */
+export async function runMigrations(url: string, log: Logger): Promise<void> {
+  const started = performance.now();
+  // One connection only, so the session-level lock and the migrator's own transaction share a session.
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await migrate(drizzle(sql, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+    await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  log.info({ ms: Math.round(performance.now() - started) }, 'database schema is up to date');
+}
+
+async function createDatabaseIfMissing(url: string, log: Logger): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) return;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${name}`;
+    if (rows.length > 0) return;
+    await sql.unsafe(`create database "${name.replaceAll('"', '""')}"`);
+    log.info({ database: name }, 'created database');
+  } catch (error) {
+    // 42P04: another process created it between our check and our create.
+    if ((error as { code?: string }).code !== '42P04') throw error;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,101 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** One conversation per platform thread. `resetAt` is set by `reset`: messages before it are no longer context. */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** '-' for conversations that are not in a thread (the key must be non-null to be unique). */
+    threadId: text('thread_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    resetAt: timestamp('reset_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('conversations_key').on(t.platform, t.workspaceId, t.channelId, t.threadId)],
+);
+
+/** What was said: user questions and Xiaoliu's answers, in order. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    conversationId: bigint('conversation_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** The inbound delivery this message belongs to: the question itself, or the answer to it. */
+    deliveryId: text('delivery_id').notNull(),
+    role: text('role', { enum: ['user', 'assistant'] }).notNull(),
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name').notNull(),
+    text: text('text').notNull(),
+    /** Tokens this message costs as context: measured for answers, estimated for questions. */
+    tokens: integer('tokens').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('messages_conversation').on(t.conversationId, t.id),
+    // One question and one answer per delivery, so a retried job cannot store either twice.
+    uniqueIndex('messages_delivery_role').on(t.deliveryId, t.role),
+  ],
+);
+
+/** Every inbound delivery the workers have seen; the dedupe key of the whole pipeline. */
+export const inboundDeliveries = pgTable('inbound_deliveries', {
+  id: text('id').primaryKey(),
+  conversationId: bigint('conversation_id', { mode: 'number' }).references(() => conversations.id, { onDelete: 'set null' }),
+  /** 'processing' until the answer is fully posted, then 'answered' (or 'failed' after the last attempt). */
+  status: text('status', { enum: ['processing', 'answered', 'failed'] }).notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+/** The platform messages posted for each delivery, by part, so a retry edits them instead of posting again. */
+export const replies = pgTable(
+  'replies',
+  {
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => inboundDeliveries.id, { onDelete: 'cascade' }),
+    part: integer('part').notNull(),
+    platform: text('platform').notNull(),
+    messageId: text('message_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.part] })],
+);
+
+/** One row per model call: what it cost. Kept without message text, so it survives data retention. */
+export const usage = pgTable(
+  'usage',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: text('delivery_id').notNull(),
+    conversationId: bigint('conversation_id', { mode: 'number' }),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    userId: text('user_id').notNull(),
+    model: text('model').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
+    cacheReadTokens: integer('cache_read_tokens').notNull().default(0),
+    costUsd: numeric('cost_usd', { precision: 12, scale: 6 }).notNull().default(sql`0`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('usage_user_time').on(t.platform, t.userId, t.createdAt)],
+);

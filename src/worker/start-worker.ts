@@ -1,0 +1,50 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { INBOUND_QUEUE, type InboundJobData } from '../queue/inbound-queue.js';
+import { processInbound, type ProcessorDeps } from './process-inbound.js';
+
+/** A running worker: drains the inbound queue until closed. */
+export interface RunningWorker {
+  /** Whether it is connected and taking jobs. */
+  isRunning(): boolean;
+  /**
+   * Stops taking jobs and waits up to `timeoutMs` for the ones in flight; past that, aborts them, which hands each
+   * back to the queue for another worker. Resolves when nothing is running.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export function startWorker(
+  deps: Omit<ProcessorDeps, 'signal'>,
+  options: { connection: Redis; concurrency: number },
+): RunningWorker {
+  const abort = new AbortController();
+  const worker = new Worker<InboundJobData>(
+    INBOUND_QUEUE,
+    (job, token) => processInbound(job, token, { ...deps, signal: abort.signal }),
+    {
+      connection: options.connection,
+      prefix: deps.prefix,
+      concurrency: options.concurrency,
+      // Answers stream for up to minutes; the lock is renewed every lockDuration/2, and a crashed worker's jobs
+      // are picked up by others after this long.
+      lockDuration: 30_000,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', (error) => deps.log.error({ err: error }, 'worker connection error (retrying): is Redis reachable at REDIS_URL?'));
+  return {
+    isRunning: () => worker.isRunning(),
+    async close(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close();
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      if ((await Promise.race([graceful, timedOut])) === 'timeout') {
+        deps.log.warn({ timeoutMs }, 'in-flight answers did not finish in time; handing them back to the queue');
+        abort.abort(new Error('worker shutting down'));
+        await graceful;
+      }
+      clearTimeout(timer);
+    },
+  };
+}

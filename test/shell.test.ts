@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ShellSession } from '../adapters/shell/shell-session.js';
+import { createRedis } from '../src/redis/create-redis.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import { startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+describe('the shell adapter', () => {
+  let database: TestDatabase;
+  let model: FakeAnthropic;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    model = await startFakeAnthropic({ tokensPerSecond: 300 });
+  });
+  afterAll(async () => {
+    await model?.close();
+    await database?.drop();
+  });
+
+  it('streams answers into the terminal through the queue and a worker, and keeps the conversation across restarts', async () => {
+    const config = testConfig(database, model.url);
+    const channelId = `tester.${randomBytes(3).toString('hex')}`;
+    const session = async () => {
+      const app = await startTestApp(config, []);
+      const output = new PassThrough();
+      let printed = '';
+      output.on('data', (chunk) => (printed += String(chunk)));
+      const shell = new ShellSession({
+        subscriber: createRedis(TEST_REDIS_URL),
+        producer: app.producer,
+        prefix: config.queuePrefix,
+        workspaceId: 'laptop',
+        channelId,
+        user: { id: 'tester', name: 'Tess' },
+        output,
+        filesDir: '/tmp/xiaoliu-test-files',
+        tty: false,
+        answerTimeoutMs: 15_000,
+      });
+      await shell.start();
+      return {
+        shell,
+        printed: () => printed,
+        close: async () => {
+          await shell.close();
+          await app.close();
+        },
+      };
+    };
+
+    const first = await session();
+    await first.shell.ask('my name is Tess');
+    expect(first.printed()).toContain('xiaoliu> Echo: [Tess] my name is Tess\n');
+    await first.close();
+
+    // A new process, the same named session: the history comes back from Postgres.
+    const second = await session();
+    await second.shell.ask('what is my name?');
+    await second.close();
+    expect(second.printed()).toContain('Echo: [Tess] what is my name?');
+    const history = JSON.stringify(model.requests.at(-1)!.body.messages);
+    expect(history).toContain('my name is Tess');
+    expect(history).toContain('Echo: [Tess] my name is Tess');
+  });
+
+  it('runs as `npm run shell`, holding a conversation typed on stdin', async () => {
+    const prefix = `xt-${randomBytes(4).toString('hex')}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'shell', '--session', 'cli-test'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        ANTHROPIC_BASE_URL: model.url,
+        ANTHROPIC_API_KEY: '',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += String(chunk)));
+    child.stderr.on('data', (chunk) => (err += String(chunk)));
+    child.stdin.write('hello from the terminal\n');
+    child.stdin.write('help\n');
+    setTimeout(() => child.stdin.end(), 50);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('conversation "cli-test"');
+    expect(out).toContain('xiaoliu> Echo: [');
+    expect(out).toContain('hello from the terminal');
+    expect(out).toMatch(/\*reset\* — Forgets this thread's context/);
+  }, 60_000);
+});
