@@ -70,7 +70,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     });
     worker = startWorker(
       {
-        db: database.db,
+        sql: database.sql,
         redis,
         prefix: config.queuePrefix,
         queue: producer.queue,

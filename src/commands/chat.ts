@@ -1,7 +1,6 @@
 import { buildPrompt } from '../claude/build-prompt.js';
 import { estimateTokens } from '../render/estimate-tokens.js';
-import { loadMessages, saveMessage } from '../store/conversations.js';
-import { recordUsage } from '../store/record-usage.js';
+import { loadMessages, saveAnswer, saveMessage } from '../store/conversations.js';
 import type { Command } from './command.js';
 
 /** Free text: a question for Claude, answered with the thread's history as context, streamed as it is written. */
@@ -12,22 +11,23 @@ export const chatCommand: Command = {
   example: 'ask how do I rotate a Postgres password?',
   takesArgs: true,
   async run(context) {
-    const { message, args, conversation, reply, db, claude, config, metrics, signal } = context;
+    const { message, args, conversation, reply, sql, claude, config, metrics, signal } = context;
     if (!args) {
       await reply.finish('What would you like to ask? Write your question after my name, or type `help`.');
       return;
     }
-    await saveMessage(db, {
+    const question = {
       conversationId: conversation.id,
       deliveryId: message.id,
-      role: 'user',
+      role: 'user' as const,
       authorId: message.author.id,
       authorName: message.author.name,
       text: args,
       tokens: estimateTokens(args),
-    });
-    await reply.start();
-    const history = await loadMessages(db, conversation);
+    };
+    // Independent round trips: show the placeholder while the question is stored.
+    await Promise.all([saveMessage(sql, question), reply.start()]);
+    const history = await loadMessages(sql, conversation);
     const prompt = buildPrompt(config.systemPrompt, history, config.historyTokenBudget);
     metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
     const result = await claude.chat({
@@ -41,28 +41,20 @@ export const chatCommand: Command = {
     });
     const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
     await reply.finish(result.text + truncated);
-    await db.transaction(async (tx) => {
-      await saveMessage(tx, {
-        conversationId: conversation.id,
+    await saveAnswer(
+      sql,
+      { ...question, role: 'assistant', authorId: 'xiaoliu', authorName: 'Xiaoliu', text: result.text, tokens: result.usage.outputTokens },
+      {
         deliveryId: message.id,
-        role: 'assistant',
-        authorId: 'xiaoliu',
-        authorName: 'Xiaoliu',
-        text: result.text,
-        tokens: result.usage.outputTokens,
-      });
-      await recordUsage(
-        tx,
-        {
-          deliveryId: message.id,
-          conversationId: conversation.id,
-          platform: message.platform,
-          workspaceId: message.address.workspaceId,
-          channelId: message.address.channelId,
-          userId: message.author.id,
-        },
-        { model: result.model, costUsd: result.costUsd, ...result.usage },
-      );
-    });
+        conversationId: conversation.id,
+        platform: message.platform,
+        workspaceId: message.address.workspaceId,
+        channelId: message.address.channelId,
+        userId: message.author.id,
+        model: result.model,
+        costUsd: result.costUsd,
+        ...result.usage,
+      },
+    );
   },
 };

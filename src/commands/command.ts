@@ -5,7 +5,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { ReplyWriter } from '../render/reply-writer.js';
 import type { Conversation } from '../store/conversations.js';
-import type { Db } from '../store/database.js';
+import type { Sql } from '../store/database.js';
 
 /** What a command gets to work with for one message. */
 export interface CommandContext {
@@ -17,7 +17,7 @@ export interface CommandContext {
   reply: ReplyWriter;
   /** When the message was queued (epoch ms), to measure the pipeline's own overhead. */
   queuedAt: number;
-  db: Db;
+  sql: Sql;
   claude: ClaudeClient;
   config: Config;
   metrics: Metrics;

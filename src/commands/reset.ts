@@ -8,8 +8,8 @@ export const resetCommand: Command = {
   summary: "Forgets this thread's context, so the next question starts fresh.",
   example: 'reset',
   takesArgs: false,
-  async run({ db, conversation, reply }) {
-    await resetConversation(db, conversation.id);
+  async run({ sql, conversation, reply }) {
+    await resetConversation(sql, conversation.id);
     await reply.finish("Done: I've forgotten what was said here before. Ask me anything.");
   },
 };

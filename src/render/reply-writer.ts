@@ -1,8 +1,8 @@
 import type { Egress } from '../domain/egress.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
-import type { Db } from '../store/database.js';
-import { loadReplies, saveReply } from '../store/deliveries.js';
+import type { Sql } from '../store/database.js';
+import { loadReplies, saveReply } from '../store/replies.js';
 import { splitMessage } from './split-message.js';
 
 export const PLACEHOLDER = '_Thinking…_';
@@ -28,9 +28,13 @@ export class ReplyWriter {
     private readonly egress: Egress,
     private readonly address: ReplyAddress,
     private readonly deliveryId: string,
-    private readonly db: Db,
+    private readonly sql: Sql,
     private readonly log: Logger,
-  ) {}
+    /** A delivery handled for the first time has posted nothing yet: no need to look. */
+    firstTime = false,
+  ) {
+    this.loaded = firstTime;
+  }
 
   /** Shows at once that Xiaoliu is working: a placeholder message that the answer will replace. */
   async start(placeholder = PLACEHOLDER): Promise<void> {
@@ -124,12 +128,12 @@ export class ReplyWriter {
 
   private async remember(part: number, messageId: string): Promise<void> {
     this.posted.set(part, messageId);
-    await saveReply(this.db, { deliveryId: this.deliveryId, part, platform: this.egress.platform as Platform, messageId });
+    await saveReply(this.sql, { deliveryId: this.deliveryId, part, platform: this.egress.platform as Platform, messageId });
   }
 
   private async load(): Promise<void> {
     if (this.loaded) return;
-    this.posted = await loadReplies(this.db, this.deliveryId);
+    this.posted = await loadReplies(this.sql, this.deliveryId);
     this.loaded = true;
   }
 }

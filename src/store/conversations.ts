@@ -1,7 +1,5 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { ReplyAddress, Platform } from '../domain/inbound-message.js';
-import type { Db } from './database.js';
-import { conversations, messages } from './schema.js';
+import type { TokenUsage } from '../claude/price-table.js';
+import type { Sql } from './database.js';
 
 /** A conversation row as the worker needs it. */
 export interface Conversation {
@@ -12,65 +10,64 @@ export interface Conversation {
 
 /** A stored message in the shape history is built from. */
 export interface StoredMessage {
-  id: number;
-  deliveryId: string;
   role: 'user' | 'assistant';
   authorName: string;
   text: string;
+  /** Tokens this message costs as context: measured for answers, estimated for questions. */
   tokens: number;
 }
 
-/** The conversation of a platform thread, created on first use (concurrent first uses agree on one row). */
-export async function findOrCreateConversation(db: Db, platform: Platform, address: ReplyAddress): Promise<Conversation> {
-  const key = {
-    platform,
-    workspaceId: address.workspaceId,
-    channelId: address.channelId,
-    threadId: address.threadId ?? '-',
-  };
-  // The no-op update makes RETURNING yield the existing row too, in one round trip.
-  const [row] = await db
-    .insert(conversations)
-    .values(key)
-    .onConflictDoUpdate({
-      target: [conversations.platform, conversations.workspaceId, conversations.channelId, conversations.threadId],
-      set: { platform: sql`excluded.platform` },
-    })
-    .returning({ id: conversations.id, resetAt: conversations.resetAt });
-  if (!row) throw new Error('conversation upsert returned no row');
-  return row;
+/** A message to store, with who said it and which delivery it belongs to. */
+export interface NewMessage extends StoredMessage {
+  conversationId: number;
+  deliveryId: string;
+  authorId: string;
+}
+
+/** Who and where a model call was for; usage is kept per user, channel and workspace for budgets. */
+export interface UsageRecord extends TokenUsage {
+  deliveryId: string;
+  conversationId: number;
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+  userId: string;
+  model: string;
+  costUsd: number;
 }
 
 /** Ends a thread's context: later answers no longer see what was said before now. */
-export async function resetConversation(db: Db, conversationId: number): Promise<void> {
-  await db.update(conversations).set({ resetAt: sql`now()` }).where(eq(conversations.id, conversationId));
+export async function resetConversation(sql: Sql, conversationId: number): Promise<void> {
+  await sql`update conversations set reset_at = clock_timestamp() where id = ${conversationId}`;
 }
 
 /** Stores one message; storing the same delivery's message of the same role again is a no-op. */
-export async function saveMessage(
-  db: Db,
-  message: Omit<StoredMessage, 'id'> & { conversationId: number; authorId: string },
-): Promise<void> {
-  await db.insert(messages).values(message).onConflictDoNothing({ target: [messages.deliveryId, messages.role] });
+export async function saveMessage(sql: Sql, m: NewMessage): Promise<void> {
+  await sql`
+    insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
+    values (${m.conversationId}, ${m.deliveryId}, ${m.role}, ${m.authorId}, ${m.authorName}, ${m.text}, ${m.tokens})
+    on conflict (delivery_id, role) do nothing`;
+}
+
+/** Stores an answer and what it cost in one statement, so neither exists without the other. */
+export async function saveAnswer(sql: Sql, m: NewMessage, u: UsageRecord): Promise<void> {
+  await sql`
+    with answer as (
+      insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
+      values (${m.conversationId}, ${m.deliveryId}, ${m.role}, ${m.authorId}, ${m.authorName}, ${m.text}, ${m.tokens})
+      on conflict (delivery_id, role) do nothing
+    )
+    insert into usage (delivery_id, conversation_id, platform, workspace_id, channel_id, user_id, model,
+      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost_usd)
+    values (${u.deliveryId}, ${u.conversationId}, ${u.platform}, ${u.workspaceId}, ${u.channelId}, ${u.userId},
+      ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.costUsd.toFixed(6)})`;
 }
 
 /** The conversation's messages since its last reset, oldest first. */
-export async function loadMessages(db: Db, conversation: Conversation): Promise<StoredMessage[]> {
-  const since = conversation.resetAt;
-  return db
-    .select({
-      id: messages.id,
-      deliveryId: messages.deliveryId,
-      role: messages.role,
-      authorName: messages.authorName,
-      text: messages.text,
-      tokens: messages.tokens,
-    })
-    .from(messages)
-    .where(
-      since
-        ? and(eq(messages.conversationId, conversation.id), gt(messages.createdAt, since))
-        : eq(messages.conversationId, conversation.id),
-    )
-    .orderBy(asc(messages.id));
+export async function loadMessages(sql: Sql, conversation: Conversation): Promise<StoredMessage[]> {
+  return sql<StoredMessage[]>`
+    select role, author_name as "authorName", text, tokens from messages
+    where conversation_id = ${conversation.id}
+      and (${conversation.resetAt}::timestamptz is null or created_at > ${conversation.resetAt})
+    order by id`;
 }

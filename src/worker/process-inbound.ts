@@ -11,13 +11,12 @@ import type { Metrics } from '../metrics/create-metrics.js';
 import type { InboundJobData } from '../queue/inbound-queue.js';
 import { endTurn, isMyTurn } from '../queue/conversation-order.js';
 import { ReplyWriter } from '../render/reply-writer.js';
-import { findOrCreateConversation } from '../store/conversations.js';
-import type { Db } from '../store/database.js';
-import { claimDelivery, finishDelivery } from '../store/deliveries.js';
+import { claimDelivery, finishDelivery } from '../store/claim-delivery.js';
+import type { Sql } from '../store/database.js';
 
 /** Everything the processor needs, built once per worker process in the composition root. */
 export interface ProcessorDeps {
-  db: Db;
+  sql: Sql;
   redis: Redis;
   prefix: string;
   queue: Queue<InboundJobData>;
@@ -58,8 +57,7 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
   const started = performance.now();
   const route = deps.router.route(message);
   const labels = { platform: message.platform, command: route.command.name };
-  const conversation = await findOrCreateConversation(deps.db, message.platform, message.address);
-  const claim = await claimDelivery(deps.db, message.id, conversation.id);
+  const claim = await claimDelivery(deps.sql, message.platform, message.address, message.id);
   if (claim.status !== 'processing') {
     log.info({ status: claim.status }, 'delivery already handled; not answering twice');
     deps.metrics.jobs.inc({ ...labels, outcome: 'duplicate' });
@@ -67,25 +65,30 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
     return;
   }
 
-  const reply = new ReplyWriter(egress, message.address, message.id, deps.db, log);
+  // A signal per job: the SDK adds a listener to the signal of every call, and on one worker-wide signal those
+  // would pile up for the life of the process.
+  const jobAbort = new AbortController();
+  const abortJob = () => jobAbort.abort(deps.signal.reason);
+  deps.signal.addEventListener('abort', abortJob, { once: true });
+  const reply = new ReplyWriter(egress, message.address, message.id, deps.sql, log, claim.firstTime);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   try {
     log.debug({ command: route.command.name, attempt: job.attemptsMade + 1 }, 'handling message');
     await route.command.run({
       message,
       args: route.args,
-      conversation,
+      conversation: claim.conversation,
       reply,
       queuedAt: job.timestamp,
-      db: deps.db,
+      sql: deps.sql,
       claude: deps.claude,
       config: deps.config,
       metrics: deps.metrics,
       log,
-      signal: deps.signal,
+      signal: jobAbort.signal,
       commands: deps.router.commands,
     });
-    await finishDelivery(deps.db, message.id, 'answered');
+    await finishDelivery(deps.sql, message.id, 'answered');
     deps.metrics.jobs.inc({ ...labels, outcome: 'answered' });
   } catch (error) {
     if (deps.signal.aborted) {
@@ -96,13 +99,13 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
     }
     if (error instanceof UserFacingError) {
       await reply.fail(`⚠️ ${error.userMessage}`);
-      await finishDelivery(deps.db, message.id, 'answered');
+      await finishDelivery(deps.sql, message.id, 'answered');
       deps.metrics.jobs.inc({ ...labels, outcome: 'user_error' });
     } else if (lastAttempt) {
       log.error({ err: error, attempts: job.attemptsMade + 1 }, 'giving up on message after the last attempt');
       deps.metrics.jobs.inc({ ...labels, outcome: 'failed' });
       await reply.fail(`⚠️ ${INTERNAL_ERROR}`).catch((postError) => log.error({ err: postError }, 'could not post the error'));
-      await finishDelivery(deps.db, message.id, 'failed').catch(() => {});
+      await finishDelivery(deps.sql, message.id, 'failed').catch(() => {});
       await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId);
       await egress.done?.(message.address, message.id).catch(() => {});
       throw error;
@@ -111,6 +114,8 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
       deps.metrics.jobs.inc({ ...labels, outcome: 'retried' });
       throw error;
     }
+  } finally {
+    deps.signal.removeEventListener('abort', abortJob);
   }
   deps.metrics.jobDuration.observe(labels, (performance.now() - started) / 1000);
   await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId);

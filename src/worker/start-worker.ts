@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INBOUND_QUEUE, type InboundJobData } from '../queue/inbound-queue.js';
@@ -19,6 +20,8 @@ export function startWorker(
   options: { connection: Redis; concurrency: number },
 ): RunningWorker {
   const abort = new AbortController();
+  // Each running job listens on this signal (and stops listening when done), so up to `concurrency` at once.
+  setMaxListeners(options.concurrency + 10, abort.signal);
   const worker = new Worker<InboundJobData>(
     INBOUND_QUEUE,
     (job, token) => processInbound(job, token, { ...deps, signal: abort.signal }),

@@ -3,9 +3,10 @@
  * pipeline's own overhead (enqueue → the model request arriving at the model), with the fake model answering at once.
  * Real Postgres, Redis, BullMQ and Anthropic SDK; the chat platform is in memory, so only Xiaoliu's own costs count.
  *
- *   npm run bench:pipeline [-- --messages 2000 --threads 400 --concurrency 50]
+ *   npm run bench:pipeline [-- --messages 2000 --threads 400 --concurrency 50 --rate 100 --seconds 10]
  *
- * Prints a table and writes bench-results/pipeline-<time>.json. Bounded: it stops after the messages or 120 s.
+ * Two runs: a burst (throughput at saturation) and a paced load below it (overhead without queueing).
+ * Prints a table and writes bench-results/pipeline-<time>.json. Bounded: each run stops after its messages or 120 s.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '2000' },
     threads: { type: 'string', default: '400' },
     concurrency: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
   },
 });
 const total = Number(values.messages);
@@ -37,58 +40,59 @@ const warm = Array.from({ length: 50 }, (_, i) => inbound(`warm ${i}`, { thread:
 for (const m of warm) await app.producer.enqueue(m);
 await waitFor('warm-up', () => platform.doneDeliveries().length >= warm.length, 60_000);
 
-const enqueuedAt = new Map<string, number>();
-const loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
-const requestsBefore = model.requests.length;
-const doneBefore = platform.doneDeliveries().length;
-const started = performance.now();
-const startedEpoch = Date.now();
-for (let i = 0; i < total; i++) {
-  const message = inbound(`bench ${i}`, { thread: `t-${i % threads}` });
-  enqueuedAt.set(`bench ${i}`, performance.now() - started + startedEpoch);
-  // Adapters enqueue concurrently; do not serialize on our side beyond what Redis does.
-  void app.producer.enqueue(message);
+/** Sends `count` messages, all at once (rate 0) or paced at `rate` per second; returns what the model saw. */
+async function run(label: string, count: number, rate: number) {
+  const enqueuedAt = new Map<string, number>();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const requestsBefore = model.requests.length;
+  const doneBefore = platform.doneDeliveries().length;
+  const started = Date.now();
+  for (let i = 0; i < count; i++) {
+    if (rate > 0) {
+      const due = started + (i * 1000) / rate;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    }
+    const text = `${label} ${i}`;
+    enqueuedAt.set(text, Date.now());
+    // Adapters enqueue concurrently; do not serialize on our side beyond what Redis does.
+    void app.producer.enqueue(inbound(text, { thread: `${label}-${i % threads}` }));
+  }
+  await waitFor('all answers', () => platform.doneDeliveries().length - doneBefore >= count, 120_000);
+  const elapsed = (Date.now() - started) / 1000;
+  loop.disable();
+  const overheads = model.requests
+    .slice(requestsBefore)
+    .map((request) => {
+      const match = new RegExp(`${label} (\\d+)`).exec(JSON.stringify(request.body.messages.at(-1)));
+      const queued = match ? enqueuedAt.get(`${label} ${match[1]}`) : undefined;
+      return queued === undefined ? undefined : request.at - queued;
+    })
+    .filter((ms): ms is number => ms !== undefined)
+    .sort((a, b) => a - b);
+  const pct = (p: number) => overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
+  return {
+    messages: count,
+    offeredRate: rate || 'burst',
+    elapsedSeconds: Number(elapsed.toFixed(2)),
+    answersPerSecond: Math.round(count / elapsed),
+    overheadMs: { p50: round(pct(50)), p99: round(pct(99)), max: round(overheads.at(-1) ?? NaN), samples: overheads.length },
+    eventLoopLagP99Ms: round(loop.percentile(99) / 1e6),
+    rssMB: Math.round(process.memoryUsage().rss / 1e6),
+  };
 }
-const enqueueMs = performance.now() - started;
-await waitFor('all answers', () => platform.doneDeliveries().length - doneBefore >= total, 120_000);
-const elapsed = (performance.now() - started) / 1000;
-loop.disable();
 
-const overheads = model.requests
-  .slice(requestsBefore)
-  .map((request) => {
-    const text = JSON.stringify(request.body.messages.at(-1));
-    const match = /bench (\d+)/.exec(text);
-    const queued = match ? enqueuedAt.get(`bench ${match[1]}`) : undefined;
-    return queued === undefined ? undefined : request.at - queued;
-  })
-  .filter((ms): ms is number => ms !== undefined)
-  .sort((a, b) => a - b);
-const pct = (p: number) => overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
-
-const result = {
-  when: new Date().toISOString(),
-  node: process.version,
-  messages: total,
-  threads,
-  workerConcurrency: concurrency,
-  enqueueMs: Math.round(enqueueMs),
-  elapsedSeconds: Number(elapsed.toFixed(2)),
-  answersPerSecond: Math.round(total / elapsed),
-  overheadMs: { p50: round(pct(50)), p99: round(pct(99)), max: round(overheads.at(-1) ?? NaN), samples: overheads.length },
-  eventLoopLagP99Ms: round(loop.percentile(99) / 1e6),
-  rssMB: Math.round(process.memoryUsage().rss / 1e6),
-};
+const burst = await run('burst', total, 0);
+const paced = await run('paced', Number(values.rate) * Number(values.seconds), Number(values.rate));
+const result = { when: new Date().toISOString(), node: process.version, threads, workerConcurrency: concurrency, burst, paced };
 
 console.log(`
-pipeline benchmark (fake model at 0 ms, in-memory platform, real Postgres + Redis + BullMQ)
-  messages            ${total} over ${threads} threads, worker concurrency ${concurrency}
-  throughput          ${result.answersPerSecond} answers/s (${result.elapsedSeconds} s)
-  enqueue → model     p50 ${result.overheadMs.p50} ms   p99 ${result.overheadMs.p99} ms   max ${result.overheadMs.max} ms
-  event-loop lag p99  ${result.eventLoopLagP99Ms} ms
-  RSS                 ${result.rssMB} MB
-  note: everything (bench driver, fake model, worker) shares one process and this machine's 2 cores.`);
+pipeline benchmark (fake model at 0 ms, in-memory platform, real Postgres + Redis + BullMQ, one process)
+  worker concurrency ${concurrency}, messages spread over ${threads} threads
+  burst of ${total}:        ${burst.answersPerSecond} answers/s (${burst.elapsedSeconds} s), event-loop lag p99 ${burst.eventLoopLagP99Ms} ms, RSS ${burst.rssMB} MB
+  ${values.rate}/s for ${values.seconds} s:     enqueue → model request p50 ${paced.overheadMs.p50} ms, p99 ${paced.overheadMs.p99} ms, max ${paced.overheadMs.max} ms
+                     event-loop lag p99 ${paced.eventLoopLagP99Ms} ms, RSS ${paced.rssMB} MB
+  note: the bench driver and the fake model share this process and the machine's 2 cores with Postgres and Redis.`);
 
 await mkdir('bench-results', { recursive: true });
 const file = `bench-results/pipeline-${result.when.replace(/[:.]/g, '-')}.json`;
@@ -102,3 +106,4 @@ await database.drop();
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
+process.exit(0);

@@ -1,0 +1,49 @@
+import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
+import type { Conversation } from './conversations.js';
+import type { Sql } from './database.js';
+
+export type DeliveryStatus = 'processing' | 'answered' | 'failed';
+
+/** The conversation a delivery belongs to, and whether this delivery was seen before. */
+export interface Claim {
+  conversation: Conversation;
+  /** True the first time any worker handles this delivery id. */
+  firstTime: boolean;
+  /** 'answered' or 'failed' means it must not be answered again; 'processing' is a first try or a retry. */
+  status: DeliveryStatus;
+}
+
+/**
+ * Finds or creates the thread's conversation and records the delivery in one round trip. The delivery id is a
+ * primary key, so two workers (or a platform redelivery) racing on one message agree on who saw it first.
+ */
+export async function claimDelivery(sql: Sql, platform: Platform, address: ReplyAddress, deliveryId: string): Promise<Claim> {
+  const threadId = address.threadId ?? '-';
+  const [row] = await sql<{ id: string; resetAt: Date | null; firstTime: boolean; status: DeliveryStatus | null }[]>`
+    with conversation as (
+      insert into conversations (platform, workspace_id, channel_id, thread_id)
+      values (${platform}, ${address.workspaceId}, ${address.channelId}, ${threadId})
+      on conflict (platform, workspace_id, channel_id, thread_id) do update set platform = excluded.platform
+      returning id, reset_at
+    ), claimed as (
+      insert into inbound_deliveries (id, conversation_id, status)
+      select ${deliveryId}, id, 'processing' from conversation
+      on conflict (id) do nothing
+      returning id
+    )
+    select conversation.id, conversation.reset_at as "resetAt",
+      exists (select 1 from claimed) as "firstTime",
+      (select status from inbound_deliveries where id = ${deliveryId}) as status
+    from conversation`;
+  if (!row) throw new Error('claimDelivery returned no row');
+  return {
+    conversation: { id: Number(row.id), resetAt: row.resetAt },
+    firstTime: row.firstTime,
+    status: row.firstTime ? 'processing' : (row.status ?? 'processing'),
+  };
+}
+
+/** Marks a delivery done, so no later attempt or redelivery answers it again. */
+export async function finishDelivery(sql: Sql, deliveryId: string, status: 'answered' | 'failed'): Promise<void> {
+  await sql`update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId}`;
+}
