@@ -73,6 +73,23 @@ describe('the message pipeline (real Postgres, Redis, BullMQ and Anthropic SDK; 
     expect(seen).toEqual(['user: [Ann] first question', 'assistant: Echo: [Ann] first question', 'user: [Bo] second question']);
   });
 
+  it('marks the stable prefix for prompt caching, so a follow-up reads the earlier turns from the cache', async () => {
+    await start();
+    model.enqueue({ kind: 'text', text: 'A first answer that is long enough to be worth caching. '.repeat(20) });
+    const first = inbound('first', { thread: 'T-cache' });
+    const second = inbound('second', { thread: 'T-cache' });
+    await app.producer.enqueue(first);
+    await app.producer.enqueue(second);
+    await waitFor('both answers', () => platform.doneDeliveries().includes(second.id));
+    const rows = await database.sql<{ deliveryId: string; write: number; read: number }[]>`
+      select delivery_id as "deliveryId", cache_write_tokens as write, cache_read_tokens as read
+      from usage where delivery_id in (${first.id}, ${second.id}) order by id`;
+    expect(rows.map((r) => r.deliveryId)).toEqual([first.id, second.id]);
+    expect(rows[0]!.write).toBeGreaterThan(0);
+    expect(rows[1]!.read).toBeGreaterThan(0); // the system prompt, read back
+    expect(rows[1]!.write).toBeGreaterThan(200); // the first turn, now cached for the next follow-up
+  });
+
   it('answers a redelivered message exactly once, even after its job is gone from Redis', async () => {
     await start();
     const message = inbound('only once please', { thread: 'T-dupe' });

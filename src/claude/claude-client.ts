@@ -105,6 +105,7 @@ export class ClaudeClient {
     let text = '';
     let model = request.model;
     let stopReason: string | null = null;
+    let complete = false;
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
     for await (const event of stream) {
       switch (event.type) {
@@ -126,8 +127,14 @@ export class ClaudeClient {
           stopReason = event.delta.stop_reason;
           usage.outputTokens = event.usage.output_tokens;
           break;
+        case 'message_stop':
+          complete = true;
+          break;
       }
     }
+    // The SDK ends the iteration quietly when aborted: a partial answer must not pass for a whole one.
+    if (request.signal?.aborted) throw request.signal.reason ?? new Error('model call aborted');
+    if (!complete) throw new IncompleteStreamError();
     const costUsd = costOf(model, usage);
     const { metrics } = this.options;
     metrics.claudeTokens.inc({ kind: 'input' }, usage.inputTokens);
@@ -143,6 +150,14 @@ export class ClaudeClient {
     if (retryAfterMs !== undefined) return retryAfterMs <= this.maxDelayMs ? retryAfterMs : undefined;
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+}
+
+/** The stream ended without `message_stop`: a proxy or the network cut it short. Retried like a dropped connection. */
+class IncompleteStreamError extends Error {
+  override readonly name = 'IncompleteStreamError';
+  constructor() {
+    super('the answer stream ended before message_stop');
   }
 }
 

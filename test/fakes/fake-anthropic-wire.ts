@@ -173,19 +173,25 @@ export class PromptCache {
     const none = { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 };
     if (last < 0) return { input_tokens: total, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: none };
 
-    const prefix = parts.slice(0, last + 1);
-    const prefixTokens = estimate(prefix);
+    // As the real API does: every breakpoint is a cache entry, and a request reads the longest cached prefix
+    // ending at one of its breakpoints, then writes the rest up to its last breakpoint.
+    const prefixTokens = estimate(parts.slice(0, last + 1));
     const hash = createHash('sha256').update(String(body.model));
-    for (const p of prefix) hash.update('\0').update(p.key);
-    const key = hash.digest('hex');
-    const hit = this.seen.has(key);
-    this.seen.add(key);
-    const created = hit ? 0 : prefixTokens;
+    let readTokens = 0;
+    parts.slice(0, last + 1).forEach((p, i) => {
+      hash.update('\0').update(p.key);
+      if (!p.ttl) return;
+      const key = hash.copy().digest('hex');
+      if (this.seen.has(key)) readTokens = estimate(parts.slice(0, i + 1));
+      this.seen.add(key);
+    });
+    const created = prefixTokens - readTokens;
+    const hit = readTokens > 0;
     return {
       input_tokens: Math.max(0, total - prefixTokens),
       cache_creation_input_tokens: created,
-      cache_read_input_tokens: hit ? prefixTokens : 0,
-      cache_creation: prefix[last]!.ttl === '1h'
+      cache_read_input_tokens: hit ? readTokens : 0,
+      cache_creation: parts[last]!.ttl === '1h'
         ? { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: created }
         : { ephemeral_5m_input_tokens: created, ephemeral_1h_input_tokens: 0 },
     };

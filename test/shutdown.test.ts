@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellChannel, type ShellEvent } from '../adapters/shell/shell-events.js';
+import { createInboundProducer } from '../src/queue/inbound-queue.js';
+import { createRedis } from '../src/redis/create-redis.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import { inbound, startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { waitFor } from './support/wait-for.js';
+
+/** Runs `npm start` the way the npm script does (tsx on src/main.ts), with its own environment. */
+function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += String(chunk)));
+  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, output: () => output, exited };
+}
+
+describe('graceful shutdown (SIGTERM to a real `npm start` process)', () => {
+  let database: TestDatabase;
+  let model: FakeAnthropic;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    model = await startFakeAnthropic({ firstTokenDelayMs: 300, tokensPerSecond: 40 });
+  });
+  afterAll(async () => {
+    await model?.close();
+    await database?.drop();
+  });
+
+  async function setUp(shutdownTimeoutMs: number) {
+    const prefix = `xt-${randomBytes(4).toString('hex')}`;
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      ANTHROPIC_BASE_URL: model.url,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+    };
+    const redis = createRedis(TEST_REDIS_URL);
+    const producer = createInboundProducer({ redis, prefix, jobAttempts: 3 });
+    const events: ShellEvent[] = [];
+    const subscriber = createRedis(TEST_REDIS_URL);
+    subscriber.on('message', (_channel: string, raw: string) => events.push(JSON.parse(raw) as ShellEvent));
+    await subscriber.subscribe(shellChannel(prefix, 'W1', 'C1'));
+    const message = inbound('tell me a long story', { thread: undefined, kind: 'dm' });
+    message.address = { workspaceId: 'W1', channelId: 'C1' };
+    const cleanUp = async () => {
+      await producer.close();
+      await redis.quit();
+      await subscriber.quit();
+    };
+    return { env, producer, events, message, cleanUp };
+  }
+
+  it('finishes the answer in flight, then exits 0', async () => {
+    const { env, producer, events, message, cleanUp } = await setUp(15_000);
+    const app = startProcess(env);
+    await waitFor('start-up', () => app.output().includes('xiaoliu is up'));
+    const before = model.requests.length;
+    await producer.enqueue(message);
+    await waitFor('the model request', () => model.requests.length > before);
+    app.child.kill('SIGTERM');
+
+    expect(await app.exited).toBe(0);
+    expect(events.filter((e) => e.type === 'post')).toHaveLength(1);
+    expect(events.at(-1)).toEqual({ type: 'done', deliveryId: message.id });
+    const finalText = events.filter((e) => e.type === 'edit').at(-1);
+    expect(finalText).toMatchObject({ text: 'Echo: [Ann] tell me a long story' });
+    expect(app.output()).toContain('shut down cleanly');
+    await cleanUp();
+  }, 30_000);
+
+  it('hands an answer that outlasts the timeout back to the queue; another worker finishes it in the same message', async () => {
+    model.setTiming({ firstTokenDelayMs: 300, tokensPerSecond: 2 });
+    const { env, producer, events, message, cleanUp } = await setUp(300);
+    const app = startProcess(env);
+    await waitFor('start-up', () => app.output().includes('xiaoliu is up'));
+    await producer.enqueue(message);
+    await waitFor('the first streamed words', () => events.some((e) => e.type === 'edit' && e.text.startsWith('Echo')));
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    expect(app.output()).toContain('handing them back to the queue');
+    expect(events.some((e) => e.type === 'done'), app.output()).toBe(false);
+
+    model.setTiming({ firstTokenDelayMs: 0, tokensPerSecond: 0 });
+    const config = testConfig(database, model.url, { QUEUE_PREFIX: env.QUEUE_PREFIX });
+    const successor = await startTestApp(config, []);
+    await waitFor('the answer from the other worker', () => events.some((e) => e.type === 'done'));
+    await successor.close();
+
+    const posts = events.filter((e) => e.type === 'post');
+    expect(posts).toHaveLength(1);
+    const last = events.filter((e) => e.type === 'edit').at(-1) as Extract<ShellEvent, { type: 'edit' }>;
+    expect(last.messageId).toBe((posts[0] as Extract<ShellEvent, { type: 'post' }>).messageId);
+    expect(last.text).toBe('Echo: [Ann] tell me a long story');
+    await cleanUp();
+  }, 30_000);
+});
