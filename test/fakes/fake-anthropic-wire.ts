@@ -162,6 +162,9 @@ function partsOf(body: any): Part[] {
  * A simplified prompt cache: only the prefix ending at the last cache_control block is looked up, with no
  * minimum length, no lookback to earlier breakpoints and no expiry.
  */
+/** How far before a breakpoint the real API looks for an earlier cached prefix. */
+const LOOKBACK_BLOCKS = 20;
+
 export class PromptCache {
   private readonly seen = new Set<string>();
 
@@ -173,18 +176,22 @@ export class PromptCache {
     const none = { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 };
     if (last < 0) return { input_tokens: total, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: none };
 
-    // As the real API does: every breakpoint is a cache entry, and a request reads the longest cached prefix
-    // ending at one of its breakpoints, then writes the rest up to its last breakpoint.
+    // As the real API does: every breakpoint writes a cache entry, and a request reads the longest cached prefix
+    // ending at a breakpoint or at any of the ~20 block boundaries before one, then writes the rest.
     const prefixTokens = estimate(parts.slice(0, last + 1));
     const hash = createHash('sha256').update(String(body.model));
+    const keys = parts.slice(0, last + 1).map((p) => hash.update('\0').update(p.key).copy().digest('hex'));
     let readTokens = 0;
-    parts.slice(0, last + 1).forEach((p, i) => {
-      hash.update('\0').update(p.key);
-      if (!p.ttl) return;
-      const key = hash.copy().digest('hex');
-      if (this.seen.has(key)) readTokens = estimate(parts.slice(0, i + 1));
-      this.seen.add(key);
+    parts.forEach((p, b) => {
+      if (!p.ttl || b > last) return;
+      for (let j = b; j >= Math.max(0, b - LOOKBACK_BLOCKS); j--) {
+        if (this.seen.has(keys[j]!)) {
+          readTokens = Math.max(readTokens, estimate(parts.slice(0, j + 1)));
+          break;
+        }
+      }
     });
+    parts.forEach((p, b) => p.ttl && b <= last && this.seen.add(keys[b]!));
     const created = prefixTokens - readTokens;
     const hit = readTokens > 0;
     return {
