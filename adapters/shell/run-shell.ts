@@ -45,13 +45,17 @@ export async function runShell(config: Config, log: Logger, args: string[]): Pro
       `Type \`help\` for commands, Ctrl-D to leave.\n`,
   );
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
+  // Input can end while an answer is still coming (piped stdin); lines already read are still answered.
+  let inputClosed = false;
+  rl.on('close', () => (inputClosed = true));
+  const prompt = () => inputClosed || rl.prompt();
   rl.setPrompt('you> ');
-  rl.prompt();
+  prompt();
   for await (const line of rl) {
     const text = line.trim();
     if (text === 'exit' || text === 'quit') break;
     if (text) await shell.ask(text);
-    rl.prompt();
+    prompt();
   }
   rl.close();
   await shell.close();
