@@ -1,4 +1,6 @@
 import { ShellEgress } from '../../adapters/shell/shell-egress.js';
+import { SlackEgress } from '../../adapters/slack/slack-egress.js';
+import { startSlackIngress, type SlackIngress } from '../../adapters/slack/slack-ingress.js';
 import { ClaudeClient } from '../claude/claude-client.js';
 import { chatCommand } from '../commands/chat.js';
 import { helpCommand } from '../commands/help.js';
@@ -57,7 +59,9 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   let worker: RunningWorker | undefined;
   if (roles.worker) {
     const egress = new Map<Platform, Egress>();
-    for (const e of [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs), ...(options.extraEgress ?? [])]) {
+    const platforms: Egress[] = [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs)];
+    if (config.slack) platforms.push(new SlackEgress(config.slack, log));
+    for (const e of [...platforms, ...(options.extraEgress ?? [])]) {
       egress.set(e.platform, e);
     }
     const claude = new ClaudeClient({
@@ -97,6 +101,10 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
     },
   });
+  let slack: SlackIngress | undefined;
+  if (roles.gateway && config.slack) {
+    slack = await startSlackIngress({ config: config.slack, producer, http, sql: database.sql, log, metrics });
+  }
   const port = options.http === false ? 0 : await http.listen(config.http.port, config.http.host);
   log.info({ port, roles, model: roles.worker ? config.anthropic.model : undefined }, 'xiaoliu is up');
 
@@ -108,6 +116,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     metrics,
     async close() {
       await http.close();
+      await slack?.stop();
       await worker?.close(config.worker.shutdownTimeoutMs);
       await producer.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -1,7 +1,7 @@
 import { buildPrompt } from '../claude/build-prompt.js';
 import { estimateTokens } from '../render/estimate-tokens.js';
 import { loadMessages, saveAnswer, saveMessage } from '../store/conversations.js';
-import type { Command } from './command.js';
+import type { Command, CommandContext } from './command.js';
 
 /** Free text: a question for Claude, answered with the thread's history as context, streamed as it is written. */
 export const chatCommand: Command = {
@@ -25,6 +25,7 @@ export const chatCommand: Command = {
       text: args,
       tokens: estimateTokens(args),
     };
+    if (context.conversationIsNew && message.inExistingThread) await importThread(context);
     // Independent round trips: show the placeholder while the question is stored.
     await Promise.all([saveMessage(sql, question), reply.start()]);
     const history = await loadMessages(sql, conversation);
@@ -58,3 +59,28 @@ export const chatCommand: Command = {
     );
   },
 };
+
+/**
+ * Xiaoliu was summoned into a thread that already had a discussion: store what was said before, once, as context,
+ * so the answer knows it (and who said what). Failing to read it costs context, not the answer.
+ */
+async function importThread({ message, conversation, egress, sql, log }: CommandContext): Promise<void> {
+  if (!egress.readThread || !message.address.threadId || !message.messageId) return;
+  try {
+    const earlier = await egress.readThread(message.address, message.messageId);
+    for (const [index, m] of earlier.entries()) {
+      await saveMessage(sql, {
+        conversationId: conversation.id,
+        deliveryId: `${message.id}#thread-${index}`,
+        role: m.fromMe ? 'assistant' : 'user',
+        authorId: m.authorId,
+        authorName: m.authorName,
+        text: m.text,
+        tokens: estimateTokens(m.text),
+      });
+    }
+    log.debug({ messages: earlier.length }, 'read the earlier messages of the thread');
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the earlier messages of the thread; answering without them');
+  }
+}

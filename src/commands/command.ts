@@ -1,5 +1,6 @@
 import type { ClaudeClient } from '../claude/claude-client.js';
 import type { Config } from '../config/read-config.js';
+import type { Egress } from '../domain/egress.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
@@ -13,6 +14,10 @@ export interface CommandContext {
   /** The text after the command word (the whole text for chat). */
   args: string;
   conversation: Conversation;
+  /** Whether this message started the conversation (first time Xiaoliu is summoned into the thread). */
+  conversationIsNew: boolean;
+  /** The platform the answer goes to, for capabilities beyond the reply (uploads, reading a thread). */
+  egress: Egress;
   /** Posts and edits the answer in the message's thread, exactly once per part. */
   reply: ReplyWriter;
   /** When the message was queued (epoch ms), to measure the pipeline's own overhead. */

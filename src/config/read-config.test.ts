@@ -59,6 +59,18 @@ describe('readConfig', () => {
     expect(() => requireModelAccess(readConfig({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:4010' }))).not.toThrow();
   });
 
+  it('turns Slack on with SLACK_BOT_TOKEN and names what else it needs', () => {
+    expect(readConfig({ ANTHROPIC_API_KEY: 'k' }).slack).toBeUndefined();
+    const slack = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack;
+    expect(slack).toMatchObject({ apiUrl: 'http://127.0.0.1:9/api/', slashCommand: '/xiaoliu', replyMode: 'threads', appToken: undefined });
+    expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).message).toBe(
+      'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (Basic Information page of your Slack app), unless SLACK_APP_TOKEN selects Socket Mode',
+    );
+    expect(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A' }).slack?.appToken).toBe('xapp-1-A');
+    expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxp-user' })).variable).toBe('SLACK_BOT_TOKEN');
+    expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_SLASH_COMMAND: 'xiaoliu' })).variable).toBe('SLACK_SLASH_COMMAND');
+  });
+
   it('never echoes a secret in its errors', () => {
     const error = errorOf(() => readConfig({ ANTHROPIC_API_KEY: 'sk-ant secret with spaces' }));
     expect(error.message).not.toContain('secret');

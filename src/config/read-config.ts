@@ -46,6 +46,25 @@ export interface Config {
     /** Least time between two screen updates while an answer streams in the terminal. */
     editIntervalMs: number;
   };
+  /** The Slack adapter; undefined when SLACK_BOT_TOKEN is not set. */
+  slack: SlackConfig | undefined;
+}
+
+export interface SlackConfig {
+  /** Secret: the bot token (xoxb-…) for the Web API. */
+  botToken: string;
+  /** Secret: verifies that HTTP requests come from Slack. Needed in HTTP mode. */
+  signingSecret: string | undefined;
+  /** Secret: the app-level token (xapp-…); when set, Socket Mode is used instead of HTTP. */
+  appToken: string | undefined;
+  /** Web API base URL, ending in '/'; moved for proxies and tests. */
+  apiUrl: string;
+  /** The slash command Xiaoliu answers to, e.g. '/xiaoliu'. */
+  slashCommand: string;
+  /** Whether follow-ups in a thread Xiaoliu is part of need a new @mention ('mentions') or not ('threads'). */
+  replyMode: 'threads' | 'mentions';
+  /** Least time between two edits of a streaming message (chat.update is ~50 per minute per channel). */
+  editIntervalMs: number;
 }
 
 export const DEFAULT_SYSTEM_PROMPT = [
@@ -85,6 +104,37 @@ export function readConfig(env: Env = process.env): Config {
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     shell: { editIntervalMs: int(env, 'SHELL_EDIT_INTERVAL_MS', 100, 0, 60_000) },
+    slack: readSlackConfig(env),
+  };
+}
+
+function readSlackConfig(env: Env): SlackConfig | undefined {
+  const botToken = env.SLACK_BOT_TOKEN?.trim();
+  if (!botToken) return undefined;
+  if (!botToken.startsWith('xoxb-')) {
+    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)');
+  }
+  const appToken = env.SLACK_APP_TOKEN?.trim() || undefined;
+  if (appToken && !appToken.startsWith('xapp-')) {
+    throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information page, with connections:write)');
+  }
+  const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || undefined;
+  if (!signingSecret && !appToken) {
+    throw new ConfigError(
+      'SLACK_SIGNING_SECRET',
+      'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (Basic Information page of your Slack app), unless SLACK_APP_TOKEN selects Socket Mode',
+    );
+  }
+  let apiUrl = url(env, 'SLACK_API_URL', 'https://slack.com/api/', ['http:', 'https:']);
+  if (!apiUrl.endsWith('/')) apiUrl += '/';
+  return {
+    botToken,
+    signingSecret,
+    appToken,
+    apiUrl,
+    slashCommand: pattern(env, 'SLACK_SLASH_COMMAND', '/xiaoliu', /^\/[a-z0-9_-]{1,31}$/, 'a slash command such as /xiaoliu'),
+    replyMode: oneOf(env, 'SLACK_REPLY_MODE', 'threads', ['threads', 'mentions'] as const),
+    editIntervalMs: int(env, 'SLACK_EDIT_INTERVAL_MS', 1200, 100, 60_000),
   };
 }
 

@@ -16,6 +16,15 @@ export interface OutboundFile {
   comment?: string;
 }
 
+/** A message that was in a thread before Xiaoliu joined it. */
+export interface ThreadMessage {
+  authorId: string;
+  authorName: string;
+  text: string;
+  /** Whether Xiaoliu itself wrote it (it becomes an assistant turn). */
+  fromMe: boolean;
+}
+
 /** How a platform wants answers shaped and paced. */
 export interface EgressLimits {
   /** Longest text one message may carry. */
@@ -41,6 +50,11 @@ export interface Egress {
   upload?(address: ReplyAddress, file: OutboundFile): Promise<PostedMessage>;
   /** Shows that Xiaoliu is working ("is thinking…"); cleared by the next post or edit. */
   setStatus?(address: ReplyAddress, status: string): Promise<void>;
+  /**
+   * The thread's messages written before the message `beforeMessageId`, oldest first: read once when Xiaoliu is
+   * first summoned into a thread that already has a discussion.
+   */
+  readThread?(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]>;
   /** Called once a delivery's answer is fully posted (clears a status, gives the shell its prompt back). */
   done?(address: ReplyAddress, deliveryId: string): Promise<void>;
 }

@@ -38,6 +38,13 @@ export interface InboundMessage {
   attachments: InboundAttachment[];
   /** When the platform says the message was sent (ISO 8601); orders messages within a conversation. */
   sentAt: string;
+  /** The platform's own id of the message (Slack ts, Discord snowflake), where it has one. */
+  messageId?: string;
+  /**
+   * Set when the message was written inside a thread that already had messages before Xiaoliu was summoned, so the
+   * worker reads those once (when the conversation is new) and the answer knows what was said, and by whom.
+   */
+  inExistingThread?: boolean;
 }
 
 /** The key that names one conversation: one per platform thread. */

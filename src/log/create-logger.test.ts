@@ -22,6 +22,9 @@ describe('createLogger', () => {
       ANTHROPIC_API_KEY: 'sk-ant-very-secret-value',
       DATABASE_URL: 'postgres://app:db-password@db:5432/xiaoliu',
       REDIS_URL: 'redis://:redis-password@redis:6379',
+      SLACK_BOT_TOKEN: 'xoxb-slack-bot-secret',
+      SLACK_SIGNING_SECRET: 'slack-signing-secret',
+      SLACK_APP_TOKEN: 'xapp-1-slack-app-secret',
     });
     log.info({ config }, 'starting');
     log.child({ jobId: 'j1' }).error({ err: { headers: { authorization: 'Bearer sk-ant-very-secret-value' } } }, 'x');
@@ -29,5 +32,6 @@ describe('createLogger', () => {
     expect(out.text()).not.toContain('very-secret');
     expect(out.text()).not.toContain('db-password');
     expect(out.text()).not.toContain('redis-password');
+    expect(out.text()).not.toMatch(/slack-bot-secret|slack-signing-secret|slack-app-secret/);
   });
 });

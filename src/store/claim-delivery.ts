@@ -7,6 +7,8 @@ export type DeliveryStatus = 'processing' | 'answered' | 'failed';
 /** The conversation a delivery belongs to, and whether this delivery was seen before. */
 export interface Claim {
   conversation: Conversation;
+  /** True when this delivery started the conversation (xmax = 0: the upsert inserted rather than updated). */
+  conversationIsNew: boolean;
   /** True the first time any worker handles this delivery id. */
   firstTime: boolean;
   /** 'answered' or 'failed' means it must not be answered again; 'processing' is a first try or a retry. */
@@ -19,25 +21,26 @@ export interface Claim {
  */
 export async function claimDelivery(sql: Sql, platform: Platform, address: ReplyAddress, deliveryId: string): Promise<Claim> {
   const threadId = address.threadId ?? '-';
-  const [row] = await sql<{ id: string; resetAt: Date | null; firstTime: boolean; status: DeliveryStatus | null }[]>`
+  const [row] = await sql<{ id: string; resetAt: Date | null; created: boolean; firstTime: boolean; status: DeliveryStatus | null }[]>`
     with conversation as (
       insert into conversations (platform, workspace_id, channel_id, thread_id)
       values (${platform}, ${address.workspaceId}, ${address.channelId}, ${threadId})
       on conflict (platform, workspace_id, channel_id, thread_id) do update set platform = excluded.platform
-      returning id, reset_at
+      returning id, reset_at, (xmax = 0) as created
     ), claimed as (
       insert into inbound_deliveries (id, conversation_id, status)
       select ${deliveryId}, id, 'processing' from conversation
       on conflict (id) do nothing
       returning id
     )
-    select conversation.id, conversation.reset_at as "resetAt",
+    select conversation.id, conversation.reset_at as "resetAt", conversation.created,
       exists (select 1 from claimed) as "firstTime",
       (select status from inbound_deliveries where id = ${deliveryId}) as status
     from conversation`;
   if (!row) throw new Error('claimDelivery returned no row');
   return {
     conversation: { id: Number(row.id), resetAt: row.resetAt },
+    conversationIsNew: row.created,
     firstTime: row.firstTime,
     status: row.firstTime ? 'processing' : (row.status ?? 'processing'),
   };

@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../claude/price-table.js';
+import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Sql } from './database.js';
 
 /** A conversation row as the worker needs it. */
@@ -34,6 +35,15 @@ export interface UsageRecord extends TokenUsage {
   userId: string;
   model: string;
   costUsd: number;
+}
+
+/** Whether Xiaoliu already has a conversation in this thread (is part of it). */
+export async function hasConversation(sql: Sql, platform: Platform, address: ReplyAddress): Promise<boolean> {
+  const rows = await sql`
+    select 1 from conversations
+    where platform = ${platform} and workspace_id = ${address.workspaceId}
+      and channel_id = ${address.channelId} and thread_id = ${address.threadId ?? '-'}`;
+  return rows.length > 0;
 }
 
 /** Ends a thread's context: later answers no longer see what was said before now. */

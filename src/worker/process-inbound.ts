@@ -78,6 +78,8 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
       message,
       args: route.args,
       conversation: claim.conversation,
+      conversationIsNew: claim.conversationIsNew,
+      egress,
       reply,
       queuedAt: job.timestamp,
       sql: deps.sql,

@@ -1,0 +1,22 @@
+import type { Logger as BoltLogger } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { SlackConfig } from '../../src/config/read-config.js';
+
+/**
+ * Web API client options. The client's own retries are off: by default it retries 5xx for ~30 minutes, and a post
+ * that reached Slack before the 5xx would then be posted twice. Rate limits are surfaced instead of queued, so the
+ * egress waits out `Retry-After` itself and never holds a whole client's queue.
+ */
+export function slackClientOptions(config: SlackConfig, logger: BoltLogger): WebClientOptions {
+  return {
+    slackApiUrl: config.apiUrl,
+    logger,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+  };
+}
+
+export function createSlackClient(config: SlackConfig, logger: BoltLogger): WebClient {
+  return new WebClient(config.botToken, slackClientOptions(config, logger));
+}

@@ -1,0 +1,125 @@
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { SlackConfig } from '../../src/config/read-config.js';
+import type { Egress, EgressLimits, OutboundFile, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import type { ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { Logger } from '../../src/log/create-logger.js';
+import { boltLogger } from './bolt-logger.js';
+import { toMrkdwn } from './format-mrkdwn.js';
+import { createSlackClient } from './slack-client.js';
+import { UserNames } from './user-names.js';
+
+// chat.postMessage allows about one message per second per channel: pace posts so Slack never has to say 429.
+const POST_INTERVAL_MS = 1100;
+// Past this much waiting for rate limits, fail the call and let the job retry later instead of holding a worker.
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const THREAD_HISTORY_LIMIT = 50;
+
+/**
+ * The worker's side of Slack: posts, edits and uploads through the Web API (REST only, so any worker can answer).
+ * Markdown from the model becomes mrkdwn here, with @channel-style pings neutralized.
+ */
+export class SlackEgress implements Egress {
+  readonly platform = 'slack' as const;
+  readonly limits: EgressLimits;
+  private readonly client: WebClient;
+  private readonly names: UserNames;
+  private readonly nextPostAt = new Map<string, number>();
+  private botUserId: string | undefined;
+
+  constructor(
+    config: SlackConfig,
+    private readonly log: Logger,
+  ) {
+    this.client = createSlackClient(config, boltLogger(log.child({ adapter: 'slack' })));
+    this.names = new UserNames(this.client, log);
+    // Slack advises keeping messages under 4,000 characters; mrkdwn conversion adds escapes and table padding, so
+    // parts are cut with room to spare.
+    this.limits = { maxMessageChars: 3500, editIntervalMs: config.editIntervalMs, maxParts: 4 };
+  }
+
+  async post(address: ReplyAddress, text: string): Promise<PostedMessage> {
+    await this.paceChannel(address.channelId);
+    const result = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: address.channelId,
+        ...(address.threadId ? { thread_ts: address.threadId } : {}),
+        text: toMrkdwn(text),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    return { messageId: String(result.ts) };
+  }
+
+  async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
+    await this.call('chat.update', () => this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text) }));
+  }
+
+  async upload(address: ReplyAddress, file: OutboundFile): Promise<PostedMessage> {
+    const comment = file.comment ? { initial_comment: toMrkdwn(file.comment) } : {};
+    const upload = address.threadId
+      ? () => this.client.filesUploadV2({ channel_id: address.channelId, thread_ts: address.threadId!, file: file.data, filename: file.filename, ...comment })
+      : () => this.client.filesUploadV2({ channel_id: address.channelId, file: file.data, filename: file.filename, ...comment });
+    const result = (await this.call('files.uploadV2', upload)) as { files?: { files?: { id?: string }[] }[] };
+    return { messageId: result.files?.[0]?.files?.[0]?.id ?? file.filename };
+  }
+
+  /** The thread's messages before Xiaoliu was summoned, read once (conversations.replies is heavily rate limited). */
+  async readThread(address: ReplyAddress, beforeTs: string): Promise<ThreadMessage[]> {
+    if (!address.threadId) return [];
+    this.botUserId ??= String((await this.client.auth.test()).user_id);
+    const result = await this.call('conversations.replies', () =>
+      this.client.conversations.replies({ channel: address.channelId, ts: address.threadId!, limit: THREAD_HISTORY_LIMIT }),
+    );
+    const earlier = (result.messages ?? []).filter((m) => m.ts && tsBefore(m.ts, beforeTs) && m.text);
+    const out: ThreadMessage[] = [];
+    for (const m of earlier) {
+      const fromMe = m.user === this.botUserId;
+      out.push({
+        authorId: m.user ?? m.bot_id ?? 'unknown',
+        authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : await this.names.nameOf(m.user),
+        text: m.text!,
+        fromMe,
+      });
+    }
+    return out;
+  }
+
+  /** Waits until this channel may take another post. */
+  private async paceChannel(channelId: string): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.nextPostAt.get(channelId) ?? 0);
+    this.nextPostAt.set(channelId, at + POST_INTERVAL_MS);
+    if (at > now) await sleep(at - now);
+  }
+
+  /** Runs a Web API call, waiting out 429s as Slack's Retry-After asks; other errors go to the job's retries. */
+  private async call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    let waited = 0;
+    for (;;) {
+      try {
+        return await run();
+      } catch (error) {
+        const e = error as { code?: string; retryAfter?: number };
+        if (e.code !== ErrorCode.RateLimitedError || waited >= MAX_RATE_LIMIT_WAIT_MS) throw error;
+        const ms = Math.max(1, e.retryAfter ?? 1) * 1000;
+        this.log.warn({ method, retryAfterMs: ms }, 'Slack rate limited a call; waiting as asked');
+        waited += ms;
+        await sleep(ms);
+      }
+    }
+  }
+}
+
+/** Slack ts ('1700000000.000100') are microsecond times: compare them exactly, not as floats. */
+function tsBefore(a: string, b: string): boolean {
+  const micros = (ts: string) => {
+    const [seconds = '0', fraction = '0'] = ts.split('.');
+    return BigInt(seconds) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6));
+  };
+  return micros(a) < micros(b);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,199 @@
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SlackConfig } from '../../src/config/read-config.js';
+import type { InboundMessage } from '../../src/domain/inbound-message.js';
+import type { HttpServer } from '../../src/http/create-http-server.js';
+import type { Logger } from '../../src/log/create-logger.js';
+import type { Metrics } from '../../src/metrics/create-metrics.js';
+import type { InboundProducer } from '../../src/queue/inbound-queue.js';
+import { hasConversation } from '../../src/store/conversations.js';
+import type { Sql } from '../../src/store/database.js';
+import { boltLogger } from './bolt-logger.js';
+import { fromSlackText, mentionsBot } from './from-slack-text.js';
+import { createSlackClient, slackClientOptions } from './slack-client.js';
+import { UserNames } from './user-names.js';
+
+export interface SlackIngressDeps {
+  config: SlackConfig;
+  producer: InboundProducer;
+  http: HttpServer;
+  sql: Sql;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The gateway's side of Slack, running. */
+export interface SlackIngress {
+  botUserId: string;
+  stop(): Promise<void>;
+}
+
+/** What a Slack message event carries that matters here (the SDK's union type is too wide to narrow cheaply). */
+interface SlackMessageEvent {
+  type: string;
+  subtype?: string;
+  channel: string;
+  channel_type?: string;
+  user?: string;
+  bot_id?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  files?: { name?: string; mimetype?: string; size?: number; url_private?: string }[];
+}
+
+// Message subtypes that are still a person talking; everything else (edits, joins, bot posts) is ignored.
+const HUMAN_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
+
+/**
+ * Receives Slack events and slash commands through Bolt, turns each into an InboundMessage and queues it. It
+ * acknowledges as soon as the message is queued (never waiting for the model), and answers 5xx when it cannot queue,
+ * so Slack delivers again rather than the question being lost.
+ */
+export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIngress> {
+  const { config, producer, log } = deps;
+  const logger = boltLogger(log.child({ adapter: 'slack' }));
+  const client = createSlackClient(config, logger);
+  const auth = await client.auth.test().catch((error: unknown) => {
+    throw new Error(`Slack refused SLACK_BOT_TOKEN (auth.test: ${(error as Error).message}): check the token and SLACK_API_URL`);
+  });
+  const botUserId = String(auth.user_id);
+  const names = new UserNames(client, log);
+
+  const receiver = config.appToken
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: config.signingSecret!,
+        endpoints: '/slack/events',
+        // Respond only after the listener has queued the message: an error then becomes a 500 and Slack retries.
+        processBeforeResponse: true,
+        logger,
+      });
+  const app = new App({
+    token: config.botToken,
+    botUserId,
+    ...(receiver ? { receiver } : { appToken: config.appToken!, socketMode: true }),
+    logger,
+    logLevel: LogLevel.INFO,
+    clientOptions: slackClientOptions(config, logger),
+    // auth.test above already checked the token; don't call it again per request.
+    tokenVerificationEnabled: false,
+  });
+
+  const enqueue = async (message: InboundMessage) => {
+    await producer.enqueue(message);
+    log.debug({ deliveryId: message.id, kind: message.kind }, 'queued Slack message');
+  };
+
+  const toInbound = async (
+    event: SlackMessageEvent,
+    teamId: string,
+    kind: InboundMessage['kind'],
+    threadId: string | undefined,
+  ): Promise<InboundMessage> => ({
+    v: 1,
+    // One id per Slack message, not per event: a mention arrives as app_mention and as message, and retries repeat.
+    id: `slack-${teamId}-${event.channel}-${event.ts}`,
+    platform: 'slack',
+    kind,
+    address: { workspaceId: teamId, channelId: event.channel, ...(threadId ? { threadId } : {}) },
+    author: { id: event.user ?? 'unknown', name: await names.nameOf(event.user), isBot: false },
+    text: fromSlackText(event.text ?? '', botUserId),
+    attachments: (event.files ?? []).map((f) => ({
+      name: f.name ?? 'file',
+      mimeType: f.mimetype ?? 'application/octet-stream',
+      size: f.size ?? 0,
+      url: f.url_private ?? '',
+    })),
+    sentAt: new Date(Number(event.ts) * 1000).toISOString(),
+    messageId: event.ts,
+    ...(event.thread_ts && event.thread_ts !== event.ts ? { inExistingThread: true } : {}),
+  });
+
+  app.event('app_mention', async ({ event, body }) => {
+    const e = event as unknown as SlackMessageEvent;
+    if (e.bot_id || e.user === botUserId) return;
+    await enqueue(await toInbound(e, teamOf(body), 'mention', e.thread_ts ?? e.ts));
+  });
+
+  app.event('message', async ({ event, body }) => {
+    const e = event as unknown as SlackMessageEvent;
+    if (e.bot_id || e.user === botUserId || !e.user || !HUMAN_SUBTYPES.has(e.subtype)) return;
+    const teamId = teamOf(body);
+    if (e.channel_type === 'im') {
+      await enqueue(await toInbound(e, teamId, 'dm', e.thread_ts));
+      return;
+    }
+    // In channels, app_mention covers messages that mention the bot; a plain message counts only as a follow-up
+    // in a thread Xiaoliu is already part of.
+    if (!e.thread_ts || mentionsBot(e.text, botUserId) || config.replyMode === 'mentions') return;
+    if (!(await hasConversation(deps.sql, 'slack', { workspaceId: teamId, channelId: e.channel, threadId: e.thread_ts }))) return;
+    await enqueue(await toInbound(e, teamId, 'thread', e.thread_ts));
+  });
+
+  app.command(config.slashCommand, async ({ command, ack, respond }) => {
+    await ack();
+    const text = command.text.trim() || 'help';
+    // The answer goes in a thread under a message that shows the question, so the channel can follow up there.
+    let rootTs: string;
+    try {
+      const root = await client.chat.postMessage({
+        channel: command.channel_id,
+        text: `<@${command.user_id}> asked: ${text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!)}`,
+        unfurl_links: false,
+      });
+      rootTs = String(root.ts);
+    } catch (error) {
+      log.warn({ err: error, channel: command.channel_id }, 'could not post the slash command question');
+      await respond({
+        response_type: 'ephemeral',
+        text: `I can't post in this channel. Invite me first with \`/invite @${auth.user ?? 'xiaoliu'}\`, or DM me.`,
+      });
+      return;
+    }
+    try {
+      await enqueue({
+        v: 1,
+        id: `slack-${command.team_id}-${command.channel_id}-${rootTs}`,
+        platform: 'slack',
+        kind: 'slash',
+        address: { workspaceId: command.team_id, channelId: command.channel_id, threadId: rootTs },
+        author: { id: command.user_id, name: command.user_name, isBot: false },
+        text,
+        command: { name: command.command.replace(/^\//, ''), args: text },
+        attachments: [],
+        sentAt: new Date().toISOString(),
+      });
+    } catch (error) {
+      log.error({ err: error }, 'could not queue a slash command: is Redis reachable at REDIS_URL?');
+      await respond({ response_type: 'ephemeral', text: 'Sorry, I could not take that request right now. Please try again.' });
+    }
+  });
+
+  app.error(async (error) => {
+    log.error({ err: error }, 'Slack listener failed; Slack will deliver the event again');
+    throw error; // rethrown so the receiver answers 500 and Slack retries
+  });
+
+  if (receiver) {
+    deps.http.route('POST', '/slack/events', (req: IncomingMessage, res: ServerResponse) => {
+      const started = performance.now();
+      res.once('finish', () => deps.metrics.ingressAck.observe({ platform: 'slack' }, (performance.now() - started) / 1000));
+      receiver.requestListener(req, res);
+    });
+  } else {
+    await app.start();
+  }
+  log.info({ botUserId, mode: receiver ? 'http' : 'socket' }, 'Slack adapter is on');
+  return {
+    botUserId,
+    async stop() {
+      if (!receiver) await app.stop();
+    },
+  };
+}
+
+function teamOf(body: unknown): string {
+  const b = body as { team_id?: string; authorizations?: { team_id?: string }[] };
+  return b.team_id ?? b.authorizations?.[0]?.team_id ?? 'unknown';
+}

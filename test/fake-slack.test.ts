@@ -1,0 +1,308 @@
+import { App, LogLevel } from '@slack/bolt';
+import { ErrorCode, WebClient, type WebAPIPlatformError, type WebClientOptions } from '@slack/web-api';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
+import {
+  appMentionEvent,
+  sendSlackEvent,
+  sendSlashCommand,
+  signSlackRequest,
+  slashCommand,
+  urlVerification,
+} from './fakes/slack-events.js';
+
+const TOKEN = 'xoxb-test-token';
+const SECRET = 'test-signing-secret';
+const C = 'C0GENERAL';
+let fake: FakeSlack;
+
+/** The real WebClient against the fake; no retries unless a test asks, so failures surface at once. */
+const client = (opts: WebClientOptions = {}, token = TOKEN) =>
+  new WebClient(token, { slackApiUrl: fake.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 }, ...opts });
+
+const platformError = async (p: Promise<unknown>) => {
+  const err = (await p.then(() => undefined, (e: unknown) => e)) as WebAPIPlatformError | undefined;
+  expect(err?.code).toBe(ErrorCode.PlatformError);
+  return err!.data.error;
+};
+
+/** Raw POST, to see exactly what HTTP the fake answers (status, Retry-After). */
+const rawPost = (method: string, body: object) =>
+  fetch(`${fake.apiUrl}${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify(body),
+  });
+
+beforeEach(async () => {
+  fake = await startFakeSlack({ botToken: TOKEN });
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+describe('fake Slack Web API driven by the real WebClient', () => {
+  it('posts, edits and posts ephemerally, keeping current message state per thread', async () => {
+    const web = client();
+    fake.seedMessage({ channel: C, ts: '1700000000.000050', user: 'UALICE', text: 'question?' });
+    const posted = await web.chat.postMessage({ channel: C, thread_ts: '1700000000.000050', text: 'thinking…', unfurl_links: false });
+    expect(posted.ts).toMatch(/^\d{10}\.\d{6}$/);
+    expect(posted.message).toMatchObject({ user: 'UBOT', bot_id: 'BBOT', text: 'thinking…', thread_ts: '1700000000.000050' });
+
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*answer*' } }];
+    await web.chat.update({ channel: C, ts: posted.ts!, text: 'answer', blocks });
+    await web.chat.postEphemeral({ channel: C, user: 'UALICE', text: 'only you', thread_ts: '1700000000.000050' });
+
+    const thread = fake.messages(C, '1700000000.000050');
+    expect(thread.map((m) => m.text)).toEqual(['question?', 'answer']);
+    expect(thread[1]).toMatchObject({ blocks, edited: { user: 'UBOT' } });
+    expect(fake.ephemerals).toEqual([expect.objectContaining({ channel: C, user: 'UALICE', text: 'only you' })]);
+    // WebClient form-encodes blocks as a JSON string; the fake decodes it as Slack does.
+    expect(fake.callsTo('chat.update')[0]!.args.blocks).toEqual(blocks);
+    expect(fake.callsTo('chat.postMessage')[0]!.args.unfurl_links).toBe('false');
+
+    expect(await platformError(web.chat.update({ channel: C, ts: '1600000000.000001', text: 'x' }))).toBe('message_not_found');
+    expect(await platformError(web.chat.update({ channel: C, ts: '1700000000.000050', text: 'x' }))).toBe('cant_update_message');
+    expect(await platformError(web.apiCall('nope.nothing'))).toBe('unknown_method');
+    expect(await platformError(client({}, 'xoxb-wrong').auth.test())).toBe('invalid_auth');
+  });
+
+  it('accepts JSON bodies with a Bearer token, as Slack does', async () => {
+    const res = await rawPost('chat.postMessage', { channel: C, text: 'json', blocks: [{ type: 'divider' }] });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, channel: C, message: { text: 'json', blocks: [{ type: 'divider' }] } });
+  });
+
+  it('runs the chatStream() helper end to end: startStream, appendStream, stopStream with chunks', async () => {
+    const web = client();
+    const streamer = web.chatStream({
+      channel: C,
+      thread_ts: '1700000000.000050',
+      recipient_team_id: 'T0FAKE',
+      recipient_user_id: 'UALICE',
+      buffer_size: 10,
+    });
+    expect(await streamer.append({ markdown_text: 'Hello' })).toBeNull(); // under buffer_size: nothing sent yet
+    expect(fake.calls).toHaveLength(0);
+    await streamer.append({ markdown_text: ', **world**' });
+    await streamer.append({ markdown_text: ' and more text' });
+    await streamer.stop({ markdown_text: '!', blocks: [{ type: 'divider' }] });
+
+    expect(fake.calls.map((c) => c.method)).toEqual(['chat.startStream', 'chat.appendStream', 'chat.stopStream']);
+    expect(fake.calls[0]!.args).toMatchObject({ recipient_user_id: 'UALICE', chunks: [{ type: 'markdown_text', text: 'Hello, **world**' }] });
+    const [message] = fake.messages(C, '1700000000.000050');
+    expect(message).toMatchObject({ text: 'Hello, **world** and more text!', blocks: [{ type: 'divider' }], stream: { state: 'stopped' } });
+    expect(message!.ts).toBe(streamer.ts);
+
+    const late = web.chat.appendStream({ channel: C, ts: streamer.ts!, markdown_text: 'late' });
+    expect(await platformError(late)).toBe('message_not_in_streaming_state');
+  });
+
+  it('uploads a file with filesUploadV2 end to end and shares it in the thread', async () => {
+    const bytes = Buffer.from('# Answer\n\nlong markdown…\n'.repeat(50));
+    const result = await client().filesUploadV2({
+      channel_id: C,
+      thread_ts: '1700000000.000050',
+      file: bytes,
+      filename: 'answer.md',
+      initial_comment: 'Full answer attached',
+    });
+
+    expect(fake.calls.map((c) => c.method)).toEqual(['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal']);
+    expect(fake.calls[0]!.args).toMatchObject({ filename: 'answer.md', length: String(bytes.length) });
+    const [upload] = fake.uploads;
+    expect(upload).toMatchObject({
+      filename: 'answer.md',
+      title: 'answer.md',
+      channel_id: C,
+      thread_ts: '1700000000.000050',
+      initial_comment: 'Full answer attached',
+    });
+    expect(upload!.bytes.equals(bytes)).toBe(true);
+    // filesUploadV2 returns one completeUploadExternal response per destination, each with its own `files`.
+    expect(result.files).toEqual([expect.objectContaining({ ok: true, files: [expect.objectContaining({ id: upload!.file_id })] })]);
+    expect(fake.messages(C, '1700000000.000050')).toEqual([
+      expect.objectContaining({ text: 'Full answer attached', files: [expect.objectContaining({ id: upload!.file_id, name: 'answer.md' })] }),
+    ]);
+  });
+
+  it('pages conversations.replies with cursors, parent first', async () => {
+    fake.seedMessage({ channel: C, ts: '1700000000.000100', user: 'UALICE', text: 'parent' });
+    for (let i = 1; i <= 4; i++) {
+      fake.seedMessage({ channel: C, ts: `1700000000.00010${i}`, thread_ts: '1700000000.000100', user: 'UBOB', text: `reply ${i}` });
+    }
+    const web = client();
+
+    const first = await web.conversations.replies({ channel: C, ts: '1700000000.000100', limit: 2 });
+    expect(first.messages!.map((m) => m.text)).toEqual(['parent', 'reply 1']);
+    expect(first.messages![0]).toMatchObject({ type: 'message', thread_ts: '1700000000.000100', reply_count: 4, user: 'UALICE' });
+    expect(first.has_more).toBe(true);
+    expect(first.response_metadata?.next_cursor).toBeTruthy();
+
+    const texts: string[] = [];
+    for await (const page of web.paginate('conversations.replies', { channel: C, ts: '1700000000.000100', limit: 2 })) {
+      texts.push(...((page as { messages?: Array<{ text: string }> }).messages ?? []).map((m) => m.text));
+    }
+    expect(texts).toEqual(['parent', 'reply 1', 'reply 2', 'reply 3', 'reply 4']);
+    expect(await platformError(web.conversations.replies({ channel: C, ts: '1600000000.000000' }))).toBe('thread_not_found');
+  });
+
+  it('answers users.info from seeded users or a default derived from the id', async () => {
+    fake.seedUser({ id: 'UALICE', name: 'alice', real_name: 'Alice Liu', display_name: 'Ali' });
+    const web = client();
+    expect((await web.users.info({ user: 'UALICE' })).user).toMatchObject({
+      id: 'UALICE',
+      name: 'alice',
+      profile: { display_name: 'Ali', real_name: 'Alice Liu' },
+    });
+    expect((await web.users.info({ user: 'UZED' })).user).toMatchObject({ id: 'UZED', name: 'uzed', real_name: 'User UZED' });
+  });
+
+  it('records assistant status, clearing it when the bot replies in the thread', async () => {
+    const web = client();
+    const loading_messages = ['Reading', 'Writing'];
+    await web.assistant.threads.setStatus({ channel_id: C, thread_ts: '1700000000.000050', status: 'is thinking…', loading_messages });
+    expect(fake.statuses[0]).toMatchObject({ status: 'is thinking…', loading_messages: ['Reading', 'Writing'] });
+    expect(fake.statusOf(C, '1700000000.000050')).toBe('is thinking…');
+    await web.chat.postMessage({ channel: C, thread_ts: '1700000000.000050', text: 'done' });
+    expect(fake.statusOf(C, '1700000000.000050')).toBeUndefined();
+  });
+});
+
+describe('rate limits', () => {
+  it('a forced 429 is waited out and retried by WebClient; count429 counts it', async () => {
+    fake.rateLimitNext('chat.postMessage', 1, 1);
+    const started = Date.now();
+    const res = await client({ retryConfig: { retries: 1 }, rejectRateLimitedCalls: false }).chat.postMessage({ channel: C, text: 'hi' });
+    expect(res.ok).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // it honoured Retry-After: 1
+    expect(fake.count429).toBe(1);
+    expect(fake.callsTo('chat.postMessage').map((c) => c.status)).toEqual([429, 200]);
+    expect(fake.messages(C)).toHaveLength(1);
+  });
+
+  it('with rejectRateLimitedCalls the 429 surfaces at once as a rate-limited error carrying retryAfter', async () => {
+    fake.rateLimitNext('chat.update', 1, 7);
+    const err = await client({ rejectRateLimitedCalls: true }).chat.update({ channel: C, ts: '1', text: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 7 });
+  });
+
+  it('with retries exhausted a 429 becomes a generic request error, not a rate-limited one', async () => {
+    fake.rateLimitNext('chat.postMessage', 1, 0); // Retry-After: 0 only to keep the test fast
+    const err = await client({ retryConfig: { retries: 0 } }).chat.postMessage({ channel: C, text: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.RequestError });
+  });
+
+  it('limits chat.postMessage per channel (burst of 3, then 1/s) with 429 and Retry-After', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await rawPost('chat.postMessage', { channel: C, text: `m${i}` })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await rawPost('chat.postMessage', { channel: C, text: 'again' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(await limited.json()).toEqual({ ok: false, error: 'ratelimited' });
+    expect((await rawPost('chat.postMessage', { channel: 'C0OTHER', text: 'elsewhere' })).status).toBe(200);
+    expect(fake.count429).toBe(2);
+    expect(fake.messages(C)).toHaveLength(3);
+  });
+
+  it('limits chat.update + chat.appendStream together per channel per minute', async () => {
+    await fake.close();
+    fake = await startFakeSlack({ botToken: TOKEN, updatesPerMinute: 3 });
+    const web = client();
+    const { ts } = await web.chat.postMessage({ channel: C, text: 'a' });
+    const stream = await web.chat.startStream({ channel: C, thread_ts: ts!, markdown_text: 'x' });
+    await web.chat.update({ channel: C, ts: ts!, text: 'b' });
+    await web.chat.appendStream({ channel: C, ts: stream.ts!, markdown_text: 'y' });
+    await web.chat.update({ channel: C, ts: ts!, text: 'c' });
+    const limited = await rawPost('chat.appendStream', { channel: C, ts: stream.ts, markdown_text: 'z' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    expect(fake.messages(C, ts).map((m) => m.text)).toEqual(['c', 'xy']);
+  });
+});
+
+describe('Bolt App against the fake', () => {
+  let app: App | undefined;
+  afterEach(async () => {
+    await app?.stop().catch(() => undefined);
+    app = undefined;
+  });
+
+  const boltApp = () =>
+    new App({
+      token: TOKEN,
+      signingSecret: SECRET,
+      logLevel: LogLevel.ERROR,
+      clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } },
+    });
+  const start = async (a: App) => {
+    const server = await a.start({ port: 0, host: '127.0.0.1' });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  };
+
+  it('calls auth.test at construction and through app.client', async () => {
+    app = boltApp();
+    await fake.waitFor((f) => f.callsTo('auth.test').length === 1);
+    const auth = await app.client.auth.test();
+    expect(auth).toMatchObject({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0FAKE' });
+  });
+
+  it('receives a signed app_mention, runs the listener, and rejects bad or stale signatures with 401', async () => {
+    app = boltApp();
+    const seen: Array<{ text: string; retryNum: number | undefined }> = [];
+    app.event('app_mention', async ({ event, context, say, sayStream }) => {
+      seen.push({ text: event.text, retryNum: context.retryNum });
+      await say({ text: 'on it', thread_ts: event.ts });
+      const streamer = sayStream({ buffer_size: 1 });
+      await streamer.append({ markdown_text: 'streamed answer' });
+      await streamer.stop();
+    });
+    const url = await start(app);
+    const mention = appMentionEvent({ channel: C, user: 'UALICE', text: '<@UBOT> hello', ts: '1700000001.000100' });
+
+    const ok = await sendSlackEvent(url, SECRET, mention);
+    expect(ok.status).toBe(200);
+    const thread = await fake.waitFor((f) => {
+      const t = f.messages(C, '1700000001.000100');
+      return t.length === 2 && t[1]!.stream?.state === 'stopped' && t;
+    });
+    expect(thread.map((m) => m.text)).toEqual(['on it', 'streamed answer']);
+    // A listener's client is made per team, so every call it makes also carries team_id.
+    expect(fake.callsTo('chat.postMessage')[0]!.args).toMatchObject({ channel: C, thread_ts: '1700000001.000100', team_id: 'T0FAKE' });
+    // sayStream() fills the recipient from the event's team and user.
+    expect(thread[1]!.stream).toMatchObject({ recipient_team_id: 'T0FAKE', recipient_user_id: 'UALICE' });
+
+    const retry = await sendSlackEvent(url, SECRET, mention, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+    expect(retry.status).toBe(200);
+    await fake.waitFor(() => seen.length === 2);
+    expect(seen.map((s) => s.retryNum)).toEqual([undefined, 1]);
+
+    expect((await sendSlackEvent(url, 'wrong-secret', mention)).status).toBe(401);
+    const stale = await sendSlackEvent(url, SECRET, mention, {}, { timestampSeconds: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(stale.status).toBe(401);
+    const body = JSON.stringify(mention);
+    const tampered = await sendSlackEvent(url, SECRET, body.replace('hello', 'HELLO'), signSlackRequest(SECRET, body));
+    expect(tampered.status).toBe(401);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('answers url_verification and routes a form-encoded slash command to its response_url', async () => {
+    app = boltApp();
+    app.command('/xiaoliu', async ({ command, ack, respond }) => {
+      await ack();
+      await respond({ text: `you said ${command.text}`, response_type: 'ephemeral' });
+    });
+    const url = await start(app);
+
+    const challenge = await sendSlackEvent(url, SECRET, urlVerification('chal-123'));
+    expect(challenge.status).toBe(200);
+    expect(JSON.parse(challenge.body)).toEqual({ challenge: 'chal-123' });
+
+    const fields = slashCommand({ text: 'help', user_id: 'UALICE', channel_id: C, response_url: fake.responseUrl('cmd1') });
+    expect((await sendSlashCommand(url, SECRET, fields)).status).toBe(200);
+    const [response] = await fake.waitFor((f) => f.responses.length === 1 && f.responses);
+    expect(response).toMatchObject({ id: 'cmd1', body: { text: 'you said help', response_type: 'ephemeral' } });
+  });
+});

@@ -1,0 +1,292 @@
+// A fake Slack Web API on node:http that the real @slack/web-api WebClient (and Bolt's App) can be pointed at with
+// `slackApiUrl: fake.apiUrl`, so Slack code can be tested offline against Slack's wire behaviour, rate limits included.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { methods, type SlackReply } from './fake-slack-methods.js';
+import {
+  SlackState,
+  type EphemeralRecord,
+  type PromptsRecord,
+  type SeedMessage,
+  type SeedUser,
+  type SlackMessage,
+  type StatusRecord,
+  type TitleRecord,
+  type UploadRecord,
+} from './fake-slack-state.js';
+import { SlidingWindow, TokenBucket, parseBody, presentedToken, readRaw, sendJson, type SlackArgs } from './fake-slack-wire.js';
+
+export type { EphemeralRecord, PromptsRecord, SeedMessage, SeedUser, SlackMessage, StatusRecord, TitleRecord, UploadRecord };
+export type { SlackArgs };
+
+export interface FakeSlackOptions {
+  host?: string;
+  port?: number;
+  /** When set, every Web API call must present it (Bearer header or `token` argument), else `invalid_auth`. */
+  botToken?: string;
+  botUserId?: string; // 'UBOT'
+  botId?: string; // 'BBOT'
+  teamId?: string; // 'T0FAKE'
+  teamName?: string; // 'Fake Workspace'
+  appId?: string; // 'A0FAKE'
+  /** Automatic per-channel limits below (default true). Forced ones (`rateLimitNext`) always apply. */
+  enforceRateLimits?: boolean;
+  /** chat.postMessage per channel per second (default 1)… */
+  postPerSecond?: number;
+  /** …with a burst of this many back to back (default 3: Slack "allows short bursts" without saying how many). */
+  postBurst?: number;
+  /** chat.update + chat.appendStream per channel in any 60 s (default 50, Slack's tier 3). */
+  updatesPerMinute?: number;
+  /** A native stream closes this long after chat.startStream (default 5 min, as Slack's do). */
+  streamLifetimeMs?: number;
+}
+
+export interface SlackCall {
+  /** Web API method, or 'upload' for bytes POSTed to an upload URL. */
+  method: string;
+  /** Arguments as decoded (JSON-valued fields such as blocks/chunks/files parsed). */
+  args: SlackArgs;
+  at: number;
+  /** HTTP status served: 200, or 429 when rate limited, or a forced status. */
+  status: number;
+  ok: boolean;
+  error?: string;
+}
+
+/** What `waitFor` resolves with: `check(...) && value` patterns drop their falsy side. */
+export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
+
+/** One POST to a `responseUrl()` (Bolt's `respond()`), its JSON body decoded. */
+export interface ResponseUrlPost {
+  id: string;
+  body: any;
+  at: number;
+}
+
+/** A platform error code (HTTP 200, ok:false), or a bare HTTP status (e.g. 503) with an optional body. */
+export type ForcedFailure = string | { status: number; body?: string };
+
+export interface FakeSlack {
+  /** http://127.0.0.1:PORT — upload URLs live under it. */
+  url: string;
+  /** http://127.0.0.1:PORT/api/ — give this to WebClient / Bolt as `slackApiUrl`. */
+  apiUrl: string;
+  calls: SlackCall[];
+  callsTo(method: string): SlackCall[];
+  /** Current messages (after edits, streams and deletes) of a channel, or of one thread with the parent first. */
+  messages(channel: string, threadTs?: string): SlackMessage[];
+  ephemerals: EphemeralRecord[];
+  /** Completed uploads (files.completeUploadExternal), with their bytes. */
+  uploads: UploadRecord[];
+  /** Every assistant.threads.setStatus call, in order. */
+  statuses: StatusRecord[];
+  titles: TitleRecord[];
+  suggestedPrompts: PromptsRecord[];
+  /** The assistant status showing in a thread now: Slack clears it when the app posts there. */
+  statusOf(channel: string, threadTs: string): string | undefined;
+  /** A response_url to put in a slash command or interaction; what the app POSTs to it lands in `responses`. */
+  responseUrl(id?: string): string;
+  responses: ResponseUrlPost[];
+  /** Number of 429 responses served so far. */
+  readonly count429: number;
+  seedMessage(message: SeedMessage): void;
+  seedUser(user: SeedUser): void;
+  /** The next `times` calls to `method` get HTTP 429 with `Retry-After: retryAfterSeconds` (default 1). */
+  rateLimitNext(method: string, times?: number, retryAfterSeconds?: number): void;
+  /** The next `times` calls to `method` fail with this error code (or HTTP status). */
+  failNext(method: string, failure: ForcedFailure, times?: number): void;
+  setEnforceRateLimits(enforce: boolean): void;
+  /** Resolves with the first truthy `check(fake)`, polling; rejects after `timeoutMs` (default 5000). */
+  waitFor<T>(check: (fake: FakeSlack) => T, timeoutMs?: number): Promise<Truthy<T>>;
+  close(): Promise<void>;
+}
+
+const UPDATE_METHODS = new Set(['chat.update', 'chat.appendStream']);
+
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const state = new SlackState({
+    userId: options.botUserId ?? 'UBOT',
+    botId: options.botId ?? 'BBOT',
+    appId: options.appId ?? 'A0FAKE',
+    teamId: options.teamId ?? 'T0FAKE',
+  });
+  const calls: SlackCall[] = [];
+  const responses: ResponseUrlPost[] = [];
+  const forced429 = new Map<string, number[]>();
+  const forcedFailures = new Map<string, ForcedFailure[]>();
+  const posts = new TokenBucket(options.postPerSecond ?? 1, options.postBurst ?? 3);
+  const updates = new SlidingWindow(options.updatesPerMinute ?? 50);
+  let enforce = options.enforceRateLimits ?? true;
+  let served429 = 0;
+  let baseUrl = '';
+
+  const record = (method: string, args: SlackArgs): SlackCall => {
+    const call: SlackCall = { method, args, at: Date.now(), status: 200, ok: true };
+    calls.push(call);
+    return call;
+  };
+  const reply = (res: ServerResponse, call: SlackCall, body: SlackReply, status = 200, headers: Record<string, string> = {}) => {
+    call.status = status;
+    call.ok = body.ok;
+    if (!body.ok) call.error = body.error;
+    sendJson(res, status, body, headers);
+  };
+  const rateLimited = (res: ServerResponse, call: SlackCall, retryAfter: number) => {
+    served429 += 1;
+    reply(res, call, { ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(retryAfter) });
+  };
+
+  /** Seconds to wait if this call is over an automatic per-channel limit; consumes quota only when allowed. */
+  function automaticLimit(method: string, args: SlackArgs): number | undefined {
+    if (!enforce) return undefined;
+    const channel = typeof args.channel === 'string' ? args.channel : '';
+    if (method === 'chat.postMessage') return posts.take(channel);
+    if (UPDATE_METHODS.has(method)) return updates.take(channel);
+    return undefined;
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, method: string) {
+    const parsed = await parseBody(req, await readRaw(req));
+    const call = record(method, parsed.args);
+    if (parsed.error) return reply(res, call, { ok: false, error: parsed.error });
+    if (options.botToken !== undefined && presentedToken(req, parsed.args) !== options.botToken) {
+      return reply(res, call, { ok: false, error: 'invalid_auth' });
+    }
+    const queued429 = forced429.get(method);
+    if (queued429?.length) return rateLimited(res, call, queued429.shift()!);
+    const failure = forcedFailures.get(method)?.shift();
+    if (typeof failure === 'string') return reply(res, call, { ok: false, error: failure });
+    if (failure) {
+      call.status = failure.status;
+      call.ok = false;
+      res.writeHead(failure.status, { 'content-type': 'text/plain' });
+      return void res.end(failure.body ?? '');
+    }
+    const handler = methods[method];
+    if (!handler) return reply(res, call, { ok: false, error: 'unknown_method' });
+    const wait = automaticLimit(method, parsed.args);
+    if (wait !== undefined) return rateLimited(res, call, wait);
+    const streamLifetimeMs = options.streamLifetimeMs ?? 5 * 60_000;
+    reply(res, call, handler(parsed.args, { state, baseUrl, teamName: options.teamName ?? 'Fake Workspace', streamLifetimeMs }));
+  }
+
+  // The upload URL from files.getUploadURLExternal. WebClient POSTs the bytes as multipart (one file field named
+  // "body"); other clients send them raw. Slack answers 200 with a short text body.
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string) {
+    const raw = await readRaw(req);
+    const pending = state.pendingUploads.get(fileId);
+    const call = record('upload', { file_id: fileId });
+    if (!pending) {
+      call.status = 404;
+      call.ok = false;
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end('file not found');
+    }
+    const type = (req.headers['content-type'] ?? '').toLowerCase();
+    let bytes = raw;
+    if (type.startsWith('multipart/form-data')) {
+      const parts = (await parseBody(req, raw)).files;
+      const part = parts.file ?? parts.body ?? Object.values(parts)[0];
+      bytes = part?.bytes ?? Buffer.alloc(0);
+    }
+    pending.bytes = bytes;
+    call.args = { file_id: fileId, filename: pending.filename, length: bytes.length };
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${bytes.length}`);
+  }
+
+  // A response_url: Bolt's respond() POSTs JSON here; Slack answers 200.
+  async function handleRespond(req: IncomingMessage, res: ServerResponse, id: string) {
+    const raw = (await readRaw(req)).toString('utf8');
+    let body: unknown = raw;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      // kept as text so a test can see what was sent
+    }
+    responses.push({ id, body, at: Date.now() });
+    sendJson(res, 200, { ok: true });
+  }
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
+    const upload = /^\/upload\/([A-Za-z0-9]+)$/.exec(path);
+    const respond = /^\/respond\/([^/]+)$/.exec(path);
+    const post = req.method === 'POST';
+    const work = api && (post || req.method === 'GET')
+      ? handleApi(req, res, api[1]!)
+      : upload && post
+        ? handleUpload(req, res, upload[1]!)
+        : respond && post
+          ? handleRespond(req, res, decodeURIComponent(respond[1]!))
+          : undefined;
+    if (!work) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end(`fake slack: no route for ${req.method} ${path}`);
+    }
+    work.catch((err: unknown) => {
+      // A fake bug must fail fast: HTTP 200 + ok:false stops WebClient, whereas a 5xx would be retried for minutes.
+      if (!res.headersSent) sendJson(res, 200, { ok: false, error: 'fatal_error', detail: String(err) });
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  // A wildcard bind is reachable on loopback; the wildcard itself is not a usable URL.
+  const reachable = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  baseUrl = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+
+  const fake: FakeSlack = {
+    url: baseUrl,
+    apiUrl: `${baseUrl}/api/`,
+    calls,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    messages: (channel, threadTs) => state.list(channel, threadTs).map((m) => ({ ...m })),
+    ephemerals: state.ephemerals,
+    uploads: state.uploads,
+    statuses: state.statuses,
+    titles: state.titles,
+    suggestedPrompts: state.suggestedPrompts,
+    responseUrl: (id = 'default') => `${baseUrl}/respond/${encodeURIComponent(id)}`,
+    responses,
+    statusOf: (channel, threadTs) => state.currentStatus.get(`${channel} ${threadTs}`),
+    get count429() {
+      return served429;
+    },
+    seedMessage: (message) => void state.seed(message),
+    seedUser: (user) => void state.users.set(user.id, user),
+    rateLimitNext: (method, times = 1, retryAfterSeconds = 1) => {
+      const queue = forced429.get(method) ?? [];
+      // Whole seconds like Slack; 0 is allowed here only so a test can skip the wait on purpose.
+      for (let i = 0; i < times; i++) queue.push(Math.max(0, Math.ceil(retryAfterSeconds)));
+      forced429.set(method, queue);
+    },
+    failNext: (method, failure, times = 1) => {
+      const queue = forcedFailures.get(method) ?? [];
+      for (let i = 0; i < times; i++) queue.push(failure);
+      forcedFailures.set(method, queue);
+    },
+    setEnforceRateLimits: (on) => void (enforce = on),
+    waitFor: async (check, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = check(fake);
+        if (value) return value as Truthy<typeof value>;
+        if (Date.now() > deadline) throw new Error(`fake slack: condition not met within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // fetch keeps connections alive; without this close() would wait for them to idle out.
+        server.closeAllConnections();
+      }),
+  };
+  return fake;
+}

@@ -1,0 +1,237 @@
+// Drives a real Bolt HTTP receiver the way Slack does: signed Events API JSON, form-encoded slash commands and
+// interactivity payloads, and builders for the documented payload shapes.
+import { createHmac } from 'node:crypto';
+
+export interface SlackDelivery {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+/** Headers Slack signs a request with: `v0=` + hex HMAC-SHA256(secret, `v0:{timestamp}:{raw body}`). */
+export function signSlackRequest(
+  signingSecret: string,
+  body: string,
+  timestampSeconds = Math.floor(Date.now() / 1000),
+): Record<string, string> {
+  const signature = createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:${body}`).digest('hex');
+  return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': String(timestampSeconds) };
+}
+
+export interface DeliveryOptions {
+  /** Sign as if sent at this time (Bolt answers 401 to anything over 5 minutes old). */
+  timestampSeconds?: number;
+}
+
+async function deliver(
+  url: string,
+  signingSecret: string,
+  body: string,
+  contentType: string,
+  extraHeaders: Record<string, string>,
+  options: DeliveryOptions,
+): Promise<SlackDelivery> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      // Bolt parses a form body only when the content-type is exactly this string, so nothing is appended to it.
+      'content-type': contentType,
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...signSlackRequest(signingSecret, body, options.timestampSeconds),
+      // Last, so a test can send a wrong signature or retry headers (x-slack-retry-num, x-slack-retry-reason).
+      ...extraHeaders,
+    },
+    body,
+  });
+  return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+/** POSTs an Events API payload (an envelope object, or a raw JSON string sent byte for byte). */
+export function sendSlackEvent(
+  url: string,
+  signingSecret: string,
+  payload: object | string,
+  extraHeaders: Record<string, string> = {},
+  options: DeliveryOptions = {},
+): Promise<SlackDelivery> {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return deliver(url, signingSecret, body, 'application/json', extraHeaders, options);
+}
+
+/** POSTs a slash command as Slack does: form fields, `application/x-www-form-urlencoded`. */
+export function sendSlashCommand(
+  url: string,
+  signingSecret: string,
+  fields: Record<string, string>,
+  extraHeaders: Record<string, string> = {},
+  options: DeliveryOptions = {},
+): Promise<SlackDelivery> {
+  const body = new URLSearchParams(fields).toString();
+  return deliver(url, signingSecret, body, 'application/x-www-form-urlencoded', extraHeaders, options);
+}
+
+/** POSTs an interactivity payload (block_actions, view_submission…): one form field `payload` holding JSON. */
+export function sendInteraction(
+  url: string,
+  signingSecret: string,
+  payload: object,
+  extraHeaders: Record<string, string> = {},
+  options: DeliveryOptions = {},
+): Promise<SlackDelivery> {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return deliver(url, signingSecret, body, 'application/x-www-form-urlencoded', extraHeaders, options);
+}
+
+// ---- Payload builders ---------------------------------------------------------------------------------------------
+
+const VERIFICATION_TOKEN = 'fake-verification-token';
+let counter = 0;
+
+/** A fresh message ts near now, unique within the process. */
+export function nextEventTs(): string {
+  counter += 1;
+  const micros = Date.now() * 1000 + (counter % 1000);
+  return `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
+}
+
+/** A fresh event id shaped like Slack's ('Ev' + uppercase alphanumerics). */
+export function nextEventId(): string {
+  counter += 1;
+  return `Ev0FAKE${counter.toString(36).toUpperCase().padStart(5, '0')}`;
+}
+
+export interface EnvelopeFields {
+  team?: string; // 'T0FAKE'
+  event_id?: string;
+  /** Seconds; defaults to now. */
+  event_time?: number;
+  api_app_id?: string; // 'A0FAKE'
+  /** The installing bot user, listed in `authorizations` (defaults to the fake's 'UBOT'). */
+  bot_user_id?: string;
+}
+
+/** The `event_callback` envelope Slack wraps every Events API event in. */
+export function eventCallback(event: Record<string, unknown>, f: EnvelopeFields = {}) {
+  const team = f.team ?? 'T0FAKE';
+  return {
+    token: VERIFICATION_TOKEN,
+    team_id: team,
+    context_team_id: team,
+    context_enterprise_id: null,
+    api_app_id: f.api_app_id ?? 'A0FAKE',
+    event,
+    type: 'event_callback' as const,
+    event_id: f.event_id ?? nextEventId(),
+    event_time: f.event_time ?? Math.floor(Date.now() / 1000),
+    authorizations: [
+      { enterprise_id: null, team_id: team, user_id: f.bot_user_id ?? 'UBOT', is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+    event_context: `4-fake-${team}`,
+  };
+}
+
+/** The rich_text block Slack attaches to a user's message, holding the plain text. */
+const richText = (text: string) => [
+  { type: 'rich_text', block_id: 'fake', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text }] }] },
+];
+
+export interface AppMentionFields extends EnvelopeFields {
+  channel: string;
+  user: string;
+  /** Slack writes the mention as `<@UBOT> question`. */
+  text: string;
+  ts?: string;
+  thread_ts?: string;
+}
+
+export function appMentionEvent(f: AppMentionFields) {
+  const ts = f.ts ?? nextEventTs();
+  const event = {
+    type: 'app_mention',
+    user: f.user,
+    text: f.text,
+    ts,
+    ...(f.thread_ts ? { thread_ts: f.thread_ts } : {}),
+    client_msg_id: `fake-${ts}`,
+    team: f.team ?? 'T0FAKE',
+    blocks: richText(f.text),
+    channel: f.channel,
+    event_ts: ts,
+  };
+  return eventCallback(event, f);
+}
+
+export interface MessageFields extends EnvelopeFields {
+  channel: string;
+  /** Human sender; bot messages carry `bot_id` (and usually the bot's user id too). */
+  user?: string;
+  text: string;
+  ts?: string;
+  thread_ts?: string;
+  parent_user_id?: string;
+  channel_type?: 'channel' | 'group' | 'im' | 'mpim';
+  bot_id?: string;
+  /** e.g. 'bot_message' (legacy bots, webhooks), 'message_changed', 'message_deleted'. */
+  subtype?: string;
+}
+
+export function messageEvent(f: MessageFields) {
+  const ts = f.ts ?? nextEventTs();
+  const event = {
+    type: 'message',
+    ...(f.subtype ? { subtype: f.subtype } : {}),
+    ...(f.user ? { user: f.user } : {}),
+    text: f.text,
+    ts,
+    ...(f.thread_ts ? { thread_ts: f.thread_ts } : {}),
+    ...(f.parent_user_id ? { parent_user_id: f.parent_user_id } : {}),
+    ...(f.bot_id
+      ? { bot_id: f.bot_id, app_id: f.api_app_id ?? 'A0FAKE', bot_profile: { id: f.bot_id, name: 'bot', team_id: f.team ?? 'T0FAKE' } }
+      : { client_msg_id: `fake-${ts}`, blocks: richText(f.text) }),
+    team: f.team ?? 'T0FAKE',
+    channel: f.channel,
+    event_ts: ts,
+    channel_type: f.channel_type ?? 'channel',
+  };
+  return eventCallback(event, f);
+}
+
+export interface SlashCommandFields {
+  command?: string; // '/xiaoliu'
+  text?: string;
+  user_id: string;
+  user_name?: string;
+  channel_id: string;
+  channel_name?: string;
+  team_id?: string;
+  team_domain?: string;
+  response_url?: string;
+  trigger_id?: string;
+  api_app_id?: string;
+}
+
+/** The form fields of a slash command; pass to `sendSlashCommand`. */
+export function slashCommand(f: SlashCommandFields): Record<string, string> {
+  const team = f.team_id ?? 'T0FAKE';
+  return {
+    token: VERIFICATION_TOKEN,
+    team_id: team,
+    team_domain: f.team_domain ?? 'fake-workspace',
+    channel_id: f.channel_id,
+    channel_name: f.channel_name ?? 'general',
+    user_id: f.user_id,
+    user_name: f.user_name ?? f.user_id.toLowerCase(),
+    command: f.command ?? '/xiaoliu',
+    text: f.text ?? '',
+    api_app_id: f.api_app_id ?? 'A0FAKE',
+    is_enterprise_install: 'false',
+    response_url: f.response_url ?? `https://hooks.slack.com/commands/${team}/0000000000/fake`,
+    trigger_id: f.trigger_id ?? `${Date.now()}.0000000000.fake`,
+  };
+}
+
+/** The handshake Slack sends when an Events API request URL is set; the app must echo `challenge`. */
+export function urlVerification(challenge: string) {
+  return { token: VERIFICATION_TOKEN, challenge, type: 'url_verification' as const };
+}

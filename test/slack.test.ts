@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../src/app/start-app.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
+import {
+  appMentionEvent,
+  messageEvent,
+  nextEventTs,
+  sendSlackEvent,
+  sendSlashCommand,
+  slashCommand,
+  urlVerification,
+} from './fakes/slack-events.js';
+import { startTestApp, testConfig } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { waitFor } from './support/wait-for.js';
+
+/** The ts of the message inside an event envelope. */
+const tsOf = (envelope: { event: Record<string, unknown> }): string => envelope.event.ts as string;
+
+const SECRET = 'test-signing-secret';
+
+describe('the Slack adapter (real Bolt and Web API client against a fake Slack; real pipeline)', () => {
+  let database: TestDatabase;
+  let model: FakeAnthropic;
+  let slack: FakeSlack;
+  let app: RunningApp;
+  let events: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    model = await startFakeAnthropic();
+    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
+    slack.seedUser({ id: 'U1', name: 'ann', real_name: 'Ann Lee', display_name: 'Ann' });
+    slack.seedUser({ id: 'U2', name: 'bo', real_name: 'Bo Chen', display_name: 'Bo' });
+    const config = testConfig(database, model.url, {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_EDIT_INTERVAL_MS: '100',
+    });
+    app = await startTestApp(config, []);
+    events = `http://127.0.0.1:${app.port}/slack/events`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await slack?.close();
+    await model?.close();
+    await database?.drop();
+  });
+
+  const botReplies = (channel: string, threadTs?: string) =>
+    slack.messages(channel, threadTs).filter((m) => m.user === 'UBOT' || m.bot_id === 'BBOT');
+  /** The bot's replies in a thread (null: top level) once the answer to message `ts` is complete (answered). */
+  const answered = async (channel: string, ts: string, threadTs: string | null = ts) => {
+    const id = `slack-T0FAKE-${channel}-${ts}`;
+    await waitFor(`the answer to ${id}`, async () => {
+      const [row] = await database.sql`select status from inbound_deliveries where id = ${id}`;
+      return row?.status === 'answered';
+    });
+    return botReplies(channel, threadTs ?? undefined);
+  };
+
+  it('answers a mention in a thread under it, streaming into one message, naming the asker', async () => {
+    model.setTiming({ tokensPerSecond: 300 });
+    model.enqueue({ kind: 'text', text: 'Sure. Here is **one** answer, streamed a few words at a time for you.' });
+    const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> explain streaming' });
+    const response = await sendSlackEvent(events, SECRET, mention);
+    expect(response.status).toBe(200);
+
+    const [reply] = await answered('C1', tsOf(mention));
+    model.setTiming({ tokensPerSecond: 0 });
+    expect(reply!.thread_ts).toBe(tsOf(mention));
+    expect(reply!.text).toBe('Sure. Here is *one* answer, streamed a few words at a time for you.');
+    expect(slack.callsTo('chat.update').length).toBeGreaterThan(1);
+    expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('[Ann] explain streaming');
+  });
+
+  it('follows up in a thread it is part of without a new mention, with the earlier turns as context', async () => {
+    const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> remember 42' });
+    await sendSlackEvent(events, SECRET, mention);
+    await answered('C1', tsOf(mention));
+    const followUp = messageEvent({ channel: 'C1', user: 'U2', text: 'what number?', thread_ts: tsOf(mention) });
+    expect((await sendSlackEvent(events, SECRET, followUp)).status).toBe(200);
+    const replies = await answered('C1', tsOf(followUp), tsOf(mention));
+    expect(replies[1]!.text).toBe('Echo: [Bo] what number?');
+    expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('remember 42');
+  });
+
+  it('ignores thread messages where it was never summoned, and messages from bots, itself included', async () => {
+    const before = model.requests.length;
+    const parent = nextEventTs();
+    await sendSlackEvent(events, SECRET, messageEvent({ channel: 'C1', user: 'U1', text: 'people talking', thread_ts: parent }));
+    await sendSlackEvent(events, SECRET, messageEvent({ channel: 'C1', text: 'beep', bot_id: 'BOTHER', subtype: 'bot_message' }));
+    await sendSlackEvent(events, SECRET, messageEvent({ channel: 'D1', user: 'UBOT', text: 'my own words', channel_type: 'im' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(model.requests.length).toBe(before);
+  });
+
+  it('answers direct messages in the DM', async () => {
+    const dm = messageEvent({ channel: 'D9', user: 'U1', text: 'hello in private', channel_type: 'im' });
+    await sendSlackEvent(events, SECRET, dm);
+    const [reply] = await answered('D9', tsOf(dm), null);
+    expect(reply!.text).toBe('Echo: [Ann] hello in private');
+    expect(reply!.thread_ts).toBeUndefined();
+  });
+
+  it('answers a slash command in a new thread under the question, for follow-ups', async () => {
+    const response = await sendSlashCommand(events, SECRET, slashCommand({ user_id: 'U1', user_name: 'ann', channel_id: 'C7', text: 'what is mrkdwn?' }));
+    expect(response.status).toBe(200);
+    const root = await slack.waitFor(() => slack.messages('C7').find((m) => String(m.text).includes('asked')));
+    expect(root.text).toBe('<@U1> asked: what is mrkdwn?');
+    const [, answer] = await answered('C7', root.ts);
+    expect(answer!.text).toBe('Echo: [ann] what is mrkdwn?');
+  });
+
+  it('answers a redelivered event once, and a mention that also arrives as a message event once', async () => {
+    const before = model.requests.length;
+    const mention = appMentionEvent({ channel: 'C2', user: 'U1', text: '<@UBOT> only once' });
+    const asMessage = messageEvent({ channel: 'C2', user: 'U1', text: '<@UBOT> only once', ts: tsOf(mention) });
+    await sendSlackEvent(events, SECRET, mention);
+    await sendSlackEvent(events, SECRET, mention, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+    await sendSlackEvent(events, SECRET, asMessage);
+    await answered('C2', tsOf(mention));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(botReplies('C2', tsOf(mention))).toHaveLength(1);
+    expect(model.requests.length - before).toBe(1);
+  });
+
+  it('refuses bad signatures and stale timestamps with 401, queueing nothing', async () => {
+    const before = model.requests.length;
+    const mention = appMentionEvent({ channel: 'C3', user: 'U1', text: '<@UBOT> forged' });
+    const forged = await sendSlackEvent(events, SECRET, mention, { 'x-slack-signature': 'v0=deadbeef' });
+    expect(forged.status).toBe(401);
+    const stale = await sendSlackEvent(events, SECRET, mention, {}, { timestampSeconds: Math.floor(Date.now() / 1000) - 600 });
+    expect(stale.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(model.requests.length).toBe(before);
+    expect(slack.messages('C3')).toHaveLength(0);
+  });
+
+  it('answers the URL verification handshake', async () => {
+    const response = await sendSlackEvent(events, SECRET, urlVerification('challenge-xyz'));
+    expect(response.status).toBe(200);
+    expect(response.body).toContain('challenge-xyz');
+  });
+
+  it('rejects malformed bodies with a 4xx and keeps serving', async () => {
+    const bad = await sendSlackEvent(events, SECRET, '{"type": "event_callback", "event": ');
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    expect(bad.status).toBeLessThan(500);
+    const mention = appMentionEvent({ channel: 'C4', user: 'U1', text: '<@UBOT> still there?' });
+    await sendSlackEvent(events, SECRET, mention);
+    await answered('C4', tsOf(mention));
+  });
+
+  it('waits out a 429 from Slack and still answers, once', async () => {
+    const served = slack.count429;
+    slack.rateLimitNext('chat.postMessage', 1, 1);
+    const mention = appMentionEvent({ channel: 'C5', user: 'U1', text: '<@UBOT> busy Slack' });
+    await sendSlackEvent(events, SECRET, mention);
+    const replies = await answered('C5', tsOf(mention));
+    expect(replies).toHaveLength(1);
+    expect(slack.count429 - served).toBe(1);
+  });
+
+  it('splits a long answer with a code block into messages that each keep their fences, in mrkdwn', async () => {
+    const code = Array.from({ length: 150 }, (_, i) => `  step(${i}); // do the thing number ${i}`).join('\n');
+    model.enqueue({ kind: 'text', text: `## Plan\n\nRun **this**:\n\n\`\`\`js\n${code}\n\`\`\`\n\nThat is all, @channel.` });
+    const mention = appMentionEvent({ channel: 'C6', user: 'U1', text: '<@UBOT> long code please' });
+    await sendSlackEvent(events, SECRET, mention);
+    const replies = await answered('C6', tsOf(mention));
+    expect(replies.length).toBeGreaterThan(1);
+    const texts = replies.map((m) => String(m.text));
+    expect(texts[0]).toMatch(/^\*Plan\*\n\nRun \*this\*:/);
+    for (const text of texts) {
+      expect(text.length).toBeLessThanOrEqual(4000);
+      expect((text.match(/```/g) ?? []).length % 2).toBe(0);
+    }
+    expect(texts.at(-1)).not.toContain('@channel');
+    expect(texts.join('')).toContain('step(149)');
+  });
+
+  it('reads the earlier messages of a thread once when first summoned into it', async () => {
+    const parent = nextEventTs();
+    slack.seedMessage({ channel: 'C8', ts: parent, user: 'U2', text: 'Our deploy failed with exit code 137' });
+    slack.seedMessage({ channel: 'C8', ts: nextEventTs(), thread_ts: parent, user: 'U1', text: 'Memory limit, maybe?' });
+    const mention = appMentionEvent({ channel: 'C8', user: 'U1', text: '<@UBOT> what do you think?', thread_ts: parent });
+    await sendSlackEvent(events, SECRET, mention);
+    await answered('C8', tsOf(mention), parent);
+    const sent = JSON.stringify(model.requests.at(-1)!.body.messages);
+    expect(sent).toContain('[Bo] Our deploy failed with exit code 137');
+    expect(sent).toContain('[Ann] Memory limit, maybe?');
+    expect(slack.callsTo('conversations.replies')).toHaveLength(1);
+  });
+});
