@@ -62,7 +62,7 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
   };
 
   it('answers a mention in a thread under it, streaming into one message, naming the asker', async () => {
-    model.setTiming({ tokensPerSecond: 300 });
+    model.setTiming({ tokensPerSecond: 15 }); // about a second, so several appends happen
     model.enqueue({ kind: 'text', text: 'Sure. Here is **one** answer, streamed a few words at a time for you.' });
     const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> explain streaming' });
     const response = await sendSlackEvent(events, SECRET, mention);
@@ -71,8 +71,13 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     const [reply] = await answered('C1', tsOf(mention));
     model.setTiming({ tokensPerSecond: 0 });
     expect(reply!.thread_ts).toBe(tsOf(mention));
-    expect(reply!.text).toBe('Sure. Here is *one* answer, streamed a few words at a time for you.');
-    expect(slack.callsTo('chat.update').length).toBeGreaterThan(1);
+    // Slack's native streaming renders Markdown itself: appended piece by piece, addressed to the asker.
+    expect(reply!.text).toBe('Sure. Here is **one** answer, streamed a few words at a time for you.');
+    const [start] = slack.callsTo('chat.startStream');
+    expect(start!.args).toMatchObject({ channel: 'C1', thread_ts: tsOf(mention), recipient_user_id: 'U1', recipient_team_id: 'T0FAKE' });
+    expect(slack.callsTo('chat.appendStream').length).toBeGreaterThan(1);
+    expect(slack.callsTo('chat.stopStream')).toHaveLength(1);
+    expect(slack.callsTo('chat.update')).toHaveLength(0);
     expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('[Ann] explain streaming');
   });
 
@@ -103,6 +108,8 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     const [reply] = await answered('D9', tsOf(dm), null);
     expect(reply!.text).toBe('Echo: [Ann] hello in private');
     expect(reply!.thread_ts).toBeUndefined();
+    // No thread to stream into: the placeholder is edited instead.
+    expect(slack.callsTo('chat.update').some((c) => c.args.channel === 'D9')).toBe(true);
   });
 
   it('answers a slash command in a new thread under the question, for follow-ups', async () => {
@@ -156,12 +163,24 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
 
   it('waits out a 429 from Slack and still answers, once', async () => {
     const served = slack.count429;
-    slack.rateLimitNext('chat.postMessage', 1, 1);
+    slack.rateLimitNext('chat.startStream', 1, 1);
     const mention = appMentionEvent({ channel: 'C5', user: 'U1', text: '<@UBOT> busy Slack' });
     await sendSlackEvent(events, SECRET, mention);
     const replies = await answered('C5', tsOf(mention));
     expect(replies).toHaveLength(1);
     expect(slack.count429 - served).toBe(1);
+  });
+
+  it('closes the stream and edits instead when a retried model call rewrites the answer', async () => {
+    model.setTiming({ tokensPerSecond: 40 });
+    model.enqueue({ kind: 'midstream-error', textBefore: 'A first try that breaks off', errorType: 'overloaded_error' });
+    const mention = appMentionEvent({ channel: 'C9', user: 'U1', text: '<@UBOT> flaky model' });
+    await sendSlackEvent(events, SECRET, mention);
+    const replies = await answered('C9', tsOf(mention));
+    model.setTiming({ tokensPerSecond: 0 });
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toBe('Echo: [Ann] flaky model');
+    expect(slack.callsTo('chat.stopStream').filter((c) => c.args.channel === 'C9')).toHaveLength(1);
   });
 
   it('splits a long answer with a code block into messages that each keep their fences, in mrkdwn', async () => {
@@ -178,6 +197,7 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
       expect((text.match(/```/g) ?? []).length % 2).toBe(0);
     }
     expect(texts.at(-1)).not.toContain('@channel');
+    expect(slack.callsTo('chat.stopStream').some((c) => c.args.channel === 'C6')).toBe(true); // streamed, then split
     expect(texts.join('')).toContain('step(149)');
   });
 

@@ -1,10 +1,11 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { SlackConfig } from '../../src/config/read-config.js';
-import type { Egress, EgressLimits, OutboundFile, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import type { Egress, EgressLimits, NativeStream, OutboundFile, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
 import type { ReplyAddress } from '../../src/domain/inbound-message.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { boltLogger } from './bolt-logger.js';
 import { toMrkdwn } from './format-mrkdwn.js';
+import { defuseBroadcasts } from './mrkdwn-tokens.js';
 import { createSlackClient } from './slack-client.js';
 import { UserNames } from './user-names.js';
 
@@ -34,7 +35,48 @@ export class SlackEgress implements Egress {
     this.names = new UserNames(this.client, log);
     // Slack advises keeping messages under 4,000 characters; mrkdwn conversion adds escapes and table padding, so
     // parts are cut with room to spare.
-    this.limits = { maxMessageChars: 3500, editIntervalMs: config.editIntervalMs, maxParts: 4 };
+    this.limits = { maxMessageChars: 3500, editIntervalMs: config.editIntervalMs, maxParts: 4, appendIntervalMs: 400 };
+    if (config.nativeStreaming) this.nativeStream = this.createNativeStream();
+  }
+
+  readonly nativeStream?: NativeStream;
+
+  /** "is thinking…" under the question, where Slack shows thread status (assistant threads); best effort. */
+  async setStatus(address: ReplyAddress, status: string): Promise<void> {
+    if (!address.threadId) return;
+    await this.client.assistant.threads.setStatus({ channel_id: address.channelId, thread_ts: address.threadId, status });
+  }
+
+  /**
+   * Slack renders the Markdown of a streamed message itself (no mrkdwn conversion), so only pings are defused.
+   * Streams are replies to a question: a top-level DM answer uses edits instead.
+   */
+  private createNativeStream(): NativeStream {
+    const safe = (markdown: string) => defuseBroadcasts(markdown).replace(/<([!@#])/g, '<\u200B$1');
+    return {
+      start: async (address, recipientId) => {
+        if (!address.threadId) return undefined;
+        const result = await this.call('chat.startStream', () =>
+          this.client.chat.startStream({
+            channel: address.channelId,
+            thread_ts: address.threadId!,
+            // Required outside DMs: the stream is shown to the person who asked.
+            ...(address.channelId.startsWith('D') ? {} : { recipient_team_id: address.workspaceId, recipient_user_id: recipientId }),
+          }),
+        );
+        return { messageId: String(result.ts) };
+      },
+      append: async (address, messageId, markdown) => {
+        await this.call('chat.appendStream', () =>
+          this.client.chat.appendStream({ channel: address.channelId, ts: messageId, markdown_text: safe(markdown) }),
+        );
+      },
+      stop: async (address, messageId, markdown) => {
+        await this.call('chat.stopStream', () =>
+          this.client.chat.stopStream({ channel: address.channelId, ts: messageId, ...(markdown ? { markdown_text: safe(markdown) } : {}) }),
+        );
+      },
+    };
   }
 
   async post(address: ReplyAddress, text: string): Promise<PostedMessage> {

@@ -65,6 +65,8 @@ export interface SlackConfig {
   replyMode: 'threads' | 'mentions';
   /** Least time between two edits of a streaming message (chat.update is ~50 per minute per channel). */
   editIntervalMs: number;
+  /** Stream answers with chat.startStream/appendStream/stopStream instead of editing a message. */
+  nativeStreaming: boolean;
 }
 
 export const DEFAULT_SYSTEM_PROMPT = [
@@ -135,6 +137,7 @@ function readSlackConfig(env: Env): SlackConfig | undefined {
     slashCommand: pattern(env, 'SLACK_SLASH_COMMAND', '/xiaoliu', /^\/[a-z0-9_-]{1,31}$/, 'a slash command such as /xiaoliu'),
     replyMode: oneOf(env, 'SLACK_REPLY_MODE', 'threads', ['threads', 'mentions'] as const),
     editIntervalMs: int(env, 'SLACK_EDIT_INTERVAL_MS', 1200, 100, 60_000),
+    nativeStreaming: bool(env, 'SLACK_NATIVE_STREAMING', true),
   };
 }
 

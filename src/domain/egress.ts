@@ -25,6 +25,19 @@ export interface ThreadMessage {
   fromMe: boolean;
 }
 
+/**
+ * Native streaming (Slack's chat.startStream / appendStream / stopStream): the platform renders Markdown as it is
+ * appended, instead of Xiaoliu editing a message again and again.
+ */
+export interface NativeStream {
+  /** Opens a streaming message in the address's thread, for the person who asked. Undefined where not possible. */
+  start(address: ReplyAddress, recipientId: string): Promise<PostedMessage | undefined>;
+  /** Appends Markdown to the streaming message. */
+  append(address: ReplyAddress, messageId: string, markdown: string): Promise<void>;
+  /** Ends the stream, optionally with a last piece of Markdown; the message is then edited like any other. */
+  stop(address: ReplyAddress, messageId: string, markdown?: string): Promise<void>;
+}
+
 /** How a platform wants answers shaped and paced. */
 export interface EgressLimits {
   /** Longest text one message may carry. */
@@ -33,6 +46,8 @@ export interface EgressLimits {
   editIntervalMs: number;
   /** Most messages one answer may be split into before it is attached as a file instead. */
   maxParts: number;
+  /** Least time between two appends to a native stream (cheaper than edits, so more often). */
+  appendIntervalMs?: number;
 }
 
 /**
@@ -48,6 +63,8 @@ export interface Egress {
   edit(address: ReplyAddress, messageId: string, text: string): Promise<void>;
   /** Attaches a file in the address's channel and thread. */
   upload?(address: ReplyAddress, file: OutboundFile): Promise<PostedMessage>;
+  /** Native streaming, where the platform has it; otherwise answers stream by editing one message. */
+  readonly nativeStream?: NativeStream;
   /** Shows that Xiaoliu is working ("is thinking…"); cleared by the next post or edit. */
   setStatus?(address: ReplyAddress, status: string): Promise<void>;
   /**

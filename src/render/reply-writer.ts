@@ -11,8 +11,9 @@ const CONTINUED = ' …';
 /**
  * Everything one answer posts, for one delivery. Each posted message is recorded in Postgres by part number the
  * moment it exists, so a retried job edits the messages it already posted instead of posting them again.
- * While the model streams, part 0 is edited at most once per `editIntervalMs`; the final text is then split into
- * parts, or attached as a file when it would take more than `maxParts` messages.
+ * While the model streams, part 0 is edited at most once per `editIntervalMs`, or, where the platform streams
+ * natively, appended to; the final text is then split into parts, or attached as a file when it would take more
+ * than `maxParts` messages.
  */
 export class ReplyWriter {
   private posted = new Map<number, string>();
@@ -23,6 +24,8 @@ export class ReplyWriter {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private finished = false;
+  /** Set while part 0 is a native stream: the Markdown appended to it so far. */
+  private streamed: string | undefined;
 
   constructor(
     private readonly egress: Egress,
@@ -32,6 +35,8 @@ export class ReplyWriter {
     private readonly log: Logger,
     /** A delivery handled for the first time has posted nothing yet: no need to look. */
     firstTime = false,
+    /** Who asked: native streams are addressed to them. */
+    private readonly recipientId = '',
   ) {
     this.loaded = firstTime;
   }
@@ -39,6 +44,19 @@ export class ReplyWriter {
   /** Shows at once that Xiaoliu is working: a placeholder message that the answer will replace. */
   async start(placeholder = PLACEHOLDER): Promise<void> {
     await this.load();
+    // Best effort: a platform that cannot show a status here still shows the placeholder or the stream.
+    await this.egress.setStatus?.(this.address, 'is thinking…').catch(() => {});
+    if (this.posted.has(0)) {
+      // A retry: part 0 may still be an open stream from the failed attempt; close it, then edit as usual.
+      await this.egress.nativeStream?.stop(this.address, this.posted.get(0)!).catch(() => {});
+    } else if (this.egress.nativeStream) {
+      const opened = await this.egress.nativeStream.start(this.address, this.recipientId);
+      if (opened) {
+        await this.remember(0, opened.messageId);
+        this.streamed = '';
+        return;
+      }
+    }
     if (!this.posted.has(0)) await this.postPart(0, placeholder);
     this.shown = placeholder;
   }
@@ -48,7 +66,9 @@ export class ReplyWriter {
     if (this.finished) return;
     this.latest = textSoFar;
     if (this.timer || this.inFlight) return;
-    const wait = this.lastEditAt + this.egress.limits.editIntervalMs - Date.now();
+    const { editIntervalMs, appendIntervalMs } = this.egress.limits;
+    const interval = this.streamed !== undefined ? (appendIntervalMs ?? editIntervalMs) : editIntervalMs;
+    const wait = this.lastEditAt + interval - Date.now();
     this.timer = setTimeout(() => this.flush(), Math.max(0, wait));
   }
 
@@ -59,6 +79,18 @@ export class ReplyWriter {
     const { maxMessageChars, maxParts } = this.egress.limits;
     const parts = splitMessage(text, maxMessageChars);
     if (parts.length === 0) parts.push('_(no answer)_');
+    if (this.streamed !== undefined) {
+      const streamed = this.streamed;
+      this.streamed = undefined;
+      if (parts.length === 1 && text.startsWith(streamed)) {
+        // The usual case: the stream already shows all but the tail.
+        await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!, text.slice(streamed.length));
+        this.shown = text;
+        return;
+      }
+      // Too long for one message, or the text changed under a retry: close the stream and edit it like any message.
+      await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!);
+    }
     if (parts.length <= maxParts || !this.egress.upload) {
       for (const [index, part] of parts.entries()) await this.writePart(index, part);
       return;
@@ -79,6 +111,10 @@ export class ReplyWriter {
   async fail(userMessage: string): Promise<void> {
     await this.settle();
     await this.load();
+    if (this.streamed !== undefined) {
+      this.streamed = undefined;
+      await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!).catch(() => {});
+    }
     await this.writePart(0, userMessage);
   }
 
@@ -96,6 +132,7 @@ export class ReplyWriter {
   }
 
   private async writePreview(text: string): Promise<void> {
+    if (this.streamed !== undefined) return this.appendPreview(text);
     const max = this.egress.limits.maxMessageChars - CONTINUED.length;
     const preview = text.length > max ? `${text.slice(0, max)}${CONTINUED}` : text || PLACEHOLDER;
     try {
@@ -104,6 +141,29 @@ export class ReplyWriter {
       // A lost preview edit costs nothing: the final edit carries the whole answer.
       this.log.warn({ err: error }, 'could not update the streaming message');
     }
+  }
+
+  /** Appends what is new since the last append; a retried attempt that rewrites the text falls back to edits. */
+  private async appendPreview(text: string): Promise<void> {
+    const streamed = this.streamed ?? '';
+    const stream = this.egress.nativeStream!;
+    const messageId = this.posted.get(0)!;
+    try {
+      if (text.startsWith(streamed)) {
+        const delta = text.slice(streamed.length);
+        if (delta) await stream.append(this.address, messageId, delta);
+        this.streamed = text;
+        this.shown = text;
+        return;
+      }
+      this.streamed = undefined;
+      await stream.stop(this.address, messageId);
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not append to the native stream; editing instead');
+      this.streamed = undefined;
+      await stream.stop(this.address, messageId).catch(() => {});
+    }
+    await this.writePreview(text);
   }
 
   /** Stops streaming edits and waits for one in flight, so the final edit is the last one. */

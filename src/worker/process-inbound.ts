@@ -70,7 +70,7 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
   const jobAbort = new AbortController();
   const abortJob = () => jobAbort.abort(deps.signal.reason);
   deps.signal.addEventListener('abort', abortJob, { once: true });
-  const reply = new ReplyWriter(egress, message.address, message.id, deps.sql, log, claim.firstTime);
+  const reply = new ReplyWriter(egress, message.address, message.id, deps.sql, log, claim.firstTime, message.author.id);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   try {
     log.debug({ command: route.command.name, attempt: job.attemptsMade + 1 }, 'handling message');
