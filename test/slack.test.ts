@@ -4,6 +4,7 @@ import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.j
 import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
 import {
   appMentionEvent,
+  eventCallback,
   messageEvent,
   nextEventTs,
   sendSlackEvent,
@@ -112,6 +113,25 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     expect(slack.callsTo('chat.update').some((c) => c.args.channel === 'D9')).toBe(true);
   });
 
+  it('greets a new assistant-panel thread with suggested prompts, then answers there and titles the thread', async () => {
+    const threadTs = nextEventTs();
+    const started = eventCallback({
+      type: 'assistant_thread_started',
+      assistant_thread: { user_id: 'U1', context: {}, channel_id: 'D5', thread_ts: threadTs },
+      event_ts: threadTs,
+    });
+    expect((await sendSlackEvent(events, SECRET, started)).status).toBe(200);
+    await waitFor('the greeting', () => slack.messages('D5', threadTs).some((m) => String(m.text).startsWith("Hi, I'm Xiaoliu")));
+    expect(slack.suggestedPrompts.at(-1)).toMatchObject({ channel_id: 'D5', thread_ts: threadTs });
+    expect((slack.suggestedPrompts.at(-1)!.prompts as unknown[]).length).toBeGreaterThan(1);
+
+    const question = messageEvent({ channel: 'D5', user: 'U1', text: 'how do I undo a git commit?', thread_ts: threadTs, channel_type: 'im' });
+    await sendSlackEvent(events, SECRET, question);
+    const replies = await answered('D5', tsOf(question), threadTs);
+    expect(replies.at(-1)!.text).toBe('Echo: [Ann] how do I undo a git commit?');
+    expect(slack.titles.at(-1)).toMatchObject({ channel_id: 'D5', thread_ts: threadTs, title: 'how do I undo a git commit?' });
+  });
+
   it('answers a slash command in a new thread under the question, for follow-ups', async () => {
     const response = await sendSlashCommand(events, SECRET, slashCommand({ user_id: 'U1', user_name: 'ann', channel_id: 'C7', text: 'what is mrkdwn?' }));
     expect(response.status).toBe(200);
@@ -211,6 +231,6 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     const sent = JSON.stringify(model.requests.at(-1)!.body.messages);
     expect(sent).toContain('[Bo] Our deploy failed with exit code 137');
     expect(sent).toContain('[Ann] Memory limit, maybe?');
-    expect(slack.callsTo('conversations.replies')).toHaveLength(1);
+    expect(slack.callsTo('conversations.replies').filter((c) => c.args.channel === 'C8')).toHaveLength(1);
   });
 });

@@ -47,6 +47,12 @@ export class SlackEgress implements Egress {
     await this.client.assistant.threads.setStatus({ channel_id: address.channelId, thread_ts: address.threadId, status });
   }
 
+  /** Titles an assistant-panel thread (DM threads) after its first question; best effort. */
+  async setTitle(address: ReplyAddress, title: string): Promise<void> {
+    if (!address.threadId || !address.channelId.startsWith('D')) return;
+    await this.client.assistant.threads.setTitle({ channel_id: address.channelId, thread_ts: address.threadId, title });
+  }
+
   /**
    * Slack renders the Markdown of a streamed message itself (no mrkdwn conversion), so only pings are defused.
    * Streams are replies to a question: a top-level DM answer uses edits instead.

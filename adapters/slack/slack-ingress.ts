@@ -8,6 +8,7 @@ import type { Metrics } from '../../src/metrics/create-metrics.js';
 import type { InboundProducer } from '../../src/queue/inbound-queue.js';
 import { hasConversation } from '../../src/store/conversations.js';
 import type { Sql } from '../../src/store/database.js';
+import { greetAssistantThread } from './assistant-greeting.js';
 import { boltLogger } from './bolt-logger.js';
 import { fromSlackText, mentionsBot } from './from-slack-text.js';
 import { createSlackClient, slackClientOptions } from './slack-client.js';
@@ -129,6 +130,11 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
     if (!e.thread_ts || mentionsBot(e.text, botUserId) || config.replyMode === 'mentions') return;
     if (!(await hasConversation(deps.sql, 'slack', { workspaceId: teamId, channelId: e.channel, threadId: e.thread_ts }))) return;
     await enqueue(await toInbound(e, teamId, 'thread', e.thread_ts));
+  });
+
+  app.event('assistant_thread_started', async ({ event }) => {
+    const thread = (event as unknown as { assistant_thread: { channel_id: string; thread_ts: string } }).assistant_thread;
+    await greetAssistantThread(client, thread.channel_id, thread.thread_ts, log);
   });
 
   app.command(config.slashCommand, async ({ command, ack, respond }) => {

@@ -26,6 +26,10 @@ export const chatCommand: Command = {
       tokens: estimateTokens(args),
     };
     if (context.conversationIsNew && message.inExistingThread) await importThread(context);
+    if (context.conversationIsNew && context.egress.setTitle) {
+      const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;
+      await context.egress.setTitle(message.address, title).catch((error) => context.log.debug({ err: error }, 'could not set the thread title'));
+    }
     // Independent round trips: show the placeholder while the question is stored.
     await Promise.all([saveMessage(sql, question), reply.start()]);
     const history = await loadMessages(sql, conversation);

@@ -72,6 +72,8 @@ export interface Egress {
    * first summoned into a thread that already has a discussion.
    */
   readThread?(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]>;
+  /** Names a thread (Slack's assistant panel lists threads by title); called with the first question. */
+  setTitle?(address: ReplyAddress, title: string): Promise<void>;
   /** Called once a delivery's answer is fully posted (clears a status, gives the shell its prompt back). */
   done?(address: ReplyAddress, deliveryId: string): Promise<void>;
 }
