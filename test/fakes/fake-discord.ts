@@ -1,0 +1,264 @@
+// A fake Discord (REST + gateway on one 127.0.0.1 port) that the real discord.js Client logs into and uses:
+//   new Client({ intents, rest: { api: fake.restUrl } }).login(fake.token)
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ChannelType, type APIMessage, type APIUser } from 'discord.js';
+import { channelRoutes } from './fake-discord-channels.js';
+import { FakeGateway, type GatewayConnection, type IdentifyRecord, type ResumeRecord } from './fake-discord-gateway.js';
+import {
+  FakeInteractions,
+  type InteractionResponseRecord,
+  type SendInteractionInput,
+} from './fake-discord-interactions.js';
+import { commandRoutes, type RegisteredCommands } from './fake-discord-commands.js';
+import { createRestHandler, type FakeCall } from './fake-discord-http.js';
+import { createMessage, type FakeContext, type Route } from './fake-discord-messages.js';
+import { dmChannel, dmChannelWith, guildCreatePayload, seedGuild, type FakeGuildOptions } from './fake-discord-payloads.js';
+import {
+  FakeWorld,
+  PRIVILEGED_INTENTS,
+  apiUser,
+  isThread,
+  snowflake,
+  type ChannelRecord,
+  type FakeUserInput,
+  type ReceivedFile,
+} from './fake-discord-model.js';
+import { RateLimiter, type RateLimitScope, type RouteMatcher } from './fake-discord-ratelimit.js';
+
+export {
+  snowflake,
+  type FakeCall,
+  type FakeGuildOptions,
+  type FakeUserInput,
+  type InteractionResponseRecord,
+  type RegisteredCommands,
+  type RouteMatcher,
+  type SendInteractionInput,
+};
+
+export interface FakeDiscordOptions {
+  host?: string;
+  port?: number;
+  token?: string;
+  bot?: { id?: string; username?: string; globalName?: string | null };
+  guilds?: FakeGuildOptions[];
+  /** HELLO's heartbeat_interval (Discord: 41250). discord.js waits interval × random() before its first beat. */
+  heartbeatIntervalMs?: number;
+  /** Automatic per-channel limits (default true). Off: no automatic 429s, and headers never show an empty bucket. */
+  rateLimits?: boolean;
+  postsPer5s?: number;
+  editsPer5s?: number;
+  /** Window of postsPer5s / editsPer5s; 5000 like Discord, shrink it to keep tests fast. */
+  rateLimitWindowMs?: number;
+  /** Time allowed to acknowledge an interaction (Discord: 3 s). */
+  interactionAckTimeoutMs?: number;
+  /** Echo the bot's own messages back as MESSAGE_CREATE/UPDATE like Discord does (default true). */
+  echoOwnMessages?: boolean;
+  /** Privileged intents granted in the developer portal (default all); asking for others closes with 4014. */
+  allowedPrivilegedIntents?: number;
+}
+
+export interface SendMessageInput {
+  channelId: string;
+  guildId?: string;
+  /** A user from addUser(), or a new one (`{ username }`, optionally with id). */
+  author: FakeUserInput;
+  content: string;
+  /** Extra mentioned users; `<@id>` of users the fake knows are found in content anyway. */
+  mentions?: APIUser[];
+  /** Defaults to the known channel's type; an unknown channel with 1 becomes a DM with the author. */
+  channelType?: number;
+}
+
+export type FakeMessage = APIMessage & { allowedMentions?: unknown; files: ReceivedFile[]; editCount: number };
+
+export interface FakeDiscord {
+  /** Pass as `rest: { api }`; @discordjs/rest appends `/v10`. */
+  restUrl: string;
+  gatewayUrl: string;
+  token: string;
+  botUser: APIUser;
+  applicationId: string;
+  /** First guild and its first text channel. */
+  guildId: string;
+  channelId: string;
+  guilds: { id: string; name: string; channelIds: string[] }[];
+  calls: FakeCall[];
+  identifies: IdentifyRecord[];
+  resumeAttempts: ResumeRecord[];
+  connections: GatewayConnection[];
+  readonly resumes: number;
+  readonly heartbeats: number;
+  readonly count429: number;
+  readonly registeredCommands: RegisteredCommands;
+  readonly threads: (ChannelRecord & { memberIds: string[] })[];
+  /** POST /channels/:id/typing count per channel. */
+  typing: Map<string, number>;
+  addUser(input: FakeUserInput): APIUser;
+  /** DM channel id between the bot and `user` (created on first use). */
+  dmChannelFor(user: APIUser): string;
+  sendMessage(input: SendMessageInput): APIMessage;
+  sendInteraction(input: SendInteractionInput): { id: string; token: string };
+  channelMessages(channelId: string): FakeMessage[];
+  interactionResponses(interactionId: string): InteractionResponseRecord[];
+  rateLimitNext(matcher: RouteMatcher, times?: number, retryAfterSeconds?: number, scope?: RateLimitScope): void;
+  /** No code: network-style drop (client sees 1006, resumes). With invalidateSession the RESUME gets op 9. */
+  dropConnection(options?: { code?: number; invalidateSession?: boolean }): void;
+  requestReconnect(): void;
+  invalidateSessions(resumable?: boolean): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_TOKEN = 'MTQwMDAwMDAwMDAwMDAwMDAw.FakeXY.fake-discord-token-for-tests';
+
+export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  const token = options.token ?? DEFAULT_TOKEN;
+  const botUser = apiUser({
+    id: options.bot?.id ?? snowflake(),
+    username: options.bot?.username ?? 'xiaoliu',
+    global_name: options.bot?.globalName ?? 'Xiaoliu',
+    bot: true,
+  });
+  // Bots made since 2020 share their application's id.
+  const applicationId = botUser.id;
+  const world = new FakeWorld(botUser);
+  const guildSummaries = (options.guilds ?? [{}]).map((spec) => seedGuild(world, spec));
+
+  const calls: FakeCall[] = [];
+  const typing = new Map<string, number>();
+  const limiter = new RateLimiter({
+    enabled: options.rateLimits ?? true,
+    postsPer5s: options.postsPer5s ?? 5,
+    editsPer5s: options.editsPer5s ?? 5,
+    windowMs: options.rateLimitWindowMs ?? 5000,
+  });
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  const origin = `http://${host}:${port}`;
+  const gatewayUrl = `ws://${host}:${port}`;
+
+  const gateway = new FakeGateway(server, {
+    token,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+    allowedPrivilegedIntents: options.allowedPrivilegedIntents ?? PRIVILEGED_INTENTS,
+    baseUrl: gatewayUrl,
+    guildIds: () => [...world.guilds.keys()],
+    guildCreate: (id) => guildCreatePayload(world, id),
+    // READY lists guilds as unavailable stubs; their GUILD_CREATEs follow.
+    ready: (sessionId, resumeUrl) => ({
+      v: 10,
+      user: botUser,
+      guilds: [...world.guilds.keys()].map((id) => ({ id, unavailable: true })),
+      session_id: sessionId,
+      session_type: 'normal',
+      resume_gateway_url: resumeUrl,
+      shard: [0, 1],
+      application: { id: applicationId, flags: 0 },
+      private_channels: [],
+      presences: [],
+      relationships: [],
+      guild_join_requests: [],
+      geo_ordered_rtc_regions: [],
+      user_settings: {},
+      _trace: ['["fake-discord-gateway",{"micros":0}]'],
+    }),
+  });
+
+  const ctx: FakeContext = { world, gateway, applicationId, echoOwnMessages: options.echoOwnMessages ?? true, origin, typing };
+  const commands: RegisteredCommands = { global: [], guilds: {} };
+  const interactions = new FakeInteractions(ctx, commands, options.interactionAckTimeoutMs ?? 3000);
+  const gatewayInfo = () => ({
+    url: gatewayUrl,
+    shards: 1,
+    // reset_after is in ms; @discordjs/ws caches this answer for that long.
+    session_start_limit: {
+      total: 1000,
+      remaining: 1000 - gateway.identifies.length,
+      reset_after: 86_400_000,
+      max_concurrency: 1,
+    },
+  });
+  const routes: Route[] = [...channelRoutes(ctx, gatewayInfo), ...interactions.routes(), ...commandRoutes(ctx, commands)];
+
+  server.on('request', createRestHandler({ routes, limiter, token, origin, calls }));
+
+  return {
+    restUrl: `${origin}/api`,
+    gatewayUrl,
+    token,
+    botUser,
+    applicationId,
+    guildId: guildSummaries[0]?.id ?? '',
+    channelId: guildSummaries[0]?.channelIds[0] ?? '',
+    guilds: guildSummaries,
+    calls,
+    identifies: gateway.identifies,
+    resumeAttempts: gateway.resumeAttempts,
+    connections: gateway.connections,
+    typing,
+    get resumes() {
+      return gateway.resumes;
+    },
+    get heartbeats() {
+      return gateway.heartbeats;
+    },
+    get count429() {
+      return limiter.count429;
+    },
+    get registeredCommands() {
+      return commands;
+    },
+    get threads() {
+      const threads = [...world.channels.values()].filter(isThread);
+      return threads.map((t) => ({ ...t, memberIds: [...(world.threadMembers.get(t.id) ?? [])] }));
+    },
+    addUser: (input) => world.addUser(input),
+    dmChannelFor: (user) => dmChannelWith(world, user).id,
+    sendMessage(input) {
+      const author = (input.author.id !== undefined && world.users.get(input.author.id)) || world.addUser(input.author);
+      let channel = world.channel(input.channelId);
+      if (!channel && input.channelType === ChannelType.DM) {
+        channel = dmChannel(input.channelId, author);
+        world.channels.set(channel.id, channel);
+      }
+      if (!channel) throw new Error(`fake-discord: unknown channel ${input.channelId}`);
+      if (input.guildId !== undefined && input.guildId !== channel.guild_id) {
+        throw new Error(`fake-discord: channel ${channel.id} is not in guild ${input.guildId}`);
+      }
+      const mentions = new Map([...world.mentionedIn(input.content), ...(input.mentions ?? [])].map((u) => [u.id, u]));
+      const extra = { mentions: [...mentions.values()] };
+      return createMessage(ctx, null, channel, author, { content: input.content }, [], extra).message;
+    },
+    sendInteraction: (input) => interactions.send(input),
+    // Snapshots: later edits do not change what a test already read.
+    channelMessages: (channelId) =>
+      world
+        .stored(channelId)
+        .filter((m) => !m.deleted)
+        .map((m) => ({
+          ...structuredClone(m.message),
+          allowedMentions: m.allowedMentions,
+          files: m.files,
+          editCount: m.editCount,
+        })),
+    interactionResponses: (id) => interactions.responses(id),
+    rateLimitNext: (matcher, times = 1, retryAfterSeconds = 0.2, scope = 'user') =>
+      limiter.forceNext(matcher, times, retryAfterSeconds, scope),
+    dropConnection: (opts) => gateway.dropConnection(opts),
+    requestReconnect: () => gateway.requestReconnect(),
+    invalidateSessions: (resumable) => gateway.invalidateSessions(resumable),
+    async close() {
+      await gateway.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
