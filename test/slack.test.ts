@@ -233,4 +233,9 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     expect(sent).toContain('[Ann] Memory limit, maybe?');
     expect(slack.callsTo('conversations.replies').filter((c) => c.args.channel === 'C8')).toHaveLength(1);
   });
+
+  it('called auth.test only at start-up, not once per event (Bolt would, without both bot ids)', () => {
+    expect(slack.callsTo('app_mention').length).toBe(0);
+    expect(slack.callsTo('auth.test').length).toBeLessThanOrEqual(2); // the gateway's, and the egress's own
+  });
 });

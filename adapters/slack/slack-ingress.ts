@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SlackConfig } from '../../src/config/read-config.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
@@ -61,6 +61,15 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
   const botUserId = String(auth.user_id);
   const names = new UserNames(client, log);
 
+  // Socket Mode's client has a Web API client of its own (for apps.connections.open): it must be pointed at
+  // SLACK_API_URL separately, with an options object of its own (it writes its retry settings into it).
+  const socketReceiver = config.appToken
+    ? new SocketModeReceiver({
+        appToken: config.appToken,
+        installerOptions: { clientOptions: { slackApiUrl: config.apiUrl } },
+        logger,
+      })
+    : undefined;
   const receiver = config.appToken
     ? undefined
     : new HTTPReceiver({
@@ -72,12 +81,14 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
       });
   const app = new App({
     token: config.botToken,
+    // Both ids, or Bolt calls auth.test again for every event it authorizes.
     botUserId,
-    ...(receiver ? { receiver } : { appToken: config.appToken!, socketMode: true }),
+    botId: String(auth.bot_id),
+    receiver: receiver ?? socketReceiver!,
     logger,
     logLevel: LogLevel.INFO,
     clientOptions: slackClientOptions(config, logger),
-    // auth.test above already checked the token; don't call it again per request.
+    // auth.test above already checked the token.
     tokenVerificationEnabled: false,
   });
 
@@ -194,7 +205,11 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
   return {
     botUserId,
     async stop() {
-      if (!receiver) await app.stop();
+      if (!socketReceiver) return;
+      // Bolt's stop() does not wait for the socket to close; the client says when it has.
+      const closed = new Promise((resolve) => socketReceiver.client.once('disconnected', resolve));
+      await app.stop();
+      await closed;
     },
   };
 }

@@ -11,6 +11,8 @@ export interface MethodContext {
   teamName: string;
   /** Slack ends a stream this long after chat.startStream; later appends answer message_not_in_streaming_state. */
   streamLifetimeMs: number;
+  /** A fresh Socket Mode URL (one-time ticket) for apps.connections.open. */
+  socketUrl: () => string;
 }
 
 type Handler = (args: SlackArgs, ctx: MethodContext) => SlackReply;
@@ -76,6 +78,9 @@ function openStream(args: SlackArgs, ctx: MethodContext): SlackMessage | SlackRe
 
 export const methods: Record<string, Handler> = {
   'api.test': (args) => ({ ok: true, args }),
+
+  // Token checks (app-level token only) happen before this, in fake-slack.ts.
+  'apps.connections.open': (_args, { socketUrl }) => ({ ok: true, url: socketUrl() }),
 
   'auth.test': (_args, { state, teamName }) => ({
     ok: true,

@@ -1,8 +1,10 @@
 // A fake Slack Web API on node:http that the real @slack/web-api WebClient (and Bolt's App) can be pointed at with
 // `slackApiUrl: fake.apiUrl`, so Slack code can be tested offline against Slack's wire behaviour, rate limits included.
+// Socket Mode (apps.connections.open and its WebSocket) is served on the same port; see fake-slack-socket.ts.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { methods, type SlackReply } from './fake-slack-methods.js';
+import { FakeSocketMode, type SocketModeApi, type SocketModeOptions } from './fake-slack-socket.js';
 import {
   SlackState,
   type EphemeralRecord,
@@ -18,11 +20,12 @@ import { SlidingWindow, TokenBucket, parseBody, presentedToken, readRaw, sendJso
 
 export type { EphemeralRecord, PromptsRecord, SeedMessage, SeedUser, SlackMessage, StatusRecord, TitleRecord, UploadRecord };
 export type { SlackArgs };
+export type { SendSocketEventOptions, SocketAck, SocketEnvelope, SocketEnvelopeType } from './fake-slack-socket.js';
 
-export interface FakeSlackOptions {
+export interface FakeSlackOptions extends SocketModeOptions {
   host?: string;
   port?: number;
-  /** When set, every Web API call must present it (Bearer header or `token` argument), else `invalid_auth`. */
+  /** When set, Web API calls (apps.connections.open aside) must present it (Bearer or `token` arg), else `invalid_auth`. */
   botToken?: string;
   botUserId?: string; // 'UBOT'
   botId?: string; // 'BBOT'
@@ -66,7 +69,7 @@ export interface ResponseUrlPost {
 /** A platform error code (HTTP 200, ok:false), or a bare HTTP status (e.g. 503) with an optional body. */
 export type ForcedFailure = string | { status: number; body?: string };
 
-export interface FakeSlack {
+export interface FakeSlack extends SocketModeApi {
   /** http://127.0.0.1:PORT — upload URLs live under it. */
   url: string;
   /** http://127.0.0.1:PORT/api/ — give this to WebClient / Bolt as `slackApiUrl`. */
@@ -149,9 +152,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const parsed = await parseBody(req, await readRaw(req));
     const call = record(method, parsed.args);
     if (parsed.error) return reply(res, call, { ok: false, error: parsed.error });
-    if (options.botToken !== undefined && presentedToken(req, parsed.args) !== options.botToken) {
-      return reply(res, call, { ok: false, error: 'invalid_auth' });
+    // apps.connections.open takes the app-level token (xapp-…) and nothing else; every other method the bot token.
+    const token = presentedToken(req, parsed.args);
+    const appLevel = method === 'apps.connections.open';
+    if (appLevel && token !== undefined && !token.startsWith('xapp-')) {
+      return reply(res, call, { ok: false, error: 'not_allowed_token_type' });
     }
+    const required = appLevel ? options.appToken : options.botToken;
+    if (required !== undefined && token !== required) return reply(res, call, { ok: false, error: 'invalid_auth' });
     const queued429 = forced429.get(method);
     if (queued429?.length) return rateLimited(res, call, queued429.shift()!);
     const failure = forcedFailures.get(method)?.shift();
@@ -167,7 +175,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const wait = automaticLimit(method, parsed.args);
     if (wait !== undefined) return rateLimited(res, call, wait);
     const streamLifetimeMs = options.streamLifetimeMs ?? 5 * 60_000;
-    reply(res, call, handler(parsed.args, { state, baseUrl, teamName: options.teamName ?? 'Fake Workspace', streamLifetimeMs }));
+    const teamName = options.teamName ?? 'Fake Workspace';
+    reply(res, call, handler(parsed.args, { state, baseUrl, teamName, streamLifetimeMs, socketUrl: () => socket.openUrl() }));
   }
 
   // The upload URL from files.getUploadURLExternal. WebClient POSTs the bytes as multipart (one file field named
@@ -240,6 +249,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   // A wildcard bind is reachable on loopback; the wildcard itself is not a usable URL.
   const reachable = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
   baseUrl = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  const socket = new FakeSocketMode(server, baseUrl.replace(/^http/, 'ws'), options.appId ?? 'A0FAKE', options);
 
   const fake: FakeSlack = {
     url: baseUrl,
@@ -272,6 +282,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       forcedFailures.set(method, queue);
     },
     setEnforceRateLimits: (on) => void (enforce = on),
+    get socketConnections() {
+      return socket.socketConnections;
+    },
+    socketAcks: socket.socketAcks,
+    socketDeliveries: socket.socketDeliveries,
+    sendSocketEvent: (payload, type, opts) => socket.sendSocketEvent(payload, type, opts),
+    disconnectSockets: (reason) => socket.disconnectSockets(reason),
     waitFor: async (check, timeoutMs = 5000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -283,6 +300,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     close: () =>
       new Promise<void>((resolve) => {
+        socket.close(); // upgraded sockets are no longer the HTTP server's, so closeAllConnections misses them
         server.close(() => resolve());
         // fetch keeps connections alive; without this close() would wait for them to idle out.
         server.closeAllConnections();
