@@ -221,6 +221,17 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     expect(texts.join('')).toContain('step(149)');
   });
 
+  it('attaches an answer too long for four messages as answer.md (files upload v2)', async () => {
+    model.enqueue({ kind: 'text', text: 'A very long answer. '.repeat(1000) });
+    const mention = appMentionEvent({ channel: 'C10', user: 'U1', text: '<@UBOT> write a book' });
+    await sendSlackEvent(events, SECRET, mention);
+    await answered('C10', tsOf(mention));
+    const upload = slack.uploads.find((u) => u.channel_id === 'C10');
+    expect(upload).toMatchObject({ filename: 'answer.md', thread_ts: tsOf(mention) });
+    expect(upload!.bytes.toString('utf8').trim()).toBe('A very long answer. '.repeat(1000).trim());
+    expect(botReplies('C10', tsOf(mention))[0]!.text).toMatch(/attached as `answer.md`/);
+  });
+
   it('reads the earlier messages of a thread once when first summoned into it', async () => {
     const parent = nextEventTs();
     slack.seedMessage({ channel: 'C8', ts: parent, user: 'U2', text: 'Our deploy failed with exit code 137' });
