@@ -6,6 +6,7 @@ import { appMentionEvent, slashCommand } from './fakes/slack-events.js';
 import { startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
+import { waitForAnswer } from './support/wait-for-answer.js';
 
 const APP_TOKEN = 'xapp-1-A0FAKE-1-test';
 
@@ -35,10 +36,7 @@ describe('the Slack adapter in Socket Mode (real Bolt SocketModeReceiver against
   });
 
   const answeredIn = async (channel: string, threadTs: string) => {
-    await waitFor('the answer', async () => {
-      const [row] = await database.sql`select status from inbound_deliveries where id = ${`slack-T0FAKE-${channel}-${threadTs}`}`;
-      return row?.status === 'answered';
-    });
+    await waitForAnswer(database.sql, `slack-T0FAKE-${channel}-${threadTs}`);
     return slack.messages(channel, threadTs).filter((m) => m.user === 'UBOT');
   };
 

@@ -15,6 +15,7 @@ import {
 import { startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
+import { waitForAnswer } from './support/wait-for-answer.js';
 
 /** The ts of the message inside an event envelope. */
 const tsOf = (envelope: { event: Record<string, unknown> }): string => envelope.event.ts as string;
@@ -54,11 +55,7 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     slack.messages(channel, threadTs).filter((m) => m.user === 'UBOT' || m.bot_id === 'BBOT');
   /** The bot's replies in a thread (null: top level) once the answer to message `ts` is complete (answered). */
   const answered = async (channel: string, ts: string, threadTs: string | null = ts) => {
-    const id = `slack-T0FAKE-${channel}-${ts}`;
-    await waitFor(`the answer to ${id}`, async () => {
-      const [row] = await database.sql`select status from inbound_deliveries where id = ${id}`;
-      return row?.status === 'answered';
-    });
+    await waitForAnswer(database.sql, `slack-T0FAKE-${channel}-${ts}`);
     return botReplies(channel, threadTs ?? undefined);
   };
 
