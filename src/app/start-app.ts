@@ -1,11 +1,10 @@
+import { DiscordEgress } from '../../adapters/discord/discord-egress.js';
+import { startDiscordIngress, type DiscordIngress } from '../../adapters/discord/discord-ingress.js';
 import { ShellEgress } from '../../adapters/shell/shell-egress.js';
 import { SlackEgress } from '../../adapters/slack/slack-egress.js';
 import { startSlackIngress, type SlackIngress } from '../../adapters/slack/slack-ingress.js';
 import { ClaudeClient } from '../claude/claude-client.js';
-import { chatCommand } from '../commands/chat.js';
-import { helpCommand } from '../commands/help.js';
-import { resetCommand } from '../commands/reset.js';
-import { createRouter } from '../commands/router.js';
+import { createDefaultRouter } from '../commands/default-router.js';
 import { requireModelAccess, type Config } from '../config/read-config.js';
 import type { Egress } from '../domain/egress.js';
 import type { Platform } from '../domain/inbound-message.js';
@@ -61,6 +60,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     const egress = new Map<Platform, Egress>();
     const platforms: Egress[] = [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs)];
     if (config.slack) platforms.push(new SlackEgress(config.slack, log));
+    if (config.discord) platforms.push(new DiscordEgress(config.discord, redis, config.queuePrefix, log));
     for (const e of [...platforms, ...(options.extraEgress ?? [])]) {
       egress.set(e.platform, e);
     }
@@ -79,7 +79,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
         prefix: config.queuePrefix,
         queue: producer.queue,
         egress,
-        router: createRouter([helpCommand, resetCommand], chatCommand),
+        router: createDefaultRouter(),
         claude,
         config,
         metrics,
@@ -105,6 +105,11 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   if (roles.gateway && config.slack) {
     slack = await startSlackIngress({ config: config.slack, producer, http, sql: database.sql, log, metrics });
   }
+  let discord: DiscordIngress | undefined;
+  if (roles.gateway && config.discord) {
+    const deps = { config: config.discord, producer, sql: database.sql, redis, prefix: config.queuePrefix, log, metrics };
+    discord = await startDiscordIngress(deps);
+  }
   const port = options.http === false ? 0 : await http.listen(config.http.port, config.http.host);
   log.info({ port, roles, model: roles.worker ? config.anthropic.model : undefined }, 'xiaoliu is up');
 
@@ -117,6 +122,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     async close() {
       await http.close();
       await slack?.stop();
+      await discord?.stop();
       await worker?.close(config.worker.shutdownTimeoutMs);
       await producer.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -71,6 +71,52 @@ describe('readConfig', () => {
     expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_SLASH_COMMAND: 'xiaoliu' })).variable).toBe('SLACK_SLASH_COMMAND');
   });
 
+  it('turns Discord on with DISCORD_TOKEN, with defaults that stay inside its limits', () => {
+    expect(readConfig({}).discord).toBeUndefined();
+    const discord = readConfig({ DISCORD_TOKEN: 'MTIz.abc-DEF.x_y' }).discord;
+    expect(discord).toEqual({
+      token: 'MTIz.abc-DEF.x_y',
+      apiUrl: 'https://discord.com/api',
+      applicationId: undefined,
+      replyMode: 'threads',
+      editIntervalMs: 1200,
+      commandGuildId: undefined,
+    });
+    const custom = readConfig({
+      DISCORD_TOKEN: 'a.b.c',
+      DISCORD_API_URL: 'http://127.0.0.1:9/api/',
+      DISCORD_APPLICATION_ID: '140000000000000000',
+      DISCORD_REPLY_MODE: 'mentions',
+      DISCORD_EDIT_INTERVAL_MS: '2000',
+      DISCORD_COMMAND_GUILD_ID: '150000000000000001',
+    }).discord;
+    expect(custom).toMatchObject({
+      apiUrl: 'http://127.0.0.1:9/api',
+      applicationId: '140000000000000000',
+      replyMode: 'mentions',
+      editIntervalMs: 2000,
+      commandGuildId: '150000000000000001',
+    });
+  });
+
+  it.each([
+    ['DISCORD_TOKEN', 'Bot a.b.c'],
+    ['DISCORD_TOKEN', 'only-one-part'],
+    ['DISCORD_API_URL', 'discord.com/api'],
+    ['DISCORD_APPLICATION_ID', 'my-app'],
+    ['DISCORD_REPLY_MODE', 'always'],
+    ['DISCORD_EDIT_INTERVAL_MS', '10'],
+    ['DISCORD_COMMAND_GUILD_ID', '12'],
+  ])('names %s when it is %j', (name, value) => {
+    const error = errorOf(() => readConfig({ DISCORD_TOKEN: 'a.b.c', [name]: value }));
+    expect(error.variable).toBe(name);
+  });
+
+  it('does not repeat a malformed DISCORD_TOKEN in its error', () => {
+    const error = errorOf(() => readConfig({ DISCORD_TOKEN: 'Bot super-secret-discord-token' }));
+    expect(error.message).not.toContain('super-secret');
+  });
+
   it('never echoes a secret in its errors', () => {
     const error = errorOf(() => readConfig({ ANTHROPIC_API_KEY: 'sk-ant secret with spaces' }));
     expect(error.message).not.toContain('secret');

@@ -48,6 +48,8 @@ export interface Config {
   };
   /** The Slack adapter; undefined when SLACK_BOT_TOKEN is not set. */
   slack: SlackConfig | undefined;
+  /** The Discord adapter; undefined when DISCORD_TOKEN is not set. */
+  discord: DiscordConfig | undefined;
 }
 
 export interface SlackConfig {
@@ -67,6 +69,21 @@ export interface SlackConfig {
   editIntervalMs: number;
   /** Stream answers with chat.startStream/appendStream/stopStream instead of editing a message. */
   nativeStreaming: boolean;
+}
+
+export interface DiscordConfig {
+  /** Secret: the bot token (Bot page of the Discord application), for the gateway and REST. */
+  token: string;
+  /** REST base URL without a trailing '/', e.g. https://discord.com/api; the gateway URL is discovered through it. */
+  apiUrl: string;
+  /** The application's id, for command registration; undefined: asked of Discord (GET /applications/@me). */
+  applicationId: string | undefined;
+  /** Whether follow-ups in a thread Xiaoliu is part of need a new @mention ('mentions') or not ('threads'). */
+  replyMode: 'threads' | 'mentions';
+  /** Least time between two edits of a streaming message (Discord allows about 5 edits per 5 s per channel). */
+  editIntervalMs: number;
+  /** Register slash commands in this guild only (instant, for testing) instead of globally. */
+  commandGuildId: string | undefined;
 }
 
 export const DEFAULT_SYSTEM_PROMPT = [
@@ -107,6 +124,7 @@ export function readConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     shell: { editIntervalMs: int(env, 'SHELL_EDIT_INTERVAL_MS', 100, 0, 60_000) },
     slack: readSlackConfig(env),
+    discord: readDiscordConfig(env),
   };
 }
 
@@ -138,6 +156,26 @@ function readSlackConfig(env: Env): SlackConfig | undefined {
     replyMode: oneOf(env, 'SLACK_REPLY_MODE', 'threads', ['threads', 'mentions'] as const),
     editIntervalMs: int(env, 'SLACK_EDIT_INTERVAL_MS', 1200, 100, 60_000),
     nativeStreaming: bool(env, 'SLACK_NATIVE_STREAMING', true),
+  };
+}
+
+function readDiscordConfig(env: Env): DiscordConfig | undefined {
+  const token = env.DISCORD_TOKEN?.trim();
+  if (!token) return undefined;
+  // Bot tokens are three base64url parts joined by dots. The message never repeats the value: it is a secret.
+  if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
+    throw new ConfigError(
+      'DISCORD_TOKEN',
+      'DISCORD_TOKEN must be a bot token: three parts separated by dots, without "Bot " in front (Bot page of your Discord application, Reset Token)',
+    );
+  }
+  return {
+    token,
+    apiUrl: url(env, 'DISCORD_API_URL', 'https://discord.com/api', ['http:', 'https:']).replace(/\/+$/, ''),
+    applicationId: optionalSnowflake(env, 'DISCORD_APPLICATION_ID'),
+    replyMode: oneOf(env, 'DISCORD_REPLY_MODE', 'threads', ['threads', 'mentions'] as const),
+    editIntervalMs: int(env, 'DISCORD_EDIT_INTERVAL_MS', 1200, 100, 60_000),
+    commandGuildId: optionalSnowflake(env, 'DISCORD_COMMAND_GUILD_ID'),
   };
 }
 
@@ -202,6 +240,11 @@ function pattern(env: Env, name: string, fallback: string, re: RegExp, what: str
   if (!raw) return fallback;
   if (!re.test(raw)) throw new ConfigError(name, `${name} must be ${what} (got "${raw}")`);
   return raw;
+}
+
+/** A Discord id (snowflake), e.g. a guild's: Developer Mode in Discord's settings, then right-click → Copy ID. */
+function optionalSnowflake(env: Env, name: string): string | undefined {
+  return pattern(env, name, '', /^\d{17,20}$/, 'a Discord id (17 to 20 digits)') || undefined;
 }
 
 function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {

@@ -6,6 +6,17 @@ export interface PostedMessage {
   messageId: string;
 }
 
+/**
+ * Which message of which answer a post is. The same key always means the same message, so a platform that can
+ * deduplicate creates (Discord's enforced nonce) turns a retried post into the message already posted.
+ */
+export interface PostKey {
+  /** The delivery being answered. */
+  deliveryId: string;
+  /** The part of the answer: 0 is the message that streams, then the split parts or the attached file. */
+  part: number;
+}
+
 /** A file Xiaoliu attaches to a reply (long answers, generated documents, images). */
 export interface OutboundFile {
   filename: string;
@@ -57,12 +68,12 @@ export interface EgressLimits {
 export interface Egress {
   readonly platform: Platform;
   readonly limits: EgressLimits;
-  /** Posts a new message in the address's channel and thread. */
-  post(address: ReplyAddress, text: string): Promise<PostedMessage>;
+  /** Posts a new message in the address's channel and thread; `key` names it, for platforms that dedupe posts. */
+  post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage>;
   /** Replaces the text of a message this egress posted. */
   edit(address: ReplyAddress, messageId: string, text: string): Promise<void>;
   /** Attaches a file in the address's channel and thread. */
-  upload?(address: ReplyAddress, file: OutboundFile): Promise<PostedMessage>;
+  upload?(address: ReplyAddress, file: OutboundFile, key?: PostKey): Promise<PostedMessage>;
   /** Native streaming, where the platform has it; otherwise answers stream by editing one message. */
   readonly nativeStream?: NativeStream;
   /** Shows that Xiaoliu is working ("is thinking…"); cleared by the next post or edit. */

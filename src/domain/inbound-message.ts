@@ -9,6 +9,11 @@ export interface ReplyAddress {
   channelId: string;
   /** Thread the conversation lives in; absent for a top-level message that starts one. */
   threadId?: string;
+  /**
+   * Discord: the slash-command interaction this reply answers, by editing its deferred reply. Only the id: the
+   * interaction's token (a credential) never travels in a job; the egress looks it up. Not part of the conversation.
+   */
+  interactionId?: string;
 }
 
 /** One file attached to an inbound message; the URL is the platform's own, fetched only with the platform's token. */

@@ -25,13 +25,18 @@ describe('createLogger', () => {
       SLACK_BOT_TOKEN: 'xoxb-slack-bot-secret',
       SLACK_SIGNING_SECRET: 'slack-signing-secret',
       SLACK_APP_TOKEN: 'xapp-1-slack-app-secret',
+      DISCORD_TOKEN: 'MTQwMDAw.discord-bot.secret-value',
     });
     log.info({ config }, 'starting');
     log.child({ jobId: 'j1' }).error({ err: { headers: { authorization: 'Bearer sk-ant-very-secret-value' } } }, 'x');
+    log.info({ discord: config.discord, interactionToken: 'aW50ZXJhY3Rpb24-secret' }, 'discord');
+    log.info({ err: { request: { headers: { authorization: 'Bot MTQwMDAw.discord-bot.secret-value' } } } }, 'y');
     expect(out.text()).toContain('starting');
     expect(out.text()).not.toContain('very-secret');
     expect(out.text()).not.toContain('db-password');
     expect(out.text()).not.toContain('redis-password');
     expect(out.text()).not.toMatch(/slack-bot-secret|slack-signing-secret|slack-app-secret/);
+    expect(out.text()).toContain('discord');
+    expect(out.text()).not.toMatch(/discord-bot\.secret-value|aW50ZXJhY3Rpb24-secret/);
   });
 });

@@ -26,6 +26,12 @@ export const REDACTED_PATHS = [
   '*.*.signingSecret',
   '*.appToken',
   '*.*.appToken',
+  // The Discord bot token (config.discord.token; `*.*.token` covers it too, kept explicit so a rename fails loudly).
+  'discord.token',
+  '*.discord.token',
+  // Discord puts interaction tokens in webhook URLs; the egress scrubs its errors, this catches a stray one.
+  'interactionToken',
+  '*.interactionToken',
   'databaseUrl',
   '*.databaseUrl',
   'redisUrl',

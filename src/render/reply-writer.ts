@@ -95,14 +95,16 @@ export class ReplyWriter {
       for (const [index, part] of parts.entries()) await this.writePart(index, part);
       return;
     }
-    const note = `_The full answer is long, so it is attached as \`answer.md\`._`;
-    await this.writePart(0, `${parts[0]}${CONTINUED}\n\n${note}`);
+    const note = `${CONTINUED}\n\n_The full answer is long, so it is attached as \`answer.md\`._`;
+    // The first part is cut again with room for the note: a platform's limit is hard (Discord refuses 2001).
+    const [head = ''] = splitMessage(text, maxMessageChars - note.length);
+    await this.writePart(0, `${head}${note}`);
     if (!this.posted.has(1)) {
-      const file = await this.egress.upload(this.address, {
-        filename: 'answer.md',
-        mimeType: 'text/markdown',
-        data: Buffer.from(text, 'utf8'),
-      });
+      const file = await this.egress.upload(
+        this.address,
+        { filename: 'answer.md', mimeType: 'text/markdown', data: Buffer.from(text, 'utf8') },
+        { deliveryId: this.deliveryId, part: 1 },
+      );
       await this.remember(1, file.messageId);
     }
   }
@@ -182,7 +184,7 @@ export class ReplyWriter {
   }
 
   private async postPart(part: number, text: string): Promise<void> {
-    const { messageId } = await this.egress.post(this.address, text);
+    const { messageId } = await this.egress.post(this.address, text, { deliveryId: this.deliveryId, part });
     await this.remember(part, messageId);
   }
 

@@ -50,6 +50,26 @@ function startThread(ctx: FakeContext, req: RestRequest, parent: ChannelRecord, 
   return { ...thread, member };
 }
 
+// Discord checks an enforced nonce against the author's messages of the past few minutes.
+const NONCE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * `enforce_nonce: true` with a nonce: a create that repeats one the bot already made (a retried request whose first
+ * response was lost) returns that message instead of creating another. Nonces are at most 25 characters.
+ */
+function sameNonce(ctx: FakeContext, channel: ChannelRecord, body: Record<string, unknown>): StoredMessage | undefined {
+  const nonce = body.nonce;
+  if (nonce === undefined) return undefined;
+  if (typeof nonce === 'string' ? nonce.length > 25 : !Number.isSafeInteger(nonce)) {
+    throw formError('nonce', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+  }
+  if (body.enforce_nonce !== true) return undefined;
+  const since = Date.now() - NONCE_WINDOW_MS;
+  return ctx.world
+    .stored(channel.id)
+    .find((m) => !m.deleted && m.message.author.id === ctx.world.bot.id && m.message.nonce === nonce && Date.parse(m.message.timestamp) >= since);
+}
+
 export function channelRoutes(ctx: FakeContext, gatewayInfo: () => unknown): Route[] {
   const { world } = ctx;
   return [
@@ -90,6 +110,8 @@ export function channelRoutes(ctx: FakeContext, gatewayInfo: () => unknown): Rou
       }
       const body = (req.body ?? {}) as Record<string, unknown>;
       validateBody(body, req.files, true);
+      const repeated = sameNonce(ctx, channel, body);
+      if (repeated) return json(repeated.message);
       const extra: Record<string, unknown> = {};
       const ref = body.message_reference as { message_id?: string; fail_if_not_exists?: boolean } | undefined;
       if (ref?.message_id) {

@@ -38,7 +38,15 @@ export function commandRoutes(ctx: FakeContext, commands: RegisteredCommands): R
     auth: true,
     handle,
   });
+  const bot = ctx.world.bot;
   return [
+    // The application of the token (what `npm run discord:register` asks when DISCORD_APPLICATION_ID is not set).
+    {
+      method: 'GET',
+      pattern: /^\/applications\/@me$/,
+      auth: true,
+      handle: () => ({ status: 200, body: { id: ctx.applicationId, name: bot.username, description: '', bot_public: true, bot, flags: 0 } }),
+    },
     route('GET', '/commands', (req) => ({ status: 200, body: list(req.params[0]!) })),
     route('PUT', '/commands', (req) => put(req, req.params[0]!)),
     route('POST', '/commands', (req) => post(req, req.params[0]!)),

@@ -1,0 +1,157 @@
+import { REST, Routes, type APIMessage, type APIUser, type RawFile } from 'discord.js';
+import type { Redis } from 'ioredis';
+import type { DiscordConfig } from '../../src/config/read-config.js';
+import type { Egress, EgressLimits, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import type { ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { Logger } from '../../src/log/create-logger.js';
+import { fromDiscordText } from './inbound-text.js';
+import { InteractionStore, scrubToken, type StoredInteraction } from './interaction-store.js';
+import { DISCORD_MAX_CHARS, messageBody } from './outbound-message.js';
+
+// Past this much waiting for a rate limit, fail the call and let the job retry later instead of holding a worker.
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const THREAD_HISTORY_LIMIT = 50;
+
+/** A thread's messages go to the thread (a channel of its own on Discord), everything else to the channel. */
+const target = (address: ReplyAddress): string => address.threadId ?? address.channelId;
+
+/**
+ * The worker's side of Discord: REST only (no gateway), so any worker can answer. @discordjs/rest paces every call
+ * by Discord's rate-limit headers and waits out 429s itself. Its retries (5xx, timeouts, resets) resend a request
+ * that may already have reached Discord, so they are only allowed where resending is harmless: edits and typing are
+ * idempotent, and every message create carries an enforced nonce, which Discord answers with the message it already
+ * made. Interaction follow-ups cannot carry a nonce, so they go through a client that never retries.
+ * Slash commands are answered through their interaction webhook: the deferred reply becomes part 0 of the answer.
+ */
+export class DiscordEgress implements Egress {
+  readonly platform = 'discord' as const;
+  readonly limits: EgressLimits;
+  private readonly rest: REST;
+  private readonly restNoRetry: REST;
+  private readonly interactions: InteractionStore;
+  private botId: string | undefined;
+
+  constructor(
+    config: DiscordConfig,
+    redis: Redis,
+    prefix: string,
+    private readonly log: Logger,
+  ) {
+    const options = {
+      api: config.apiUrl,
+      rejectOnRateLimit: (limit: { retryAfter: number }) => limit.retryAfter > MAX_RATE_LIMIT_WAIT_MS,
+    };
+    this.rest = new REST(options).setToken(config.token);
+    this.restNoRetry = new REST({ ...options, retries: 0 }).setToken(config.token);
+    this.interactions = new InteractionStore(redis, prefix, config.token);
+    this.limits = { maxMessageChars: DISCORD_MAX_CHARS, editIntervalMs: config.editIntervalMs, maxParts: 4 };
+  }
+
+  async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
+    const interaction = await this.interactionOf(address);
+    if (interaction && address.interactionId) {
+      const part = key?.part ?? (interaction.originalMessageId ? 1 : 0);
+      if (part === 0) {
+        // The deferred reply ("Xiaoliu is thinking…") becomes the answer's first message; editing it is idempotent.
+        const message = await this.webhook(interaction, (app, token) =>
+          this.rest.patch(Routes.webhookMessage(app, token, '@original'), { body: messageBody(text), auth: false }),
+        );
+        await this.interactions.setOriginal(address.interactionId, message.id);
+        return { messageId: message.id };
+      }
+      const message = await this.webhook(interaction, (app, token) =>
+        this.restNoRetry.post(Routes.webhook(app, token), { body: messageBody(text), query: wait(), auth: false }),
+      );
+      return { messageId: message.id };
+    }
+    // A normal message, or an interaction whose token has expired: the answer still arrives, in the channel.
+    const message = (await this.rest.post(Routes.channelMessages(target(address)), { body: messageBody(text, key) })) as APIMessage;
+    return { messageId: message.id };
+  }
+
+  async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
+    const interaction = await this.interactionOf(address);
+    if (interaction) {
+      const which = interaction.originalMessageId === messageId ? '@original' : messageId;
+      await this.webhook(interaction, (app, token) =>
+        this.rest.patch(Routes.webhookMessage(app, token, which), { body: messageBody(text), auth: false }),
+      );
+      return;
+    }
+    await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text) });
+  }
+
+  async upload(address: ReplyAddress, file: OutboundFile, key?: PostKey): Promise<PostedMessage> {
+    const files: RawFile[] = [{ name: file.filename, data: file.data, contentType: file.mimeType }];
+    const attachments = [{ id: 0, filename: file.filename }];
+    const interaction = await this.interactionOf(address);
+    if (interaction) {
+      const body = { ...messageBody(file.comment ?? ''), attachments };
+      const message = await this.webhook(interaction, (app, token) =>
+        this.restNoRetry.post(Routes.webhook(app, token), { body, files, query: wait(), auth: false }),
+      );
+      return { messageId: message.id };
+    }
+    const body = { ...messageBody(file.comment ?? '', key), attachments };
+    const message = (await this.rest.post(Routes.channelMessages(target(address)), { body, files })) as APIMessage;
+    return { messageId: message.id };
+  }
+
+  /**
+   * "Xiaoliu is typing…" (it lasts about 10 s, or until Xiaoliu posts). A slash command's deferred reply already
+   * shows "is thinking…", and the bot may not even see the channel of a command, so there it is skipped.
+   */
+  async setStatus(address: ReplyAddress): Promise<void> {
+    if (address.interactionId) return;
+    await this.rest.post(Routes.channelTyping(target(address)));
+  }
+
+  /** The thread's messages before Xiaoliu was summoned into it, oldest first, read once for context. */
+  async readThread(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]> {
+    if (!address.threadId) return [];
+    this.botId ??= ((await this.rest.get(Routes.user('@me'))) as APIUser).id;
+    const query = new URLSearchParams({ before: beforeMessageId, limit: String(THREAD_HISTORY_LIMIT) });
+    const newestFirst = (await this.rest.get(Routes.channelMessages(address.threadId), { query })) as APIMessage[];
+    const botId = this.botId;
+    return newestFirst
+      .filter((m) => m.content.trim() !== '')
+      .reverse()
+      .map((m) => {
+        const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
+        const fromMe = m.author.id === botId;
+        return {
+          authorId: m.author.id,
+          authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
+          text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
+          fromMe,
+        };
+      });
+  }
+
+  /** A slash command's answer is complete: its token is no longer needed. */
+  async done(address: ReplyAddress): Promise<void> {
+    if (address.interactionId) await this.interactions.forget(address.interactionId);
+  }
+
+  private async interactionOf(address: ReplyAddress): Promise<StoredInteraction | undefined> {
+    if (!address.interactionId) return undefined;
+    const interaction = await this.interactions.load(address.interactionId);
+    if (!interaction) this.log.warn({ interactionId: address.interactionId }, 'interaction token expired; answering in the channel');
+    return interaction;
+  }
+
+  /** Runs an interaction-webhook call; the token is in its URL, so it is scrubbed from any error before it is logged. */
+  private async webhook(
+    interaction: StoredInteraction,
+    call: (applicationId: string, token: string) => Promise<unknown>,
+  ): Promise<APIMessage> {
+    try {
+      return (await call(interaction.applicationId, interaction.token)) as APIMessage;
+    } catch (error) {
+      throw scrubToken(error, interaction.token);
+    }
+  }
+}
+
+/** `?wait=true`: the follow-up's message comes back, so its id can be recorded and edited later. */
+const wait = () => new URLSearchParams({ wait: 'true' });

@@ -1,0 +1,251 @@
+import { once } from 'node:events';
+import {
+  ChannelType,
+  Client,
+  Events,
+  GatewayIntentBits,
+  Partials,
+  RESTJSONErrorCodes,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message,
+} from 'discord.js';
+import type { Redis } from 'ioredis';
+import type { DiscordConfig } from '../../src/config/read-config.js';
+import type { InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { Logger } from '../../src/log/create-logger.js';
+import type { Metrics } from '../../src/metrics/create-metrics.js';
+import type { InboundProducer } from '../../src/queue/inbound-queue.js';
+import { hasConversation } from '../../src/store/conversations.js';
+import type { Sql } from '../../src/store/database.js';
+import { fromDiscordText, summonsBot, threadName } from './inbound-text.js';
+import { InteractionStore, scrubToken } from './interaction-store.js';
+import { PROMPT_OPTION } from './slash-commands.js';
+
+export interface DiscordIngressDeps {
+  config: DiscordConfig;
+  producer: InboundProducer;
+  sql: Sql;
+  /** Where interaction tokens wait for the worker (see InteractionStore), with the deployment's key prefix. */
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The gateway's side of Discord, connected. */
+export interface DiscordIngress {
+  botUserId: string;
+  stop(): Promise<void>;
+}
+
+// discord.js waits for every guild's GUILD_CREATE before `ready`; past this, start-up fails with a clear message.
+const READY_TIMEOUT_MS = 30_000;
+const DM_WORKSPACE = '@dm';
+const SUMMONED_MEMORY = 10_000;
+// Channels where a mention opens a thread; elsewhere (voice text chat, a thread already) Xiaoliu answers in place.
+const THREADABLE: readonly ChannelType[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
+
+/**
+ * Connects to Discord's gateway with discord.js, turns mentions, thread follow-ups, DMs and slash commands into
+ * InboundMessages and queues them. Reconnecting and resuming are discord.js's: events missed while the socket was
+ * down are replayed on RESUME, and anything delivered twice carries the same delivery id (the message's or the
+ * interaction's own), so the queue and Postgres let it through once.
+ */
+export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<DiscordIngress> {
+  const { config, producer, log } = deps;
+  const interactions = new InteractionStore(deps.redis, deps.prefix, config.token);
+  const client = new Client({
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.DirectMessages,
+    ],
+    // DM channels are never in the cache: without this, discord.js drops DMs.
+    partials: [Partials.Channel],
+    rest: { api: config.apiUrl },
+  });
+  client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
+  client.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'Discord gateway disconnected'));
+  client.on(Events.ShardResume, (_shard, replayed) => log.info({ replayed }, 'Discord gateway resumed'));
+
+  const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
+  ready.catch(() => {}); // awaited below; when login fails first, this later rejection is no news
+  try {
+    await client.login(config.token);
+    await ready;
+  } catch (error) {
+    await client.destroy();
+    const e = error as { code?: unknown; message?: string };
+    if (e.code === 'TokenInvalid') throw new Error('Discord refused DISCORD_TOKEN: check the token (Bot page) and DISCORD_API_URL');
+    // @discordjs/ws reports close code 4014 as a plain Error with this message only.
+    if (/disallowed intents/i.test(e.message ?? '')) {
+      throw new Error('Discord refused the Message Content intent: enable it on the Bot page of your Discord application');
+    }
+    throw new Error(`could not connect to Discord (${e.message ?? String(error)}): check DISCORD_API_URL and the network`);
+  }
+  const botId = client.user!.id;
+
+  // Threads Xiaoliu was just summoned into. Its conversation exists in Postgres only once a worker takes the mention,
+  // so a follow-up right behind it (both replayed at once after a resume, say) would otherwise be dropped. Handlers
+  // start in delivery order, and the mark is set before the first await, so the follow-up always sees it.
+  const summoned = new Set<string>();
+  const markSummoned = (threadId: string) => {
+    summoned.add(threadId);
+    if (summoned.size > SUMMONED_MEMORY) summoned.delete(summoned.values().next().value!);
+  };
+
+  const enqueue = async (message: InboundMessage, started: number) => {
+    await producer.enqueue(message);
+    deps.metrics.ingressAck.observe({ platform: 'discord' }, (performance.now() - started) / 1000);
+    log.debug({ deliveryId: message.id, kind: message.kind }, 'queued Discord message');
+  };
+
+  /** The InboundMessage of a person's message; `text` already normalized. */
+  const fromMessage = (message: Message, kind: InboundMessage['kind'], address: ReplyAddress, text: string): InboundMessage => ({
+    v: 1,
+    id: `discord-${message.id}`,
+    platform: 'discord',
+    kind,
+    address,
+    author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName, isBot: false },
+    text,
+    attachments: message.attachments.map((a) => ({
+      name: a.name,
+      mimeType: a.contentType ?? 'application/octet-stream',
+      size: a.size,
+      url: a.url,
+    })),
+    sentAt: message.createdAt.toISOString(),
+    messageId: message.id,
+    ...(kind === 'mention' && address.threadId && address.threadId !== message.id ? { inExistingThread: true } : {}),
+  });
+
+  const onMessage = async (message: Message) => {
+    const started = performance.now();
+    // Bots (Xiaoliu's own echoes included), webhooks and system notices (thread created, pins) are not people asking.
+    if (message.author.bot || message.webhookId || message.system) return;
+    const botRoleId = message.guild?.members.me?.roles.botRole?.id;
+    // Normalized only for messages Xiaoliu takes: most of a busy server's traffic is not for it.
+    const text = () => fromDiscordText(message.content, namesIn(message, botId, botRoleId));
+    if (!message.inGuild()) {
+      if (message.channel.type !== ChannelType.DM) return;
+      await enqueue(fromMessage(message, 'dm', { workspaceId: DM_WORKSPACE, channelId: message.channelId }, text()), started);
+      return;
+    }
+    const mentioned = summonsBot(message.content, botId, botRoleId);
+    const channel = message.channel;
+    if (channel.isThread()) {
+      const address = { workspaceId: message.guildId, channelId: channel.parentId ?? channel.id, threadId: channel.id };
+      if (mentioned) markSummoned(channel.id);
+      else {
+        // A follow-up counts only in a thread Xiaoliu is part of (has answered in), and only in `threads` mode.
+        if (config.replyMode === 'mentions') return;
+        if (!summoned.has(channel.id) && !(await hasConversation(deps.sql, 'discord', address))) return;
+      }
+      await enqueue(fromMessage(message, mentioned ? 'mention' : 'thread', address, text()), started);
+      return;
+    }
+    if (!mentioned) return;
+    const question = text();
+    const threadable = THREADABLE.includes(channel.type);
+    if (threadable) markSummoned(message.id); // the thread about to open takes the message's id
+    // The thread exists before the job is queued, so the worker's first post has somewhere to go.
+    const threadId = threadable ? await openThread(message, question) : undefined;
+    const address = { workspaceId: message.guildId, channelId: message.channelId, ...(threadId ? { threadId } : {}) };
+    await enqueue(fromMessage(message, 'mention', address, question), started);
+  };
+
+  /**
+   * Opens the answer's thread from the question. Discord gives a message's thread the message's id, so a redelivered
+   * mention (or a second gateway racing this one) that finds the thread already there simply uses it.
+   */
+  const openThread = async (message: Message, text: string): Promise<string | undefined> => {
+    try {
+      return (await message.startThread({ name: threadName(text) })).id;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage) return message.id;
+      // No Create Public Threads permission, say: answer in the channel rather than not at all.
+      const why = 'could not open a thread; answering in the channel (check the Create Public Threads permission)';
+      log.warn({ err: error, channelId: message.channelId }, why);
+      return undefined;
+    }
+  };
+
+  const onCommand = async (interaction: ChatInputCommandInteraction) => {
+    const started = performance.now();
+    // Discord gives 3 s to acknowledge; deferring first shows "Xiaoliu is thinking…" and buys 15 minutes.
+    try {
+      await interaction.deferReply();
+    } catch (error) {
+      // Acknowledged already: this is a redelivery, or another gateway took it. Queue it anyway; it dedupes.
+      if ((error as { code?: unknown }).code !== RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged) throw error;
+    }
+    const args = interaction.options.getString(PROMPT_OPTION)?.trim() ?? '';
+    // A command in a thread belongs to the thread's conversation; elsewhere, to the channel's (or the DM's).
+    const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
+    const address: ReplyAddress = {
+      workspaceId: interaction.guildId ?? DM_WORKSPACE,
+      channelId: thread?.parentId ?? interaction.channelId,
+      ...(thread ? { threadId: thread.id } : {}),
+      interactionId: interaction.id,
+    };
+    const name = interaction.commandName;
+    try {
+      const { applicationId, token } = interaction;
+      await interactions.save(interaction.id, { applicationId, token }, interaction.createdTimestamp);
+      await enqueue(
+        {
+          v: 1,
+          id: `discord-i-${interaction.id}`,
+          platform: 'discord',
+          kind: 'slash',
+          address,
+          author: { id: interaction.user.id, name: displayNameOf(interaction), isBot: false },
+          text: args || name,
+          command: { name, args },
+          attachments: [],
+          sentAt: interaction.createdAt.toISOString(),
+        },
+        started,
+      );
+    } catch (error) {
+      log.error({ err: scrubToken(error, interaction.token) }, 'could not queue a Discord command: is Redis reachable at REDIS_URL?');
+      await interaction.editReply('Sorry, I could not take that request right now. Please try again.').catch(() => {});
+    }
+  };
+
+  client.on(Events.MessageCreate, (message) => {
+    onMessage(message).catch((error) => log.error({ err: error, messageId: message.id }, 'could not take a Discord message'));
+  });
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    onCommand(interaction).catch((error) => {
+      log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not take a Discord command');
+    });
+  });
+
+  log.info({ botUserId: botId, guilds: client.guilds.cache.size }, 'Discord adapter is on');
+  return {
+    botUserId: botId,
+    async stop() {
+      await client.destroy();
+    },
+  };
+}
+
+/** The name people see: the server nickname, else the global display name, else the username. */
+function displayNameOf(interaction: ChatInputCommandInteraction): string {
+  const member = interaction.member;
+  if (member && 'displayName' in member) return member.displayName;
+  return member?.nick ?? interaction.user.displayName;
+}
+
+/** Readable names for everything a message mentions, as Discord resolved them for this message. */
+function namesIn(message: Message, botId: string, botRoleId: string | undefined) {
+  const users = new Map(message.mentions.users.map((u) => [u.id, message.mentions.members?.get(u.id)?.displayName ?? u.displayName]));
+  const roles = new Map(message.mentions.roles.map((r) => [r.id, r.name]));
+  const channels = new Map(message.mentions.channels.map((c) => [c.id, 'name' in c && c.name ? c.name : 'channel']));
+  return { botId, ...(botRoleId ? { botRoleId } : {}), users, roles, channels };
+}

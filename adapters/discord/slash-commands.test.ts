@@ -1,0 +1,35 @@
+import { PermissionFlagsBits } from 'discord.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createDefaultRouter } from '../../src/commands/default-router.js';
+import { INVITE_PERMISSIONS, inviteUrl } from './register-commands.js';
+import { PROMPT_OPTION, slashCommands } from './slash-commands.js';
+
+describe('slashCommands', () => {
+  it('makes one command per router command, /ask with a required prompt', () => {
+    const commands = slashCommands(createDefaultRouter().commands);
+    expect(commands.map((c) => c.name).sort()).toEqual(['ask', 'help', 'reset']);
+    const ask = commands.find((c) => c.name === 'ask')!;
+    expect(ask.options).toEqual([expect.objectContaining({ name: PROMPT_OPTION, type: 3, required: true })]);
+    expect(commands.find((c) => c.name === 'reset')!.options).toBeUndefined();
+    for (const c of commands) expect(c.description!.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('the invite link', () => {
+  it('asks for exactly the permissions Xiaoliu uses, as the README says', () => {
+    const expected = [
+      PermissionFlagsBits.ViewChannel,
+      PermissionFlagsBits.SendMessages,
+      PermissionFlagsBits.SendMessagesInThreads,
+      PermissionFlagsBits.CreatePublicThreads,
+      PermissionFlagsBits.ReadMessageHistory,
+      PermissionFlagsBits.AttachFiles,
+      PermissionFlagsBits.EmbedLinks,
+    ].reduce((a, b) => a | b);
+    expect(INVITE_PERMISSIONS).toBe(expected);
+    const url = inviteUrl('140000000000000000');
+    expect(url).toBe(`https://discord.com/oauth2/authorize?client_id=140000000000000000&scope=bot%20applications.commands&permissions=${expected}`);
+    expect(readFileSync('README.md', 'utf8')).toContain(`permissions=${expected}`);
+  });
+});

@@ -1,0 +1,43 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import { chatCommand } from '../../src/commands/chat.js';
+import type { Command } from '../../src/commands/command.js';
+
+/** The one text option of every command that takes text: `/ask prompt:…`. */
+export const PROMPT_OPTION = 'prompt';
+
+// Discord: names are 1–32 lowercase letters, digits, - or _; descriptions 1–100 characters.
+const NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
+const clip = (text: string, max = 100) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/**
+ * One slash command per router command, so a skill command added to the router is registered with the rest. Those
+ * that take text get a `prompt` option (required for /ask, which is nothing without a question). Usable in servers
+ * and in DMs with the bot.
+ */
+export function slashCommands(commands: readonly Command[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+  return commands
+    .filter((command) => NAME.test(command.name))
+    .map((command) => ({
+      name: command.name,
+      description: clip(command.summary),
+      contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
+      integration_types: [ApplicationIntegrationType.GuildInstall],
+      ...(command.takesArgs
+        ? {
+            options: [
+              {
+                type: ApplicationCommandOptionType.String,
+                name: PROMPT_OPTION,
+                description: command.name === chatCommand.name ? 'Your question' : clip(`Text for ${command.name}, e.g. ${command.example}`),
+                required: command.name === chatCommand.name,
+              },
+            ],
+          }
+        : {}),
+    }));
+}
