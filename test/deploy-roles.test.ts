@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { shellChannel, type ShellEvent } from '../adapters/shell/shell-events.js';
+import { createInboundProducer } from '../src/queue/inbound-queue.js';
+import { createRedis } from '../src/redis/create-redis.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import { inbound, TEST_REDIS_URL } from './support/test-app.js';
+import { TEST_PG_SERVER } from './support/test-database.js';
+import { waitFor } from './support/wait-for.js';
+
+// The containers' commands, run for real: the image's ENTRYPOINT (docker/Dockerfile) followed by each compose
+// service's command, from the repository root as the image's WORKDIR holds the same files. migrate builds a database
+// from nothing; then a separate gateway and worker, with MIGRATE_ON_START=false as compose sets it, serve their
+// probes and answer a question together, and exit 0 on SIGTERM as `docker stop` and Kubernetes send it.
+
+const dockerfile = readFileSync('docker/Dockerfile', 'utf8');
+const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, { command: string[]; environment: Record<string, string> }>;
+};
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function runRole(service: string, env: Record<string, string>): Running {
+  const [program, ...args] = [...entrypoint, ...compose.services[service]!.command];
+  expect(program).toBe('node');
+  const child = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      // A developer's .env must not switch real platforms on here: empty counts as unset.
+      SLACK_BOT_TOKEN: '',
+      SLACK_APP_TOKEN: '',
+      DISCORD_TOKEN: '',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MIGRATE_ON_START: compose.services[service]!.environment.MIGRATE_ON_START!,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += String(chunk)));
+  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, output: () => output, exited };
+}
+
+/** The port from the JSON log line `xiaoliu is up` (PORT=0 picks a free one). */
+async function portOf(process: Running): Promise<number> {
+  const line = await waitFor(
+    'start-up',
+    () => process.output().split('\n').find((l) => l.includes('"xiaoliu is up"')),
+    20_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${process.output()}`);
+  });
+  return (JSON.parse(line) as { port: number }).port;
+}
+
+describe('the container commands, run as the image runs them', () => {
+  const databaseName = `xiaoliu_test_roles_${randomBytes(5).toString('hex')}`;
+  const databaseUrl = `${TEST_PG_SERVER}/${databaseName}`;
+  const prefix = `xt-${randomBytes(4).toString('hex')}`;
+  let model: FakeAnthropic;
+  const started: Running[] = [];
+
+  beforeAll(async () => {
+    model = await startFakeAnthropic({ firstTokenDelayMs: 10, tokensPerSecond: 0 });
+  });
+  afterAll(async () => {
+    for (const process of started) if (process.child.exitCode === null) process.child.kill('SIGKILL');
+    await model?.close();
+    const admin = postgres(`${TEST_PG_SERVER}/postgres`, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
+    await admin.end();
+    const redis = createRedis(TEST_REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('are the npm scripts: the same node flags and entry file, then the role', () => {
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const role of ['migrate', 'gateway', 'worker']) {
+      expect([...entrypoint, ...compose.services[role]!.command].join(' ')).toBe(scripts[role]);
+    }
+  });
+
+  it('migrate: creates and migrates a database from nothing, then exits 0', async () => {
+    const migrate = runRole('migrate', { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL });
+    started.push(migrate);
+    expect(await migrate.exited, migrate.output()).toBe(0);
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      const tables = await sql<{ name: string }[]>`select table_name as name from information_schema.tables where table_schema = 'public'`;
+      expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['conversations', 'messages', 'inbound_deliveries', 'replies', 'usage']));
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('gateway and worker: serve /health, /ready and /metrics, answer together, and exit 0 on SIGTERM', async () => {
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, ANTHROPIC_BASE_URL: model.url, SHUTDOWN_TIMEOUT_MS: '5000' };
+    const gateway = runRole('gateway', env);
+    const worker = runRole('worker', env);
+    started.push(gateway, worker);
+    const ports = { gateway: await portOf(gateway), worker: await portOf(worker) };
+
+    for (const [role, port] of Object.entries(ports)) {
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status, role).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      expect(ready.status, role).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics, role).toContain('xiaoliu_queue_depth{state="waiting"}');
+      expect(metrics, role).toContain('xiaoliu_process_resident_memory_bytes');
+    }
+
+    // A question queued as the gateway would queue it is answered by the separate worker process.
+    const redis = createRedis(TEST_REDIS_URL);
+    const subscriber = createRedis(TEST_REDIS_URL);
+    const producer = createInboundProducer({ redis, prefix, jobAttempts: 3 });
+    const events: ShellEvent[] = [];
+    try {
+      subscriber.on('message', (_channel: string, raw: string) => events.push(JSON.parse(raw) as ShellEvent));
+      await subscriber.subscribe(shellChannel(prefix, 'W1', 'C1'));
+      const message = inbound('are you deployed?');
+      await producer.enqueue(message);
+      await waitFor('the answer', () => events.some((e) => e.type === 'done' && e.deliveryId === message.id));
+      expect(events.filter((e) => e.type === 'edit').at(-1)).toMatchObject({ text: 'Echo: [Ann] are you deployed?' });
+    } finally {
+      await producer.close();
+      await subscriber.quit();
+      await redis.quit();
+    }
+
+    gateway.child.kill('SIGTERM');
+    worker.child.kill('SIGTERM');
+    expect(await gateway.exited, gateway.output()).toBe(0);
+    expect(await worker.exited, worker.output()).toBe(0);
+    expect(gateway.output()).toContain('shut down cleanly');
+    expect(worker.output()).toContain('shut down cleanly');
+  });
+});
