@@ -5,7 +5,7 @@ import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
 import { appMentionEvent, slashCommand } from './fakes/slack-events.js';
 
 const BOT_TOKEN = 'xoxb-test-token';
-const APP_TOKEN = 'xapp-1-A0FAKE-1-test';
+const APP_TOKEN = 'xapp-test-app-token';
 const C = 'C0GENERAL';
 
 /** Bolt logs through this; errors fail loudly in the test output, the rest stays quiet. */

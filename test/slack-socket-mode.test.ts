@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.j
 import { waitFor } from './support/wait-for.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
 
-const APP_TOKEN = 'xapp-1-A0FAKE-1-test';
+const APP_TOKEN = 'xapp-test-app-token';
 
 describe('the Slack adapter in Socket Mode (real Bolt SocketModeReceiver against a fake Socket Mode server)', () => {
   let database: TestDatabase;

@@ -110,7 +110,7 @@ export interface FakeDiscord {
   close(): Promise<void>;
 }
 
-const DEFAULT_TOKEN = 'MTQwMDAwMDAwMDAwMDAwMDAw.FakeXY.fake-discord-token-for-tests';
+const DEFAULT_TOKEN = 'fake-bot.FakeXY.fake-discord-token-for-tests';
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
   const token = options.token ?? DEFAULT_TOKEN;
