@@ -17,7 +17,7 @@ describe('ClaudeClient (real SDK against the fake Messages API)', () => {
     await model?.close();
   });
 
-  function client(options: { apiKey?: string; baseUrl?: string; maxAttempts?: number } = {}) {
+  function client(options: { apiKey?: string; baseUrl?: string; maxAttempts?: number; idleTimeoutMs?: number } = {}) {
     const metrics = createMetrics({ processMetrics: false });
     const claude = new ClaudeClient({
       apiKey: options.apiKey ?? 'right-key',
@@ -27,6 +27,7 @@ describe('ClaudeClient (real SDK against the fake Messages API)', () => {
       log: silentLogger(),
       metrics,
       baseDelayMs: 5,
+      ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     });
     return { claude, metrics };
   }
@@ -73,6 +74,14 @@ describe('ClaudeClient (real SDK against the fake Messages API)', () => {
     model.setReply((req) => ({ kind: 'text', text: `Echo: ${JSON.stringify(req.body.messages.at(-1).content)}` }));
     expect(error.userMessage).toMatch(message);
     expect(model.requests.length - before).toBe(attempts);
+  });
+
+  it('abandons a stream that goes silent after its headers, and retries it', async () => {
+    model.enqueue({ kind: 'stall', textBefore: 'half an answer' });
+    const retries: string[] = [];
+    const result = await client({ idleTimeoutMs: 300 }).claude.chat({ ...question, onRetry: (_n, reason) => retries.push(reason) });
+    expect(retries).toEqual(['idle_timeout']);
+    expect(result.text).toMatch(/^Echo:/);
   });
 
   it('retries when the model cannot be reached, then says so', async () => {

@@ -73,6 +73,21 @@ describe('the message pipeline (real Postgres, Redis, BullMQ and Anthropic SDK; 
     expect(seen).toEqual(['user: [Ann] first question', 'assistant: Echo: [Ann] first question', 'user: [Bo] second question']);
   });
 
+  it('never runs two messages of a thread at once, even when an earlier one is queued late', async () => {
+    await start();
+    model.setTiming({ firstTokenDelayMs: 400 });
+    const now = Date.now();
+    const later = inbound('sent second, queued first', { thread: 'T-late', sentAt: new Date(now).toISOString() });
+    const earlier = inbound('sent first, queued late', { thread: 'T-late', sentAt: new Date(now - 5000).toISOString() });
+    const before = model.requests.length;
+    await app.producer.enqueue(later);
+    await waitFor('the first model request', () => model.requests.length > before);
+    await app.producer.enqueue(earlier); // e.g. a platform redelivery: it heads the line while `later` is running
+    await waitFor('both answers', () => platform.doneDeliveries().includes(earlier.id) && platform.doneDeliveries().includes(later.id));
+    // It waited for the running answer to finish: that answer is in the history it was sent with.
+    expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('Echo: [Ann] sent second, queued first');
+  });
+
   it('marks the stable prefix for prompt caching, so a follow-up reads the earlier turns from the cache', async () => {
     await start();
     model.enqueue({ kind: 'text', text: 'A first answer that is long enough to be worth caching. '.repeat(20) });

@@ -94,11 +94,24 @@ export class InteractionStore {
 
 /**
  * Discord puts interaction tokens in URLs (`/interactions/{id}/{token}/callback`, `/webhooks/{app}/{token}`), and
- * @discordjs/rest errors carry the URL: scrub the token from an error before anything logs it.
+ * @discordjs/rest errors carry them in more than the URL (a RateLimitError's `majorParameter` is `{app}/{token}`).
+ * So an error that went near a token is replaced by a plain one holding only scrubbed strings and numbers, causes
+ * included, before anything can log it.
  */
-export function scrubToken<E>(error: E, token: string): E {
-  const e = error as { url?: unknown; message?: unknown };
-  if (typeof e.url === 'string') e.url = e.url.replaceAll(token, '[interaction-token]');
-  if (typeof e.message === 'string') e.message = e.message.replaceAll(token, '[interaction-token]');
-  return error;
+export function scrubToken(error: unknown, token: string): Error {
+  return scrubbed(error, token, 0);
+}
+
+function scrubbed(error: unknown, token: string, depth: number): Error {
+  const clean = (value: string) => value.replaceAll(token, '[interaction-token]');
+  const source = (error ?? {}) as Record<string, unknown>;
+  const safe = new Error(clean(error instanceof Error ? error.message : String(error)));
+  safe.name = error instanceof Error ? error.name : 'Error';
+  for (const [key, value] of Object.entries(source)) {
+    if (typeof value === 'string') (safe as unknown as Record<string, unknown>)[key] = clean(value);
+    else if (typeof value === 'number' || typeof value === 'boolean') (safe as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (error instanceof Error && error.cause !== undefined && depth < 3) safe.cause = scrubbed(error.cause, token, depth + 1);
+  if (error instanceof Error && error.stack) safe.stack = clean(error.stack);
+  return safe;
 }

@@ -54,11 +54,26 @@ export class SlackEgress implements Egress {
   }
 
   /**
-   * Slack renders the Markdown of a streamed message itself (no mrkdwn conversion), so only pings are defused.
-   * Streams are replies to a question: a top-level DM answer uses edits instead.
+   * Slack renders the Markdown of a streamed message itself (no mrkdwn conversion), so only pings are defused. A
+   * ping can straddle two appends ('<' then '!channel>'), so defusing works on the whole text so far, and a tail that
+   * could still become one waits for the next append. Streams are replies to a question: a top-level DM answer uses
+   * edits instead.
    */
   private createNativeStream(): NativeStream {
+    const streams = new Map<string, { raw: string; sent: string }>();
     const safe = (markdown: string) => defuseBroadcasts(markdown).replace(/<([!@#])/g, '<\u200B$1');
+    /** What to append now: the defused text so far, less what was sent, less a tail that may be half a ping. */
+    const next = (messageId: string, markdown: string, final: boolean): string => {
+      const state = streams.get(messageId) ?? { raw: '', sent: '' };
+      state.raw += markdown;
+      const hold = final ? 0 : (/(<[!@#]?|@\w*)$/.exec(state.raw)?.[0].length ?? 0);
+      const ready = safe(state.raw.slice(0, state.raw.length - hold));
+      const piece = ready.slice(state.sent.length);
+      state.sent = ready;
+      if (final) streams.delete(messageId);
+      else streams.set(messageId, state);
+      return piece;
+    };
     return {
       start: async (address, recipientId) => {
         if (!address.threadId) return undefined;
@@ -73,13 +88,16 @@ export class SlackEgress implements Egress {
         return { messageId: String(result.ts) };
       },
       append: async (address, messageId, markdown) => {
+        const piece = next(messageId, markdown, false);
+        if (!piece) return;
         await this.call('chat.appendStream', () =>
-          this.client.chat.appendStream({ channel: address.channelId, ts: messageId, markdown_text: safe(markdown) }),
+          this.client.chat.appendStream({ channel: address.channelId, ts: messageId, markdown_text: piece }),
         );
       },
       stop: async (address, messageId, markdown) => {
+        const piece = next(messageId, markdown ?? '', true);
         await this.call('chat.stopStream', () =>
-          this.client.chat.stopStream({ channel: address.channelId, ts: messageId, ...(markdown ? { markdown_text: safe(markdown) } : {}) }),
+          this.client.chat.stopStream({ channel: address.channelId, ts: messageId, ...(piece ? { markdown_text: piece } : {}) }),
         );
       },
     };

@@ -179,7 +179,8 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
         text,
         command: { name: command.command.replace(/^\//, ''), args: text },
         attachments: [],
-        sentAt: new Date().toISOString(),
+        // Slack's clock, like every other message of the thread, so the thread's order is one clock's order.
+        sentAt: new Date(Number(rootTs) * 1000).toISOString(),
       });
     } catch (error) {
       log.error({ err: error }, 'could not queue a slash command: is Redis reachable at REDIS_URL?');

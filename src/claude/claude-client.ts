@@ -41,6 +41,12 @@ export interface ClaudeClientOptions {
   baseDelayMs?: number;
   /** Longest wait before a retry; a longer `retry-after` ends the attempts instead. */
   maxDelayMs?: number;
+  /**
+   * Longest silence inside one attempt before it is abandoned and retried. The SDK's timeout stops at the response
+   * headers; a stream that stalls after them would otherwise hold its job, and its whole thread, forever. The API
+   * sends `ping` events while it works, so a minute of nothing means the connection is dead.
+   */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -52,6 +58,7 @@ export class ClaudeClient {
   private readonly sdk: Anthropic;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly idleTimeoutMs: number;
 
   constructor(private readonly options: ClaudeClientOptions) {
     this.sdk = new Anthropic({
@@ -62,6 +69,7 @@ export class ClaudeClient {
     });
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   }
 
   /** Streams one answer, retrying transient failures; throws a UserFacingError when the model cannot answer. */
@@ -91,6 +99,25 @@ export class ClaudeClient {
   }
 
   private async attempt(request: ChatRequest, attempt: number): Promise<ChatResult> {
+    const idle = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const bump = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(new StreamIdleError(this.idleTimeoutMs)), this.idleTimeoutMs);
+    };
+    bump();
+    const signal = request.signal ? AbortSignal.any([request.signal, idle.signal]) : idle.signal;
+    try {
+      return await this.stream(request, attempt, signal, bump);
+    } catch (error) {
+      if (idle.signal.aborted && !request.signal?.aborted) throw idle.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async stream(request: ChatRequest, attempt: number, signal: AbortSignal, bump: () => void): Promise<ChatResult> {
     const sent = performance.now();
     const stream = await this.sdk.messages.create(
       {
@@ -100,7 +127,7 @@ export class ClaudeClient {
         messages: request.messages,
         stream: true,
       },
-      { signal: request.signal ?? null },
+      { signal },
     );
     let text = '';
     let model = request.model;
@@ -108,6 +135,7 @@ export class ClaudeClient {
     let complete = false;
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
     for await (const event of stream) {
+      bump();
       switch (event.type) {
         case 'message_start':
           model = event.message.model;
@@ -133,7 +161,7 @@ export class ClaudeClient {
       }
     }
     // The SDK ends the iteration quietly when aborted: a partial answer must not pass for a whole one.
-    if (request.signal?.aborted) throw request.signal.reason ?? new Error('model call aborted');
+    if (signal.aborted) throw signal.reason ?? new Error('model call aborted');
     if (!complete) throw new IncompleteStreamError();
     const costUsd = costOf(model, usage);
     const { metrics } = this.options;
@@ -150,6 +178,14 @@ export class ClaudeClient {
     if (retryAfterMs !== undefined) return retryAfterMs <= this.maxDelayMs ? retryAfterMs : undefined;
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+}
+
+/** An attempt heard nothing from the API for too long; retried like a dropped connection. */
+class StreamIdleError extends Error {
+  override readonly name = 'StreamIdleError';
+  constructor(ms: number) {
+    super(`no data from the Messages API for ${ms} ms`);
   }
 }
 
@@ -178,6 +214,9 @@ function classify(error: unknown): Verdict {
   if (error instanceof Anthropic.APIError && error.status === undefined && !(error instanceof Anthropic.APIConnectionError)) {
     // An `event: error` inside the stream (overloaded, api_error): the SDK leaves retrying to us.
     return { retryable: true, reason: 'stream_error', userMessage: BUSY, operatorHint: `stream error ${error.type ?? ''}` };
+  }
+  if (error instanceof StreamIdleError) {
+    return { retryable: true, reason: 'idle_timeout', userMessage: BUSY, operatorHint: error.message };
   }
   if (error instanceof Anthropic.APIConnectionError) {
     return {

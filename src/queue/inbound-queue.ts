@@ -44,8 +44,10 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
     queue,
     async enqueue(message) {
       const jobId = jobIdFor(message.id);
-      await registerTurn(options.redis, options.prefix, message, jobId);
+      // Queued first, then put in its thread's line: a job in the line whose state is still unknown would be taken
+      // for a dead one and cleared. A job briefly outside the line can't run alongside another: the lock sees to it.
       await queue.add('message', { message }, { jobId });
+      await registerTurn(options.redis, options.prefix, message, jobId);
     },
     close: () => queue.close(),
   };

@@ -9,7 +9,7 @@ import { conversationKey, type Platform } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { InboundJobData } from '../queue/inbound-queue.js';
-import { endTurn, isMyTurn } from '../queue/conversation-order.js';
+import { TURN_LOCK_MS, endTurn, isMyTurn, renewTurn } from '../queue/conversation-order.js';
 import { ReplyWriter } from '../render/reply-writer.js';
 import { claimDelivery, finishDelivery } from '../store/claim-delivery.js';
 import type { Sql } from '../store/database.js';
@@ -48,6 +48,21 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
     throw new DelayedError();
   }
 
+  const renew = setInterval(
+    () => void renewTurn(deps.redis, deps.prefix, message, jobId).catch((error) => log.warn({ err: error }, 'could not renew the thread lock')),
+    TURN_LOCK_MS / 3,
+  );
+  try {
+    await run(job, token, deps, log);
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+/** The job, once it holds its thread's turn. */
+async function run(job: Job<InboundJobData>, token: string | undefined, deps: ProcessorDeps, log: Logger): Promise<void> {
+  const { message } = job.data;
+  const jobId = job.id!;
   const egress = deps.egress.get(message.platform);
   if (!egress) {
     // No worker here can answer on this platform; another worker may (deployments can split platforms).
@@ -70,6 +85,7 @@ export async function processInbound(job: Job<InboundJobData>, token: string | u
   const jobAbort = new AbortController();
   const abortJob = () => jobAbort.abort(deps.signal.reason);
   deps.signal.addEventListener('abort', abortJob, { once: true });
+  if (deps.signal.aborted) abortJob(); // shutdown began before the listener was added
   const reply = new ReplyWriter(egress, message.address, message.id, deps.sql, log, claim.firstTime, message.author.id);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   try {

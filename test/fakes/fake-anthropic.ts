@@ -23,7 +23,9 @@ export type FakeReply =
   | { kind: 'tool_use'; name: string; input: unknown; text?: string }
   | { kind: 'status'; status: number; errorType?: string; message?: string; retryAfterSeconds?: number; shouldRetry?: boolean }
   | { kind: 'midstream-error'; textBefore: string; errorType?: string; message?: string }
-  | { kind: 'disconnect'; textBefore: string };
+  | { kind: 'disconnect'; textBefore: string }
+  /** Streams textBefore, then goes silent with the connection open (a hung proxy), until the client gives up. */
+  | { kind: 'stall'; textBefore: string };
 
 export interface CapturedRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -203,6 +205,7 @@ function jsonReply(
   const delay = t.firstTokenDelayMs + (t.tokensPerSecond > 0 ? (tokens * 1000) / t.tokensPerSecond : 0);
   const timer = setTimeout(() => {
     if (reply.kind === 'disconnect') return res.socket?.destroy();
+    if (reply.kind === 'stall') return;
     if (reply.kind === 'midstream-error') {
       const type = reply.errorType ?? 'overloaded_error';
       return sendError(res, statusFor(type), type, reply.message ?? defaultMessageFor(type));
@@ -263,6 +266,10 @@ function streamReply(
       return;
     }
     timer = undefined;
+    if (reply.kind === 'stall') {
+      if (out) res.write(out);
+      return;
+    }
     if (reply.kind === 'disconnect') {
       if (out) res.write(out, () => res.socket?.destroy());
       else res.socket?.destroy();
