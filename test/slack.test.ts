@@ -246,4 +246,23 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     expect(slack.callsTo('app_mention').length).toBe(0);
     expect(slack.callsTo('auth.test').length).toBeLessThanOrEqual(2); // the gateway's, and the egress's own
   });
+
+  it('follows up in a thread it was just summoned into, even before a worker has taken the mention', async () => {
+    // A gateway alone, with no worker yet: the mention is queued but its conversation does not exist in Postgres.
+    const config = testConfig(database, model.url, { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl });
+    const gateway = await startTestApp(config, [], { gateway: true, worker: false });
+    const url = `http://127.0.0.1:${gateway.port}/slack/events`;
+    const mention = appMentionEvent({ channel: 'C11', user: 'U1', text: '<@UBOT> first' });
+    const followUp = messageEvent({ channel: 'C11', user: 'U1', text: 'and a follow-up', thread_ts: tsOf(mention) });
+    await sendSlackEvent(url, SECRET, mention);
+    await sendSlackEvent(url, SECRET, followUp);
+    const worker = await startTestApp(config, [], { gateway: false, worker: true });
+    try {
+      const replies = await answered('C11', tsOf(followUp), tsOf(mention));
+      expect(replies.map((m) => m.text)).toEqual(['Echo: [Ann] first', 'Echo: [Ann] and a follow-up']);
+    } finally {
+      await worker.close();
+      await gateway.close();
+    }
+  });
 });

@@ -43,7 +43,8 @@ export class SlackEgress implements Egress {
 
   /** "is thinking…" under the question, where Slack shows thread status (assistant threads); best effort. */
   async setStatus(address: ReplyAddress, status: string): Promise<void> {
-    if (!address.threadId) return;
+    // Slack shows thread status in assistant threads (DMs with the app); elsewhere the call only fails.
+    if (!address.threadId || !address.channelId.startsWith('D')) return;
     await this.client.assistant.threads.setStatus({ channel_id: address.channelId, thread_ts: address.threadId, status });
   }
 
@@ -156,6 +157,8 @@ export class SlackEgress implements Egress {
     const now = Date.now();
     const at = Math.max(now, this.nextPostAt.get(channelId) ?? 0);
     this.nextPostAt.set(channelId, at + POST_INTERVAL_MS);
+    // Channels whose slot has passed need no entry: forget them now and then so the map stays small.
+    if (this.nextPostAt.size > 1000) for (const [id, t] of this.nextPostAt) if (t < now) this.nextPostAt.delete(id);
     if (at > now) await sleep(at - now);
   }
 

@@ -92,6 +92,14 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
     tokenVerificationEnabled: false,
   });
 
+  // Threads Xiaoliu was just summoned into: their conversation exists in Postgres only once a worker takes the
+  // mention, and a follow-up sent before that (a busy queue) must not be mistaken for talk Xiaoliu is not part of.
+  const summoned = new Set<string>();
+  const remember = (channel: string, threadTs: string) => {
+    summoned.add(`${channel}/${threadTs}`);
+    if (summoned.size > 10_000) summoned.delete(summoned.values().next().value!);
+  };
+
   const enqueue = async (message: InboundMessage) => {
     await producer.enqueue(message);
     log.debug({ deliveryId: message.id, kind: message.kind }, 'queued Slack message');
@@ -126,6 +134,7 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
     const e = event as unknown as SlackMessageEvent;
     if (e.bot_id || e.user === botUserId) return;
     await enqueue(await toInbound(e, teamOf(body), 'mention', e.thread_ts ?? e.ts));
+    remember(e.channel, e.thread_ts ?? e.ts);
   });
 
   app.event('message', async ({ event, body }) => {
@@ -139,7 +148,10 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
     // In channels, app_mention covers messages that mention the bot; a plain message counts only as a follow-up
     // in a thread Xiaoliu is already part of.
     if (!e.thread_ts || mentionsBot(e.text, botUserId) || config.replyMode === 'mentions') return;
-    if (!(await hasConversation(deps.sql, 'slack', { workspaceId: teamId, channelId: e.channel, threadId: e.thread_ts }))) return;
+    const known =
+      summoned.has(`${e.channel}/${e.thread_ts}`) ||
+      (await hasConversation(deps.sql, 'slack', { workspaceId: teamId, channelId: e.channel, threadId: e.thread_ts }));
+    if (!known) return;
     await enqueue(await toInbound(e, teamId, 'thread', e.thread_ts));
   });
 
@@ -150,6 +162,15 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
 
   app.command(config.slashCommand, async ({ command, ack, respond }) => {
     await ack();
+    // Slack hears the ack only when this listener returns (processBeforeResponse): post and queue after that, so a
+    // slow chat.postMessage cannot make Slack show the user a timeout. Failures are answered to the user below.
+    void answerCommand(command, respond).catch((error) => log.error({ err: error }, 'slash command failed'));
+  });
+
+  const answerCommand = async (
+    command: { text: string; channel_id: string; user_id: string; user_name: string; team_id: string; command: string },
+    respond: (message: { response_type: 'ephemeral'; text: string }) => Promise<unknown>,
+  ) => {
     const text = command.text.trim() || 'help';
     // The answer goes in a thread under a message that shows the question, so the channel can follow up there.
     let rootTs: string;
@@ -160,6 +181,7 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
         unfurl_links: false,
       });
       rootTs = String(root.ts);
+      remember(command.channel_id, rootTs);
     } catch (error) {
       log.warn({ err: error, channel: command.channel_id }, 'could not post the slash command question');
       await respond({
@@ -186,7 +208,7 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
       log.error({ err: error }, 'could not queue a slash command: is Redis reachable at REDIS_URL?');
       await respond({ response_type: 'ephemeral', text: 'Sorry, I could not take that request right now. Please try again.' });
     }
-  });
+  };
 
   app.error(async (error) => {
     log.error({ err: error }, 'Slack listener failed; Slack will deliver the event again');

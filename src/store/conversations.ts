@@ -73,11 +73,15 @@ export async function saveAnswer(sql: Sql, m: NewMessage, u: UsageRecord): Promi
       ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.costUsd.toFixed(6)})`;
 }
 
-/** The conversation's messages since its last reset, oldest first. */
+/** Most messages read for one question: far more than any token budget keeps, so long-lived DMs stay cheap. */
+const HISTORY_ROWS = 400;
+
+/** The conversation's latest messages since its last reset, oldest first. */
 export async function loadMessages(sql: Sql, conversation: Conversation): Promise<StoredMessage[]> {
-  return sql<StoredMessage[]>`
+  const rows = await sql<StoredMessage[]>`
     select role, author_name as "authorName", text, tokens from messages
     where conversation_id = ${conversation.id}
       and (${conversation.resetAt}::timestamptz is null or created_at > ${conversation.resetAt})
-    order by id`;
+    order by id desc limit ${HISTORY_ROWS}`;
+  return rows.reverse();
 }
