@@ -135,21 +135,24 @@ export class SlackEgress implements Egress {
   async readThread(address: ReplyAddress, beforeTs: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botUserId ??= String((await this.client.auth.test()).user_id);
-    const result = await this.call('conversations.replies', () =>
+    // conversations.replies allows about one call a minute for most apps: rather than wait that out, answer without
+    // the earlier messages (the caller logs it).
+    const result = await this.call('conversations.replies', { waitOnRateLimit: false }, () =>
       this.client.conversations.replies({ channel: address.channelId, ts: address.threadId!, limit: THREAD_HISTORY_LIMIT }),
     );
     const earlier = (result.messages ?? []).filter((m) => m.ts && tsBefore(m.ts, beforeTs) && m.text);
-    const out: ThreadMessage[] = [];
-    for (const m of earlier) {
+    // One lookup per person, all at once (each may take up to a second on a cold cache).
+    const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
+    const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
+    return earlier.map((m) => {
       const fromMe = m.user === this.botUserId;
-      out.push({
+      return {
         authorId: m.user ?? m.bot_id ?? 'unknown',
-        authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : await this.names.nameOf(m.user),
+        authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : (names.get(m.user!) ?? m.user ?? 'someone'),
         text: m.text!,
         fromMe,
-      });
-    }
-    return out;
+      };
+    });
   }
 
   /** Waits until this channel may take another post. */
@@ -163,14 +166,15 @@ export class SlackEgress implements Egress {
   }
 
   /** Runs a Web API call, waiting out 429s as Slack's Retry-After asks; other errors go to the job's retries. */
-  private async call<T>(method: string, run: () => Promise<T>): Promise<T> {
+  private async call<T>(method: string, ...args: [() => Promise<T>] | [{ waitOnRateLimit: boolean }, () => Promise<T>]): Promise<T> {
+    const [options, run] = args.length === 1 ? [{ waitOnRateLimit: true }, args[0]] : args;
     let waited = 0;
     for (;;) {
       try {
         return await run();
       } catch (error) {
         const e = error as { code?: string; retryAfter?: number };
-        if (e.code !== ErrorCode.RateLimitedError || waited >= MAX_RATE_LIMIT_WAIT_MS) throw error;
+        if (e.code !== ErrorCode.RateLimitedError || !options.waitOnRateLimit || waited >= MAX_RATE_LIMIT_WAIT_MS) throw error;
         const ms = Math.max(1, e.retryAfter ?? 1) * 1000;
         this.log.warn({ method, retryAfterMs: ms }, 'Slack rate limited a call; waiting as asked');
         waited += ms;

@@ -25,13 +25,15 @@ export const chatCommand: Command = {
       text: args,
       tokens: estimateTokens(args),
     };
+    // Show at once that Xiaoliu is working; reading an existing thread can take a while.
+    await reply.start();
     if (context.conversationIsNew && message.inExistingThread) await importThread(context);
     if (context.conversationIsNew && context.egress.setTitle) {
       const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;
       await context.egress.setTitle(message.address, title).catch((error) => context.log.debug({ err: error }, 'could not set the thread title'));
     }
-    // Independent round trips: show the placeholder while the question is stored.
-    await Promise.all([saveMessage(sql, question), reply.start()]);
+    // Stored after the thread's earlier messages, so history keeps their order.
+    await saveMessage(sql, question);
     const history = await loadMessages(sql, conversation);
     const prompt = buildPrompt(config.systemPrompt, history, config.historyTokenBudget);
     metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
