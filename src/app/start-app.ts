@@ -1,5 +1,7 @@
 import { DiscordEgress } from '../../adapters/discord/discord-egress.js';
 import { startDiscordIngress, type DiscordIngress } from '../../adapters/discord/discord-ingress.js';
+import { HttpEgress } from '../../adapters/http/http-egress.js';
+import { mountHttpApi } from '../../adapters/http/http-api.js';
 import { ShellEgress } from '../../adapters/shell/shell-egress.js';
 import { SlackEgress } from '../../adapters/slack/slack-egress.js';
 import { startSlackIngress, type SlackIngress } from '../../adapters/slack/slack-ingress.js';
@@ -61,6 +63,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     const platforms: Egress[] = [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs)];
     if (config.slack) platforms.push(new SlackEgress(config.slack, log));
     if (config.discord) platforms.push(new DiscordEgress(config.discord, redis, config.queuePrefix, log));
+    if (config.httpApi.enabled) platforms.push(new HttpEgress(redis, database.sql, config.queuePrefix, config.httpApi.maxFileBytes));
     for (const e of [...platforms, ...(options.extraEgress ?? [])]) {
       egress.set(e.platform, e);
     }
@@ -110,6 +113,20 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     const deps = { config: config.discord, producer, sql: database.sql, redis, prefix: config.queuePrefix, log, metrics };
     discord = await startDiscordIngress(deps);
   }
+  const httpApi =
+    roles.gateway && config.httpApi.enabled && options.http !== false
+      ? mountHttpApi({
+          http,
+          sql: database.sql,
+          redis,
+          subscriber: createRedis(config.redisUrl, { connectionName: 'xiaoliu-http-answers' }),
+          producer,
+          prefix: config.queuePrefix,
+          config: config.httpApi,
+          log,
+          metrics,
+        })
+      : undefined;
   const port = options.http === false ? 0 : await http.listen(config.http.port, config.http.host);
   log.info({ port, roles, model: roles.worker ? config.anthropic.model : undefined }, 'xiaoliu is up');
 
@@ -121,6 +138,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     metrics,
     async close() {
       await http.close();
+      await httpApi?.close();
       await slack?.stop();
       await discord?.stop();
       await worker?.close(config.worker.shutdownTimeoutMs);

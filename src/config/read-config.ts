@@ -50,6 +50,25 @@ export interface Config {
   slack: SlackConfig | undefined;
   /** The Discord adapter; undefined when DISCORD_TOKEN is not set. */
   discord: DiscordConfig | undefined;
+  /** The HTTP chat API (/v1/…) and web console on the gateway's server. */
+  httpApi: HttpApiConfig;
+}
+
+export interface HttpApiConfig {
+  /** Serve /v1/… on the gateway (requests still need an API key). */
+  enabled: boolean;
+  /** Serve the web console at / (it holds no secret: the key is typed into the browser). */
+  console: boolean;
+  /** Origins allowed to call the API from a browser; empty: no CORS headers at all. '*' allows any. */
+  corsOrigins: string[];
+  /** Largest request body, in bytes; larger is refused with 413 before it is read. */
+  maxBodyBytes: number;
+  /** Longest message, in characters. */
+  maxMessageChars: number;
+  /** Requests per key per minute; more get 429 with Retry-After. */
+  rateLimitPerMinute: number;
+  /** Largest file an answer may attach (kept in Postgres). */
+  maxFileBytes: number;
 }
 
 export interface SlackConfig {
@@ -125,6 +144,15 @@ export function readConfig(env: Env = process.env): Config {
     shell: { editIntervalMs: int(env, 'SHELL_EDIT_INTERVAL_MS', 100, 0, 60_000) },
     slack: readSlackConfig(env),
     discord: readDiscordConfig(env),
+    httpApi: {
+      enabled: bool(env, 'HTTP_API', true),
+      console: bool(env, 'HTTP_CONSOLE', true),
+      corsOrigins: (env.HTTP_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      maxBodyBytes: int(env, 'HTTP_MAX_BODY_BYTES', 65_536, 256, 10_485_760),
+      maxMessageChars: int(env, 'HTTP_MAX_MESSAGE_CHARS', 8000, 1, 1_000_000),
+      rateLimitPerMinute: int(env, 'HTTP_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+      maxFileBytes: int(env, 'HTTP_MAX_FILE_BYTES', 5_242_880, 1024, 104_857_600),
+    },
   };
 }
 

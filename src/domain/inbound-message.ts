@@ -1,5 +1,5 @@
 /** Platforms Xiaoliu talks on. Each has an ingress (gateway side) and an egress (worker side). */
-export type Platform = 'slack' | 'discord' | 'shell';
+export type Platform = 'slack' | 'discord' | 'shell' | 'http';
 
 /** Where a reply goes: the same workspace, channel and thread as the message that asked. */
 export interface ReplyAddress {

@@ -3,7 +3,12 @@ import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 
 /** A route on the gateway's server; adapters (Slack's /slack/events) mount theirs here too. */
-export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+export type RouteHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  /** Values of the path's `:name` segments (`/v1/conversations/:id`), URL-decoded. */
+  params: Readonly<Record<string, string>>,
+) => void | Promise<void>;
 
 /** A dependency the gateway cannot serve without; /ready reports each by name. */
 export interface ReadinessCheck {
@@ -13,7 +18,7 @@ export interface ReadinessCheck {
 
 export interface HttpServer {
   server: Server;
-  /** Adds a route, matched on method and exact path. */
+  /** Adds a route, matched on method and path; a `:name` segment matches any one segment. */
   route(method: string, path: string, handler: RouteHandler): void;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
@@ -30,6 +35,8 @@ export function createHttpServer(options: {
   beforeScrape?: () => Promise<void>;
 }): HttpServer {
   const routes = new Map<string, RouteHandler>();
+  // Routes with `:name` segments, tried in order after the exact paths.
+  const patterns: { method: string; segments: string[]; handler: RouteHandler }[] = [];
   const { log, metrics } = options;
 
   routes.set('GET /health', (_req, res) => send(res, 200, { status: 'ok' }));
@@ -55,20 +62,26 @@ export function createHttpServer(options: {
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const handler = routes.get(`${req.method} ${path}`);
-    if (!handler) return send(res, 404, { error: { code: 'not_found', message: `No route for ${req.method} ${path}` } });
-    Promise.resolve(handler(req, res)).catch((error) => {
-      log.error({ err: error, path }, 'request handler failed');
-      if (!res.headersSent) send(res, 500, { error: { code: 'internal', message: 'Internal error' } });
-      else res.end();
-    });
+    const exact = routes.get(`${req.method} ${path}`);
+    const matched = exact ? { handler: exact, params: {} } : matchPattern(patterns, req.method ?? '', path ?? '/');
+    if (!matched) return send(res, 404, { error: { code: 'not_found', message: `No route for ${req.method} ${path}` } });
+    Promise.resolve()
+      .then(() => matched.handler(req, res, matched.params))
+      .catch((error) => {
+        log.error({ err: error, path }, 'request handler failed');
+        if (!res.headersSent) send(res, 500, { error: { code: 'internal', message: 'Internal error' } });
+        else res.end();
+      });
   });
   // Slack and load balancers reuse connections; keep them a little longer than typical 60 s proxy idle timeouts.
   server.keepAliveTimeout = 65_000;
 
   return {
     server,
-    route: (method, path, handler) => void routes.set(`${method.toUpperCase()} ${path}`, handler),
+    route: (method, path, handler) => {
+      if (path.includes('/:')) patterns.push({ method: method.toUpperCase(), segments: path.split('/'), handler });
+      else routes.set(`${method.toUpperCase()} ${path}`, handler);
+    },
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -84,6 +97,30 @@ export function createHttpServer(options: {
         server.closeIdleConnections();
       }),
   };
+}
+
+function matchPattern(
+  patterns: { method: string; segments: string[]; handler: RouteHandler }[],
+  method: string,
+  path: string,
+): { handler: RouteHandler; params: Record<string, string> } | undefined {
+  const actual = path.split('/');
+  for (const pattern of patterns) {
+    if (pattern.method !== method || pattern.segments.length !== actual.length) continue;
+    const params: Record<string, string> = {};
+    const ok = pattern.segments.every((segment, i) => {
+      const value = actual[i] ?? '';
+      if (!segment.startsWith(':')) return segment === value;
+      try {
+        params[segment.slice(1)] = decodeURIComponent(value);
+      } catch {
+        return false; // a malformed %-escape matches nothing
+      }
+      return value !== '';
+    });
+    if (ok) return { handler: pattern.handler, params };
+  }
+  return undefined;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  customType,
   bigserial,
   index,
   integer,
@@ -98,4 +99,37 @@ export const usage = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('usage_user_time').on(t.platform, t.userId, t.createdAt)],
+);
+
+/** Raw bytes (drizzle has no built-in bytea); postgres.js reads and writes them as Buffers. */
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+
+/** HTTP API keys. Only the SHA-256 of a key is kept; the key itself is shown once, when created. */
+export const apiKeys = pgTable('api_keys', {
+  /** Public id, for `npm run apikey -- list|revoke`; also the key's visible prefix. */
+  id: text('id').primaryKey(),
+  keyHash: text('key_hash').notNull().unique(),
+  /** The user the key acts as: conversations, usage and budgets belong to this id. */
+  userId: text('user_id').notNull(),
+  name: text('name').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+/** Files an answer attached over the HTTP API (answer.md, skill output), downloadable by their user only. */
+export const httpFiles = pgTable(
+  'http_files',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    /** The API's conversation id (the conversation's thread id), so forgetting a conversation forgets its files. */
+    conversationId: text('conversation_id').notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    filename: text('filename').notNull(),
+    mimeType: text('mime_type').notNull(),
+    size: integer('size').notNull(),
+    data: bytea('data').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('http_files_conversation').on(t.userId, t.conversationId)],
 );

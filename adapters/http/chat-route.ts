@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpApiConfig } from '../../src/config/read-config.js';
+import type { InboundMessage } from '../../src/domain/inbound-message.js';
+import type { Metrics } from '../../src/metrics/create-metrics.js';
+import type { InboundProducer } from '../../src/queue/inbound-queue.js';
+import type { Sql } from '../../src/store/database.js';
+import { AnswerCollector, type AnswerFile } from './answer-collector.js';
+import type { AnswerHub } from './answer-hub.js';
+import type { ApiPrincipal } from './api-keys.js';
+import { httpChannel } from './http-events.js';
+import { ApiError, readJsonBody, sendJson } from './http-io.js';
+import { findConversation, HTTP_WORKSPACE, isConversationId } from './resources.js';
+
+/** How long a request waits for its answer; past it the answer still lands in the conversation. */
+const ANSWER_TIMEOUT_MS = 15 * 60_000;
+/** SSE comment lines keep proxies from closing a stream while the model thinks. */
+const KEEPALIVE_MS = 15_000;
+
+export interface ChatDeps {
+  sql: Sql;
+  producer: InboundProducer;
+  hub: AnswerHub;
+  prefix: string;
+  config: HttpApiConfig;
+  metrics: Metrics;
+}
+
+/** The JSON answer, and the SSE stream's last `done` event. */
+export interface ChatAnswer {
+  conversation_id: string;
+  answer: string;
+  usage: { input_tokens: number; output_tokens: number; cost_usd: number };
+  files: AnswerFile[];
+}
+
+/**
+ * POST /v1/chat: queues the message like any platform's (the job carries the user id, never the key), then waits
+ * for the worker's answer on the delivery's pub/sub channel: as one JSON body, or streamed as server-sent events.
+ */
+export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: ServerResponse, who: ApiPrincipal, cors: Record<string, string>): Promise<void> {
+  const started = performance.now();
+  const { message: text, conversationId: given } = parseChatBody(await readJsonBody(req, deps.config.maxBodyBytes), deps.config);
+  if (given !== undefined && !(isConversationId(given) && (await findConversation(deps.sql, who.userId, given)))) {
+    throw new ApiError(404, 'not_found', 'No such conversation.');
+  }
+  const conversationId = given ?? randomUUID();
+  const message: InboundMessage = {
+    v: 1,
+    id: `http-${randomUUID()}`,
+    platform: 'http',
+    kind: 'dm',
+    address: { workspaceId: HTTP_WORKSPACE, channelId: who.userId, threadId: conversationId },
+    author: { id: who.userId, name: who.userId, isBot: false },
+    text,
+    attachments: [],
+    sentAt: new Date().toISOString(),
+  };
+  const streaming = /\btext\/event-stream\b/.test(req.headers.accept ?? '');
+  const sse = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const collector = new AnswerCollector(
+    streaming
+      ? { delta: (t) => sse('delta', { text: t }), replace: (t) => sse('replace', { text: t }), file: (f) => sse('file', f) }
+      : undefined,
+  );
+  const stop = await deps.hub.listen(httpChannel(deps.prefix, message.id), (event) => collector.onEvent(event));
+  let keepalive: NodeJS.Timeout | undefined;
+  try {
+    await deps.producer.enqueue(message);
+    // Like Slack's and Discord's: request received → queued (here the caller waits on for the answer itself).
+    deps.metrics.ingressAck.observe({ platform: 'http' }, (performance.now() - started) / 1000);
+    if (streaming) {
+      res.writeHead(200, { ...cors, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      sse('start', { conversation_id: conversationId });
+      keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    }
+    const outcome = await waitForAnswer(collector, res);
+    if (outcome === 'gone') return; // the client left; the answer is still stored in the conversation
+    if (outcome === 'timeout') {
+      const error = { code: 'answer_timeout', message: `No answer within ${ANSWER_TIMEOUT_MS / 1000} s; it will appear in the conversation.` };
+      if (streaming) return void (sse('error', { error, conversation_id: conversationId }), res.end());
+      return sendJson(res, 504, { error, conversation_id: conversationId }, cors);
+    }
+    const answer = await loadAnswer(deps.sql, message.id, conversationId, collector);
+    if (streaming) {
+      sse('done', answer);
+      res.end();
+    } else {
+      sendJson(res, 200, answer, cors);
+    }
+  } finally {
+    clearInterval(keepalive);
+    await stop();
+  }
+}
+
+function parseChatBody(body: unknown, config: HttpApiConfig): { message: string; conversationId: string | undefined } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'invalid_request', 'The body must be a JSON object: { "message": "…", "conversation_id"?: "…" }.');
+  }
+  const { message, conversation_id: conversationId } = body as Record<string, unknown>;
+  if (typeof message !== 'string' || message.trim() === '') {
+    throw new ApiError(400, 'invalid_request', '"message" must be a non-empty string.');
+  }
+  if (message.length > config.maxMessageChars) {
+    throw new ApiError(413, 'message_too_long', `"message" is longer than ${config.maxMessageChars} characters.`);
+  }
+  if (conversationId !== undefined && conversationId !== null && typeof conversationId !== 'string') {
+    throw new ApiError(400, 'invalid_request', '"conversation_id" must be a string returned by an earlier answer.');
+  }
+  return { message: message.trim(), conversationId: conversationId ?? undefined };
+}
+
+function waitForAnswer(collector: AnswerCollector, res: ServerResponse): Promise<'done' | 'gone' | 'timeout'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish('timeout'), ANSWER_TIMEOUT_MS);
+    // The response closes before it is ended only when the client disconnected.
+    const onClose = () => finish('gone');
+    res.once('close', onClose);
+    void collector.done.then(() => finish('done'));
+    function finish(outcome: 'done' | 'gone' | 'timeout') {
+      clearTimeout(timer);
+      res.off('close', onClose);
+      resolve(outcome);
+    }
+  });
+}
+
+/** The whole answer as stored (a long one is only a head in the streamed message), with what it cost. */
+async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, collector: AnswerCollector): Promise<ChatAnswer> {
+  const [[stored], [usage]] = await Promise.all([
+    sql<{ text: string }[]>`select text from messages where delivery_id = ${deliveryId} and role = 'assistant'`,
+    sql<{ input: string; output: string; cost: string }[]>`
+      select coalesce(sum(input_tokens + cache_write_tokens + cache_read_tokens), 0) as input,
+        coalesce(sum(output_tokens), 0) as output, coalesce(sum(cost_usd), 0) as cost
+      from usage where delivery_id = ${deliveryId}`,
+  ]);
+  return {
+    conversation_id: conversationId,
+    // Commands that store no answer (help, reset) and error replies: what was shown is the answer.
+    answer: stored?.text ?? collector.text,
+    usage: { input_tokens: Number(usage?.input ?? 0), output_tokens: Number(usage?.output ?? 0), cost_usd: Number(usage?.cost ?? 0) },
+    files: collector.files,
+  };
+}

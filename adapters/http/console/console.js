@@ -1,0 +1,168 @@
+// The web console: a chat page on the HTTP API. The key is typed once and kept in this browser's localStorage;
+// answers stream over fetch + server-sent events. Model text reaches the page only through renderMarkdown (which
+// escapes everything first) or textContent, never as raw HTML.
+import { renderMarkdown } from './markdown.js';
+
+const KEY = 'xiaoliu.apiKey';
+const CONVERSATION = 'xiaoliu.conversationId';
+const $ = (id) => document.getElementById(id);
+
+const messages = $('messages');
+const askForm = $('ask-form');
+const question = $('question');
+
+function apiKey() {
+  return localStorage.getItem(KEY);
+}
+
+function showKeyPanel(show) {
+  $('key-panel').hidden = !show;
+  askForm.hidden = show;
+  messages.hidden = show;
+}
+
+function bubble(kind, text) {
+  const el = document.createElement('div');
+  el.className = `msg ${kind}`;
+  if (text !== undefined) el.textContent = text;
+  messages.append(el);
+  el.scrollIntoView({ block: 'end' });
+  return el;
+}
+
+/** Downloads a file with the key (a plain link cannot send it) and offers it as a blob: URL. */
+async function attach(container, file) {
+  const response = await fetch(file.url, { headers: { authorization: `Bearer ${apiKey()}` } });
+  if (!response.ok) return;
+  const url = URL.createObjectURL(await response.blob());
+  if (file.mime_type.startsWith('image/')) {
+    const img = document.createElement('img');
+    img.src = url;
+    img.alt = file.filename;
+    container.append(img);
+  }
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = file.filename;
+  link.textContent = `⬇ ${file.filename} (${Math.ceil(file.size / 1024)} KB)`;
+  container.append(link);
+}
+
+/** Reads a text/event-stream body, calling onEvent(name, data) for each event. */
+async function readEvents(body, onEvent) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join('\n')));
+    }
+  }
+}
+
+async function ask(text) {
+  bubble('user', text);
+  const answer = bubble('assistant');
+  const body = answer.appendChild(document.createElement('div'));
+  const files = answer.appendChild(document.createElement('div'));
+  files.className = 'files';
+  body.className = 'thinking';
+  body.textContent = 'thinking…';
+  let shown = '';
+  const render = (markdown) => {
+    shown = markdown;
+    body.className = 'answer';
+    body.innerHTML = renderMarkdown(shown);
+    answer.scrollIntoView({ block: 'end' });
+  };
+  const conversationId = localStorage.getItem(CONVERSATION);
+  const response = await fetch('/v1/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${apiKey()}` },
+    body: JSON.stringify(conversationId ? { message: text, conversation_id: conversationId } : { message: text }),
+  });
+  if (!response.ok) {
+    const error = await response.json().catch(() => ({ error: { message: response.statusText } }));
+    answer.classList.add('error');
+    body.className = '';
+    body.textContent = `${response.status}: ${error.error?.message ?? 'request failed'}`;
+    if (response.status === 401) showKeyPanel(true);
+    if (response.status === 404) localStorage.removeItem(CONVERSATION);
+    return;
+  }
+  await readEvents(response.body, (name, data) => {
+    if (name === 'start') localStorage.setItem(CONVERSATION, data.conversation_id);
+    else if (name === 'delta') render(shown + data.text);
+    else if (name === 'replace') render(data.text);
+    else if (name === 'file') void attach(files, data);
+    else if (name === 'done') render(data.answer);
+    else if (name === 'error') {
+      answer.classList.add('error');
+      body.textContent = data.error.message;
+    }
+  });
+}
+
+$('key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  localStorage.setItem(KEY, $('key-input').value.trim());
+  $('key-input').value = '';
+  showKeyPanel(false);
+  question.focus();
+});
+$('forget-key').addEventListener('click', () => {
+  localStorage.removeItem(KEY);
+  showKeyPanel(true);
+});
+$('new-conversation').addEventListener('click', () => {
+  localStorage.removeItem(CONVERSATION);
+  messages.replaceChildren();
+  question.focus();
+});
+askForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = question.value.trim();
+  if (!text) return;
+  question.value = '';
+  $('send').disabled = true;
+  ask(text)
+    .catch((error) => bubble('error', `Could not reach Xiaoliu: ${error.message}`))
+    .finally(() => ($('send').disabled = false));
+});
+question.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    askForm.requestSubmit();
+  }
+});
+
+/** After a reload, shows the conversation kept in this browser so far. */
+async function restore() {
+  const id = localStorage.getItem(CONVERSATION);
+  if (!id || !apiKey()) return;
+  const response = await fetch(`/v1/conversations/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${apiKey()}` } });
+  if (response.status === 404) return localStorage.removeItem(CONVERSATION);
+  if (!response.ok) return;
+  const conversation = await response.json();
+  for (const m of conversation.messages) {
+    if (m.role === 'user') bubble('user', m.text);
+    else bubble('assistant').appendChild(document.createElement('div')).innerHTML = renderMarkdown(m.text);
+  }
+  const files = bubble('assistant files');
+  for (const file of conversation.files) void attach(files, file);
+  if (!conversation.files.length) files.remove();
+}
+
+showKeyPanel(!apiKey());
+void restore();

@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { HttpApiConfig } from '../../src/config/read-config.js';
+import type { HttpServer } from '../../src/http/create-http-server.js';
+import type { Logger } from '../../src/log/create-logger.js';
+import type { Metrics } from '../../src/metrics/create-metrics.js';
+import type { InboundProducer } from '../../src/queue/inbound-queue.js';
+import type { Sql } from '../../src/store/database.js';
+import { AnswerHub } from './answer-hub.js';
+import { authenticate, type ApiPrincipal } from './api-keys.js';
+import { handleChat } from './chat-route.js';
+import { ApiError, bearerToken, checkRateLimit, corsHeaders, sendError, sendJson } from './http-io.js';
+import { openApiDocument } from './openapi.js';
+import { deleteConversation, getConversation, getFile } from './resources.js';
+
+export interface HttpApiDeps {
+  http: HttpServer;
+  sql: Sql;
+  /** For the rate limit's counters. */
+  redis: Redis;
+  /** A connection of its own: it is put in subscriber mode. */
+  subscriber: Redis;
+  producer: InboundProducer;
+  prefix: string;
+  config: HttpApiConfig;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The API's routes (`:id` as the server matches them); the OpenAPI document must describe exactly these. */
+export const HTTP_API_ROUTES = [
+  { method: 'POST', path: '/v1/chat' },
+  { method: 'GET', path: '/v1/conversations/:id' },
+  { method: 'DELETE', path: '/v1/conversations/:id' },
+  { method: 'GET', path: '/v1/files/:id' },
+  { method: 'GET', path: '/v1/openapi.json' },
+] as const;
+
+/** The console's static files, served as they are: no build step. */
+const CONSOLE_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/console/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
+  '/console/markdown.js': { file: 'markdown.js', type: 'text/javascript; charset=utf-8' },
+};
+
+/**
+ * No inline script may run on the console: model output that slipped past the escaping still could not execute.
+ * Images only from blob: URLs the console makes of files it downloaded with the key.
+ */
+const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Mounts /v1/… (and the console) on the gateway's server. */
+export function mountHttpApi(deps: HttpApiDeps): { close(): Promise<void> } {
+  const { http, sql, config, log } = deps;
+  const hub = new AnswerHub(deps.subscriber);
+  const chatDeps = { sql, producer: deps.producer, hub, prefix: deps.prefix, config, metrics: deps.metrics };
+
+  /** Auth, rate limit, CORS and JSON errors around every authenticated route. */
+  const authed =
+    (handler: (req: IncomingMessage, res: ServerResponse, who: ApiPrincipal, id: string, cors: Record<string, string>) => Promise<void>) =>
+    async (req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string>>) => {
+      const cors = corsHeaders(req, config.corsOrigins);
+      try {
+        const who = await authenticate(sql, bearerToken(req));
+        if (!who) throw new ApiError(401, 'unauthorized', 'The API key is not valid (unknown or revoked).', { 'www-authenticate': 'Bearer' });
+        await checkRateLimit(deps.redis, deps.prefix, who.keyId, config.rateLimitPerMinute);
+        await handler(req, res, who, params.id ?? '', cors);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        // Never the key or the body: only what went wrong.
+        log.debug({ status: error.status, code: error.code, path: req.url }, 'API request refused');
+        sendError(res, new ApiError(error.status, error.code, error.message, { ...cors, ...error.headers }));
+      }
+    };
+
+  http.route('POST', '/v1/chat', authed((req, res, who, _id, cors) => handleChat(chatDeps, req, res, who, cors)));
+  http.route('GET', '/v1/conversations/:id', authed((_req, res, who, id, cors) => getConversation(sql, res, who, id, cors)));
+  http.route('DELETE', '/v1/conversations/:id', authed((_req, res, who, id, cors) => deleteConversation(sql, res, who, id, cors)));
+  http.route('GET', '/v1/files/:id', authed((_req, res, who, id, cors) => getFile(sql, res, who, id, cors)));
+  http.route('GET', '/v1/openapi.json', (req, res) => sendJson(res, 200, openApiDocument(), corsHeaders(req, config.corsOrigins)));
+  // Browsers ask before a cross-origin call with a key; without configured origins the answer grants nothing.
+  for (const path of new Set(HTTP_API_ROUTES.map((r) => r.path))) {
+    http.route('OPTIONS', path, (req, res) => {
+      res.writeHead(204, corsHeaders(req, config.corsOrigins));
+      res.end();
+    });
+  }
+
+  if (config.console) {
+    for (const [path, { file, type }] of Object.entries(CONSOLE_FILES)) {
+      const url = new URL(`./console/${file}`, import.meta.url);
+      http.route('GET', path, async (_req, res) => {
+        const body = await readFile(url);
+        res.writeHead(200, { 'content-type': type, 'content-security-policy': CONSOLE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+        res.end(body);
+      });
+    }
+  }
+  return { close: () => hub.close() };
+}

@@ -1,0 +1,123 @@
+/**
+ * The API's OpenAPI 3.1 description, written by hand so it says what the handlers do (a test checks that its paths
+ * and methods are exactly the routes mounted). Served at GET /v1/openapi.json.
+ */
+export function openApiDocument(): Record<string, unknown> {
+  const error = { $ref: '#/components/responses/Error' };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+  const authErrors = { '401': error, '404': error, '429': error };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Xiaoliu HTTP API',
+      version: '1.0.0',
+      description: 'Chat with Xiaoliu (小柳) over HTTP: the same queue, workers, commands and history as Slack and Discord.',
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/chat': {
+        post: {
+          summary: 'Ask a question; answered as JSON when done, or streamed as server-sent events',
+          description:
+            'With `Accept: text/event-stream` the answer streams as events: `start` {conversation_id}, `delta` {text} ' +
+            '(append), `replace` {text} (the text so far was rewritten), `file` (an attached file), then `done` (the ' +
+            'same object as the JSON answer) or `error`.',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ChatRequest' } } },
+          },
+          responses: {
+            '200': {
+              description: 'The answer',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/ChatAnswer' } },
+                'text/event-stream': { schema: { type: 'string' } },
+              },
+            },
+            '400': error,
+            '413': error,
+            '415': error,
+            '504': error,
+            ...authErrors,
+          },
+        },
+      },
+      '/v1/conversations/{id}': {
+        get: {
+          summary: "A conversation's messages and files",
+          parameters: [idParam],
+          responses: { '200': { description: 'The conversation', content: { 'application/json': { schema: { $ref: '#/components/schemas/Conversation' } } } }, ...authErrors },
+        },
+        delete: {
+          summary: 'Forget a conversation, its messages and its files',
+          parameters: [idParam],
+          responses: { '204': { description: 'Forgotten' }, ...authErrors },
+        },
+      },
+      '/v1/files/{id}': {
+        get: {
+          summary: 'Download a file an answer attached (its own user only)',
+          parameters: [idParam],
+          responses: { '200': { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...authErrors },
+        },
+      },
+      '/v1/openapi.json': {
+        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A key from `npm run apikey -- create --user ID`' } },
+      responses: {
+        Error: { description: 'An error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
+      schemas: {
+        ChatRequest: {
+          type: 'object',
+          required: ['message'],
+          properties: {
+            message: { type: 'string', minLength: 1, description: 'A question, or a command (`help`, `reset`, …)' },
+            conversation_id: { type: 'string', format: 'uuid', description: 'Continue this conversation; omit to start one' },
+          },
+        },
+        File: {
+          type: 'object',
+          required: ['id', 'filename', 'mime_type', 'size', 'url'],
+          properties: { id: { type: 'string' }, filename: { type: 'string' }, mime_type: { type: 'string' }, size: { type: 'integer' }, url: { type: 'string' } },
+        },
+        ChatAnswer: {
+          type: 'object',
+          required: ['conversation_id', 'answer', 'usage', 'files'],
+          properties: {
+            conversation_id: { type: 'string', format: 'uuid' },
+            answer: { type: 'string', description: 'Markdown' },
+            usage: {
+              type: 'object',
+              properties: { input_tokens: { type: 'integer' }, output_tokens: { type: 'integer' }, cost_usd: { type: 'number' } },
+            },
+            files: { type: 'array', items: { $ref: '#/components/schemas/File' } },
+          },
+        },
+        Conversation: {
+          type: 'object',
+          required: ['conversation_id', 'messages', 'files'],
+          properties: {
+            conversation_id: { type: 'string', format: 'uuid' },
+            messages: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { role: { enum: ['user', 'assistant'] }, text: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } },
+              },
+            },
+            files: { type: 'array', items: { $ref: '#/components/schemas/File' } },
+          },
+        },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+}
