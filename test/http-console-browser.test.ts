@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../adapters/http/api-keys.js';
+import type { RunningApp } from '../src/app/start-app.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import { startTestApp, testConfig } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+// Debian's Chromium (.ci/run installs it); playwright-core drives it and never downloads a browser of its own.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOT = 'test-artifacts/web-console.png';
+
+describe.skipIf(!existsSync(CHROMIUM))('the web console in headless Chromium (install Debian\'s chromium to run)', () => {
+  let database: TestDatabase;
+  let model: FakeAnthropic;
+  let app: RunningApp;
+  let browser: Browser;
+  let key: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    model = await startFakeAnthropic({ tokensPerSecond: 30 });
+    app = await startTestApp(testConfig(database, model.url), []);
+    key = (await createApiKey(database.sql, 'console-user', 'browser test')).key;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // As root in a sandbox, with no network: no sandbox, and none of Chromium's own background connections.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await model?.close();
+    await database?.drop();
+  });
+
+  it('takes a key once, streams an answer, and shows model HTML as text', async () => {
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => void dialogs.push(dialog.message()));
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    await page.fill('#key-input', key);
+    await page.click('#key-form button[type=submit]');
+
+    model.enqueue({ kind: 'text', text: 'Here is **bold**, `code` and <script>alert(1)</script><img src=x onerror="alert(2)"> as text.' });
+    await page.fill('#question', 'show me something');
+    await page.click('#send');
+    // Streaming: the answer grows in place before it is complete.
+    await page.locator('#messages', { hasText: 'Here is' }).waitFor();
+    await page.locator('#messages', { hasText: 'as text.' }).waitFor({ timeout: 15_000 });
+
+    const html = await page.innerHTML('#messages');
+    expect(html).toContain('<strong>bold</strong>');
+    expect(html).toContain('&lt;script&gt;');
+    expect(await page.locator('#messages img').count()).toBe(0);
+    expect(await page.locator('#messages script').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    // The key was kept: a reload does not ask for it again.
+    await page.reload();
+    expect(await page.isVisible('#key-panel')).toBe(false);
+
+    await mkdir('test-artifacts', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  }, 60_000);
+});
