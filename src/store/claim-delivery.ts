@@ -21,7 +21,7 @@ export interface Claim {
  */
 export async function claimDelivery(sql: Sql, platform: Platform, address: ReplyAddress, deliveryId: string): Promise<Claim> {
   const threadId = address.threadId ?? '-';
-  const [row] = await sql<{ id: string; resetAt: Date | null; created: boolean; firstTime: boolean; status: DeliveryStatus | null }[]>`
+  const [row] = await sql<{ id: string; resetAt: string | null; created: boolean; firstTime: boolean; status: DeliveryStatus | null }[]>`
     with conversation as (
       insert into conversations (platform, workspace_id, channel_id, thread_id)
       values (${platform}, ${address.workspaceId}, ${address.channelId}, ${threadId})

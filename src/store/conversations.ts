@@ -5,8 +5,11 @@ import type { Sql } from './database.js';
 /** A conversation row as the worker needs it. */
 export interface Conversation {
   id: number;
-  /** Messages before this moment are not context any more (`reset`). */
-  resetAt: Date | null;
+  /**
+   * Messages before this moment are not context any more (`reset`). Kept as Postgres's own text, microseconds and
+   * all, and only ever handed back to Postgres (drizzle turns off postgres.js's timestamp parsing on the shared client).
+   */
+  resetAt: string | null;
 }
 
 /** A stored message in the shape history is built from. */
