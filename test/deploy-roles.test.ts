@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
@@ -10,6 +9,7 @@ import { createRedis } from '../src/redis/create-redis.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { inbound, TEST_REDIS_URL } from './support/test-app.js';
 import { TEST_PG_SERVER } from './support/test-database.js';
+import { spawnProcess, type RunningProcess } from './support/spawn-process.js';
 import { waitFor } from './support/wait-for.js';
 
 // The containers' commands, run for real: the image's ENTRYPOINT (docker/Dockerfile) followed by each compose
@@ -23,39 +23,24 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
   services: Record<string, { command: string[]; environment: Record<string, string> }>;
 };
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function runRole(service: string, env: Record<string, string>): Running {
+function runRole(service: string, env: Record<string, string>): RunningProcess {
   const [program, ...args] = [...entrypoint, ...compose.services[service]!.command];
   expect(program).toBe('node');
-  const child = spawn(process.execPath, args, {
-    env: {
-      ...process.env,
-      // A developer's .env must not switch real platforms on here: empty counts as unset.
-      SLACK_BOT_TOKEN: '',
-      SLACK_APP_TOKEN: '',
-      DISCORD_TOKEN: '',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      MIGRATE_ON_START: compose.services[service]!.environment.MIGRATE_ON_START!,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnProcess(args, {
+    // A developer's .env must not switch real platforms on here: empty counts as unset.
+    SLACK_BOT_TOKEN: '',
+    SLACK_APP_TOKEN: '',
+    DISCORD_TOKEN: '',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MIGRATE_ON_START: compose.services[service]!.environment.MIGRATE_ON_START!,
+    ...env,
   });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += String(chunk)));
-  child.stderr!.on('data', (chunk) => (output += String(chunk)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { child, output: () => output, exited };
 }
 
 /** The port from the JSON log line `xiaoliu is up` (PORT=0 picks a free one). */
-async function portOf(process: Running): Promise<number> {
+async function portOf(process: RunningProcess): Promise<number> {
   const line = await waitFor(
     'start-up',
     () => process.output().split('\n').find((l) => l.includes('"xiaoliu is up"')),
@@ -71,7 +56,7 @@ describe('the container commands, run as the image runs them', () => {
   const databaseUrl = `${TEST_PG_SERVER}/${databaseName}`;
   const prefix = `xt-${randomBytes(4).toString('hex')}`;
   let model: FakeAnthropic;
-  const started: Running[] = [];
+  const started: RunningProcess[] = [];
 
   beforeAll(async () => {
     model = await startFakeAnthropic({ firstTokenDelayMs: 10, tokensPerSecond: 0 });

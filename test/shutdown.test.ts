@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellChannel, type ShellEvent } from '../adapters/shell/shell-events.js';
@@ -7,19 +6,12 @@ import { createRedis } from '../src/redis/create-redis.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { inbound, startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { spawnProcess, type RunningProcess } from './support/spawn-process.js';
 import { waitFor } from './support/wait-for.js';
 
-/** Runs `npm start` the way the npm script does (tsx on src/main.ts), with its own environment. */
-function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += String(chunk)));
-  child.stderr!.on('data', (chunk) => (output += String(chunk)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { child, output: () => output, exited };
+/** Runs `npm start` the way the npm script does (node --import tsx src/main.ts start), with its own environment. */
+function startProcess(env: Record<string, string>): RunningProcess {
+  return spawnProcess(['--import', 'tsx', 'src/main.ts', 'start'], env);
 }
 
 describe('graceful shutdown (SIGTERM to a real `npm start` process)', () => {
