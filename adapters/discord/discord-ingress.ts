@@ -97,7 +97,8 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
   };
 
   const enqueue = async (message: InboundMessage, started: number) => {
-    await producer.enqueue(message);
+    // Discord never delivers a message again: wait out a Redis outage rather than drop the question.
+    await producer.enqueue(message, { patient: true });
     deps.metrics.ingressAck.observe({ platform: 'discord' }, (performance.now() - started) / 1000);
     log.debug({ deliveryId: message.id, kind: message.kind }, 'queued Discord message');
   };

@@ -70,7 +70,7 @@ export class ShellSession {
         resolve();
       }, this.options.answerTimeoutMs ?? 300_000);
     });
-    await this.options.producer.enqueue(message);
+    await this.options.producer.enqueue(message, { patient: true });
     await Promise.race([answered, timeout]);
     clearTimeout(timer);
     this.waiting.delete(message.id);

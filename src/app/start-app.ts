@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { Queue } from 'bullmq';
 import { DiscordEgress } from '../../adapters/discord/discord-egress.js';
 import { startDiscordIngress, type DiscordIngress } from '../../adapters/discord/discord-ingress.js';
 import { HttpEgress } from '../../adapters/http/http-egress.js';
@@ -13,7 +15,7 @@ import type { Platform } from '../domain/inbound-message.js';
 import { createHttpServer, type HttpServer } from '../http/create-http-server.js';
 import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
-import { createInboundProducer, type InboundProducer } from '../queue/inbound-queue.js';
+import { INBOUND_QUEUE, createInboundProducer, type InboundJobData, type InboundProducer } from '../queue/inbound-queue.js';
 import { createRedis } from '../redis/create-redis.js';
 import { openDatabase, runMigrations, type Database } from '../store/database.js';
 import { startWorker, type RunningWorker } from '../worker/start-worker.js';
@@ -55,7 +57,14 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, log);
   const redis = createRedis(config.redisUrl, { connectionName: 'xiaoliu' });
   redis.on('error', (error) => log.error({ err: error }, 'Redis connection error (retrying): is Redis reachable at REDIS_URL?'));
-  const producer = createInboundProducer({ redis, prefix: config.queuePrefix, jobAttempts: config.worker.jobAttempts });
+  // Adapters queue through a connection of their own that fails at once while Redis is away, so Slack gets a 500 and
+  // delivers again (the worker's connections wait for Redis instead).
+  const ingressRedis = createRedis(config.redisUrl, { connectionName: 'xiaoliu-ingress', failFast: true });
+  if (ingressRedis.status !== 'ready') await once(ingressRedis, 'ready');
+  const producer = createInboundProducer({ redis: ingressRedis, prefix: config.queuePrefix, jobAttempts: config.worker.jobAttempts });
+  const queue = new Queue<InboundJobData>(INBOUND_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  // Connection errors are reported once, by the shared connection's handler; BullMQ would print each to the console.
+  for (const q of [producer.queue, queue]) q.on('error', (error) => log.debug({ err: error }, 'queue connection error'));
 
   let worker: RunningWorker | undefined;
   if (roles.worker) {
@@ -80,7 +89,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
         sql: database.sql,
         redis,
         prefix: config.queuePrefix,
-        queue: producer.queue,
+        queue,
         egress,
         router: createDefaultRouter(),
         claude,
@@ -100,7 +109,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       { name: 'redis', check: async () => void (await redis.ping()) },
     ],
     beforeScrape: async () => {
-      const counts = await producer.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
       for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
     },
   });
@@ -143,6 +152,8 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       await discord?.stop();
       await worker?.close(config.worker.shutdownTimeoutMs);
       await producer.close();
+      await queue.close();
+      await ingressRedis.quit().catch(() => ingressRedis.disconnect());
       await redis.quit().catch(() => redis.disconnect());
       await database.close();
     },

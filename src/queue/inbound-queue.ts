@@ -20,12 +20,19 @@ export function jobIdFor(deliveryId: string): string {
 }
 
 export interface InboundProducer {
-  /** Queues a message for the workers; a message already queued or recently finished is not queued again. */
-  enqueue(message: InboundMessage): Promise<void>;
+  /**
+   * Queues a message for the workers; a message already queued or recently finished is not queued again. Fails at
+   * once while Redis is unreachable (Slack and HTTP clients deliver again), unless `patient`: for platforms that
+   * never redeliver (Discord, the shell), it keeps trying for up to `PATIENCE_MS`.
+   */
+  enqueue(message: InboundMessage, options?: { patient?: boolean }): Promise<void>;
   /** The underlying queue, for depth metrics and readiness. */
   readonly queue: Queue<InboundJobData>;
   close(): Promise<void>;
 }
+
+/** How long a patient enqueue keeps trying while Redis is away. */
+export const PATIENCE_MS = 10 * 60_000;
 
 export function createInboundProducer(options: { redis: Redis; prefix: string; jobAttempts: number }): InboundProducer {
   const queue = new Queue<InboundJobData>(INBOUND_QUEUE, {
@@ -40,14 +47,25 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },
   });
+  const add = async (message: InboundMessage) => {
+    const jobId = jobIdFor(message.id);
+    // Queued first, then put in its thread's line: a job in the line whose state is still unknown would be taken
+    // for a dead one and cleared. A job briefly outside the line can't run alongside another: the lock sees to it.
+    await queue.add('message', { message }, { jobId });
+    await registerTurn(options.redis, options.prefix, message, jobId);
+  };
   return {
     queue,
-    async enqueue(message) {
-      const jobId = jobIdFor(message.id);
-      // Queued first, then put in its thread's line: a job in the line whose state is still unknown would be taken
-      // for a dead one and cleared. A job briefly outside the line can't run alongside another: the lock sees to it.
-      await queue.add('message', { message }, { jobId });
-      await registerTurn(options.redis, options.prefix, message, jobId);
+    async enqueue(message, { patient = false } = {}) {
+      const deadline = Date.now() + PATIENCE_MS;
+      for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+        try {
+          return await add(message);
+        } catch (error) {
+          if (!patient || Date.now() + delay > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
     },
     close: () => queue.close(),
   };
