@@ -16,7 +16,7 @@ import type { InboundMessage, ReplyAddress } from '../../src/domain/inbound-mess
 import type { Logger } from '../../src/log/create-logger.js';
 import type { Metrics } from '../../src/metrics/create-metrics.js';
 import type { InboundProducer } from '../../src/queue/inbound-queue.js';
-import { hasConversation } from '../../src/store/conversations.js';
+import { ThreadMembership } from '../../src/ingress/thread-membership.js';
 import type { Sql } from '../../src/store/database.js';
 import { fromDiscordText, summonsBot, threadName } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
@@ -42,7 +42,6 @@ export interface DiscordIngress {
 // discord.js waits for every guild's GUILD_CREATE before `ready`; past this, start-up fails with a clear message.
 const READY_TIMEOUT_MS = 30_000;
 const DM_WORKSPACE = '@dm';
-const SUMMONED_MEMORY = 10_000;
 // Channels where a mention opens a thread; elsewhere (voice text chat, a thread already) Xiaoliu answers in place.
 const THREADABLE: readonly ChannelType[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
 
@@ -87,14 +86,7 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
   }
   const botId = client.user!.id;
 
-  // Threads Xiaoliu was just summoned into. Its conversation exists in Postgres only once a worker takes the mention,
-  // so a follow-up right behind it (both replayed at once after a resume, say) would otherwise be dropped. Handlers
-  // start in delivery order, and the mark is set before the first await, so the follow-up always sees it.
-  const summoned = new Set<string>();
-  const markSummoned = (threadId: string) => {
-    summoned.add(threadId);
-    if (summoned.size > SUMMONED_MEMORY) summoned.delete(summoned.values().next().value!);
-  };
+  const threads = new ThreadMembership(deps.sql, 'discord');
 
   const enqueue = async (message: InboundMessage, started: number) => {
     // Discord never delivers a message again: wait out a Redis outage rather than drop the question.
@@ -139,11 +131,11 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
     const channel = message.channel;
     if (channel.isThread()) {
       const address = { workspaceId: message.guildId, channelId: channel.parentId ?? channel.id, threadId: channel.id };
-      if (mentioned) markSummoned(channel.id);
+      if (mentioned) threads.summon(address.channelId, channel.id);
       else {
         // A follow-up counts only in a thread Xiaoliu is part of (has answered in), and only in `threads` mode.
         if (config.replyMode === 'mentions') return;
-        if (!summoned.has(channel.id) && !(await hasConversation(deps.sql, 'discord', address))) return;
+        if (!(await threads.isMember(address.workspaceId, address.channelId, channel.id))) return;
       }
       await enqueue(fromMessage(message, mentioned ? 'mention' : 'thread', address, text()), started);
       return;
@@ -151,7 +143,7 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
     if (!mentioned) return;
     const question = text();
     const threadable = THREADABLE.includes(channel.type);
-    if (threadable) markSummoned(message.id); // the thread about to open takes the message's id
+    if (threadable) threads.summon(message.channelId, message.id); // the thread about to open takes the message's id
     // The thread exists before the job is queued, so the worker's first post has somewhere to go.
     const threadId = threadable ? await openThread(message, question) : undefined;
     const address = { workspaceId: message.guildId, channelId: message.channelId, ...(threadId ? { threadId } : {}) };

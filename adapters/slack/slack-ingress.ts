@@ -6,7 +6,7 @@ import type { HttpServer } from '../../src/http/create-http-server.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import type { Metrics } from '../../src/metrics/create-metrics.js';
 import type { InboundProducer } from '../../src/queue/inbound-queue.js';
-import { hasConversation } from '../../src/store/conversations.js';
+import { ThreadMembership } from '../../src/ingress/thread-membership.js';
 import type { Sql } from '../../src/store/database.js';
 import { greetAssistantThread } from './assistant-greeting.js';
 import { boltLogger } from './bolt-logger.js';
@@ -92,13 +92,7 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
     tokenVerificationEnabled: false,
   });
 
-  // Threads Xiaoliu was just summoned into: their conversation exists in Postgres only once a worker takes the
-  // mention, and a follow-up sent before that (a busy queue) must not be mistaken for talk Xiaoliu is not part of.
-  const summoned = new Set<string>();
-  const remember = (channel: string, threadTs: string) => {
-    summoned.add(`${channel}/${threadTs}`);
-    if (summoned.size > 10_000) summoned.delete(summoned.values().next().value!);
-  };
+  const threads = new ThreadMembership(deps.sql, 'slack');
 
   const enqueue = async (message: InboundMessage) => {
     await producer.enqueue(message);
@@ -133,8 +127,8 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
   app.event('app_mention', async ({ event, body }) => {
     const e = event as unknown as SlackMessageEvent;
     if (e.bot_id || e.user === botUserId) return;
+    threads.summon(e.channel, e.thread_ts ?? e.ts);
     await enqueue(await toInbound(e, teamOf(body), 'mention', e.thread_ts ?? e.ts));
-    remember(e.channel, e.thread_ts ?? e.ts);
   });
 
   app.event('message', async ({ event, body }) => {
@@ -148,10 +142,7 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
     // In channels, app_mention covers messages that mention the bot; a plain message counts only as a follow-up
     // in a thread Xiaoliu is already part of.
     if (!e.thread_ts || mentionsBot(e.text, botUserId) || config.replyMode === 'mentions') return;
-    const known =
-      summoned.has(`${e.channel}/${e.thread_ts}`) ||
-      (await hasConversation(deps.sql, 'slack', { workspaceId: teamId, channelId: e.channel, threadId: e.thread_ts }));
-    if (!known) return;
+    if (!(await threads.isMember(teamId, e.channel, e.thread_ts))) return;
     await enqueue(await toInbound(e, teamId, 'thread', e.thread_ts));
   });
 
@@ -181,7 +172,7 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
         unfurl_links: false,
       });
       rootTs = String(root.ts);
-      remember(command.channel_id, rootTs);
+      threads.summon(command.channel_id, rootTs);
     } catch (error) {
       log.warn({ err: error, channel: command.channel_id }, 'could not post the slash command question');
       await respond({

@@ -14,6 +14,7 @@ import { startFakeDiscord } from '../fakes/fake-discord.js';
 import { startTestApp, testConfig } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
+import { percentiles } from './percentiles.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,18 +62,14 @@ const rows = sent.map(({ id, at }) => ({
   placeholder: (firstCall('POST', new RegExp(`^/channels/${id}/messages$`)) ?? NaN) - at,
   firstEdit: (firstCall('PATCH', new RegExp(`^/channels/${id}/messages/\\d+$`)) ?? NaN) - at,
 }));
-const pct = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 const acks = (await app.metrics.ingressAck.get()).values.filter((v) => v.labels.platform === 'discord');
 const ackSum = acks.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
 const ackCount = acks.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
 console.log(`${count} mentions at ${rate}/s over ${channels.length} channels, model first token at ${values['first-token-ms']} ms`);
 console.log('ms after the mention     p50     p99     max');
 for (const key of ['thread', 'placeholder', 'firstEdit'] as const) {
-  const xs = rows.map((r) => r[key]);
-  console.log(`${key.padEnd(22)} ${String(pct(xs, 50)).padStart(7)} ${String(pct(xs, 99)).padStart(7)} ${String(Math.max(...xs)).padStart(7)}`);
+  const { p50, p99, max } = percentiles(rows.map((r) => r[key]));
+  console.log(`${key.padEnd(22)} ${String(p50).padStart(7)} ${String(p99).padStart(7)} ${String(max).padStart(7)}`);
 }
 console.log(`ingress (event → thread opened → queued), mean: ${((ackSum / ackCount) * 1000).toFixed(1)} ms; 429s served: ${discord.count429}`);
 

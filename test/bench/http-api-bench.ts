@@ -14,6 +14,7 @@ import { createApiKey } from '../../adapters/http/api-keys.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startTestApp, testConfig } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { percentiles } from './percentiles.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '1' } } });
 const total = Number(values.requests);
@@ -82,7 +83,5 @@ await database.drop();
 process.exit(0);
 
 function stats(ms: number[]) {
-  const sorted = [...ms].sort((a, b) => a - b);
-  const pct = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN) * 10) / 10;
-  return { p50: pct(50), p99: pct(99), max: pct(100) };
+  return percentiles(ms);
 }

@@ -16,6 +16,7 @@ import { RecordingEgress } from '../fakes/recording-egress.js';
 import { inbound, startTestApp, testConfig } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
+import { percentiles } from './percentiles.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,15 +69,13 @@ async function run(label: string, count: number, rate: number) {
       const queued = match ? enqueuedAt.get(`${label} ${match[1]}`) : undefined;
       return queued === undefined ? undefined : request.at - queued;
     })
-    .filter((ms): ms is number => ms !== undefined)
-    .sort((a, b) => a - b);
-  const pct = (p: number) => overheads[Math.min(overheads.length - 1, Math.floor((p / 100) * overheads.length))] ?? NaN;
+    .filter((ms): ms is number => ms !== undefined);
   return {
     messages: count,
     offeredRate: rate || 'burst',
     elapsedSeconds: Number(elapsed.toFixed(2)),
     answersPerSecond: Math.round(count / elapsed),
-    overheadMs: { p50: round(pct(50)), p99: round(pct(99)), max: round(overheads.at(-1) ?? NaN), samples: overheads.length },
+    overheadMs: { ...percentiles(overheads), samples: overheads.length },
     eventLoopLagP99Ms: round(loop.percentile(99) / 1e6),
     rssMB: Math.round(process.memoryUsage().rss / 1e6),
   };

@@ -7,14 +7,16 @@
  * Prints ack latency p50/p99/max as the sender saw it, answers completed, and 429s from the fake Slack (which
  * enforces Slack's per-channel limits); writes bench-results/slack-ack-<time>.json. Bounded in count and time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeSlack } from '../fakes/fake-slack.js';
 import { appMentionEvent, sendSlackEvent } from '../fakes/slack-events.js';
 import { startTestApp, testConfig } from '../support/test-app.js';
+import { spawnProcess, type RunningProcess } from '../support/spawn-process.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { waitFor } from '../support/wait-for.js';
+import { percentiles } from './percentiles.js';
 
 const { values } = parseArgs({
   options: {
@@ -83,8 +85,6 @@ while (Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
 
-latencies.sort((a, b) => a - b);
-const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! * 10) / 10;
 const result = {
   when: new Date().toISOString(),
   mode: values.mode,
@@ -92,7 +92,7 @@ const result = {
   offeredRate: rate,
   events: total,
   sendSeconds,
-  ackMs: { p50: pct(50), p99: pct(99), max: Math.round(latencies.at(-1)! * 10) / 10 },
+  ackMs: percentiles(latencies),
   non200: failures,
   answered: answered - 20,
   slack429: slack.count429,
@@ -111,23 +111,19 @@ await mkdir('bench-results', { recursive: true });
 await writeFile(`bench-results/slack-ack-${result.when.replace(/[:.]/g, '-')}.json`, JSON.stringify(result, null, 2));
 
 await app?.close();
-for (const child of children) child.kill('SIGTERM');
-await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+for (const { child } of children) child.kill('SIGTERM');
+await Promise.all(children.map(({ exited }) => exited));
 await slack.close();
 await model.close();
 await database.drop();
 process.exit(0);
 
 /** Starts `gateway` and `worker` the way the npm scripts do, and waits until both say they are up. */
-async function startRoles(prefix: string, roleEnv: Record<string, string>): Promise<ChildProcess[]> {
-  const start = (role: string, port: number) =>
-    new Promise<ChildProcess>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
-        env: { ...process.env, ...roleEnv, QUEUE_PREFIX: prefix, PORT: String(port), LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      child.stdout!.on('data', (chunk) => String(chunk).includes('xiaoliu is up') && resolve(child));
-      child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
-    });
+async function startRoles(prefix: string, roleEnv: Record<string, string>): Promise<RunningProcess[]> {
+  const start = async (role: string, port: number) => {
+    const running = spawnProcess(['--import', 'tsx', 'src/main.ts', role], { ...roleEnv, QUEUE_PREFIX: prefix, PORT: String(port), LOG_LEVEL: 'info' });
+    await waitFor(`${role} to start`, () => running.output().includes('xiaoliu is up'), 30_000);
+    return running;
+  };
   return Promise.all([start('gateway', GATEWAY_PORT), start('worker', GATEWAY_PORT + 1)]);
 }

@@ -1,6 +1,5 @@
 // A fake Anthropic Messages API speaking the real wire protocol, so the real SDK can be driven offline.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   PromptCache,
   defaultMessageFor,
@@ -17,6 +16,7 @@ import {
   type InputUsage,
   type PlannedBlock,
 } from './fake-anthropic-wire.js';
+import { listenLocal } from './listen-local.js';
 
 export type FakeReply =
   | { kind: 'text'; text: string }
@@ -164,17 +164,10 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  // A wildcard bind is reachable on loopback; the wildcard itself is not a usable baseURL.
-  const reachable = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
-  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
+  const origin = await listenLocal(server, options);
 
   return {
-    url: `http://${host}:${port}`,
+    url: origin,
     requests,
     enqueue: (...replies) => void queue.push(...replies),
     setReply: (fn) => void (replyFn = fn),

@@ -1,7 +1,6 @@
 // A fake Discord (REST + gateway on one 127.0.0.1 port) that the real discord.js Client logs into and uses:
 //   new Client({ intents, rest: { api: fake.restUrl } }).login(fake.token)
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ChannelType, type APIMessage, type APIUser } from 'discord.js';
 import { channelRoutes } from './fake-discord-channels.js';
 import { FakeGateway, type GatewayConnection, type IdentifyRecord, type ResumeRecord } from './fake-discord-gateway.js';
@@ -25,6 +24,7 @@ import {
   type ReceivedFile,
 } from './fake-discord-model.js';
 import { RateLimiter, type RateLimitScope, type RouteMatcher } from './fake-discord-ratelimit.js';
+import { listenLocal } from './listen-local.js';
 
 export {
   snowflake,
@@ -134,14 +134,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     windowMs: options.rateLimitWindowMs ?? 5000,
   });
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
-  const origin = `http://${host}:${port}`;
-  const gatewayUrl = `ws://${host}:${port}`;
+  const origin = await listenLocal(server, options);
+  const gatewayUrl = origin.replace(/^http/, 'ws');
 
   const gateway = new FakeGateway(server, {
     token,

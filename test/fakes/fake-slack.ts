@@ -2,7 +2,6 @@
 // `slackApiUrl: fake.apiUrl`, so Slack code can be tested offline against Slack's wire behaviour, rate limits included.
 // Socket Mode (apps.connections.open and its WebSocket) is served on the same port; see fake-slack-socket.ts.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { methods, type SlackReply } from './fake-slack-methods.js';
 import { FakeSocketMode, type SocketModeApi, type SocketModeOptions } from './fake-slack-socket.js';
 import {
@@ -17,6 +16,7 @@ import {
   type UploadRecord,
 } from './fake-slack-state.js';
 import { SlidingWindow, TokenBucket, parseBody, presentedToken, readRaw, sendJson, type SlackArgs } from './fake-slack-wire.js';
+import { listenLocal } from './listen-local.js';
 
 export type { EphemeralRecord, PromptsRecord, SeedMessage, SeedUser, SlackMessage, StatusRecord, TitleRecord, UploadRecord };
 export type { SlackArgs };
@@ -241,14 +241,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  // A wildcard bind is reachable on loopback; the wildcard itself is not a usable URL.
-  const reachable = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
-  baseUrl = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  baseUrl = await listenLocal(server, options);
   const socket = new FakeSocketMode(server, baseUrl.replace(/^http/, 'ws'), options.appId ?? 'A0FAKE', options);
 
   const fake: FakeSlack = {
