@@ -50,6 +50,20 @@ describe('ClaudeClient (real SDK against the fake Messages API)', () => {
     expect(result.costUsd).toBeGreaterThan(0);
   });
 
+  it('sends tools and returns the tool call with its streamed input parsed', async () => {
+    model.enqueue({ kind: 'tool_use', name: 'propose_palette', input: { name: 'Dusk', colours: [{ role: 'primary', hex: '#123456' }] }, text: 'Here:' });
+    const tools = [{ name: 'propose_palette', description: 'd', input_schema: { type: 'object' as const, properties: {} } }];
+    const result = await client().claude.chat({ ...question, tools, toolChoice: { type: 'tool', name: 'propose_palette' } });
+    expect(result.text).toBe('Here:');
+    expect(result.stopReason).toBe('tool_use');
+    expect(result.toolCalls).toEqual([
+      { id: expect.stringMatching(/^toolu_/), name: 'propose_palette', input: { name: 'Dusk', colours: [{ role: 'primary', hex: '#123456' }] } },
+    ]);
+    const sent = model.requests.at(-1)!.body;
+    expect(sent.tools[0].name).toBe('propose_palette');
+    expect(sent.tool_choice).toEqual({ type: 'tool', name: 'propose_palette' });
+  });
+
   it('honours retry-after on 429 and says why it retried', async () => {
     model.enqueue({ kind: 'status', status: 429, errorType: 'rate_limit_error', retryAfterSeconds: 0.05 });
     const retries: string[] = [];

@@ -27,6 +27,7 @@ type Service = {
 type Compose = { name: string; services: Record<string, Service>; volumes: Record<string, unknown> };
 
 const raw = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as Compose;
+const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 /** Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, and $$ for a literal $. */
 function interpolate<T>(value: T, env: Record<string, string | undefined>): T {
@@ -107,6 +108,7 @@ describe('docker-compose.yml', () => {
   it('runs the stack by default and Prometheus + Grafana only with the monitoring profile', () => {
     expect(active([])).toEqual(['gateway', 'migrate', 'nginx', 'postgres', 'redis', 'worker']);
     expect(active(['monitoring'])).toEqual(['gateway', 'grafana', 'migrate', 'nginx', 'postgres', 'prometheus', 'redis', 'worker']);
+    expect(active(['backup'])).toEqual(['backup', 'gateway', 'migrate', 'nginx', 'postgres', 'redis', 'worker']);
   });
 
   it('starts in dependency order: databases, then the one-shot migrate, then gateway and workers, then nginx', () => {
@@ -142,6 +144,7 @@ describe('docker-compose.yml', () => {
       nginx: ['80:80', '443:443'],
       prometheus: ['127.0.0.1:9090:9090'],
       grafana: ['127.0.0.1:3001:3000'],
+      backup: [],
     });
     expect(compose.services.gateway!.expose).toEqual(['3000']);
   });
@@ -164,6 +167,7 @@ describe('docker-compose.yml', () => {
       else expect(declared, `${name}: volume ${source} is declared`).toContain(source);
     }
     expect(mounts.filter((m) => !m.source.startsWith('.')).map((m) => `${m.name}:${m.target}`).sort()).toEqual([
+      'backup:/app/backups',
       'grafana:/var/lib/grafana',
       'postgres:/var/lib/postgresql/data',
       'prometheus:/prometheus',
@@ -207,6 +211,26 @@ describe('docker-compose.yml', () => {
       // nginx's upstream and Prometheus' targets say port 3000.
       expect(config.http.port).toBe(3000);
     }
+  });
+
+  it('backs up with the npm script, into the volume it mounts, with a pg_dump as new as the Compose Postgres', () => {
+    const backup = compose.services.backup! as Service & { entrypoint?: string[] };
+    const worker = compose.services.worker!;
+    // The image's node and tsx run the same script as `npm run backup`, with the schedule's flag.
+    expect([...backup.entrypoint!, ...backup.command!].join(' ')).toBe(`${scripts.backup} --every 24h`);
+    expect(existsSync(backup.command![0]!)).toBe(true);
+    // The same database as the app, and the backup folder is the mounted volume (the app's filesystem is read-only).
+    expect(backup.environment!.DATABASE_URL).toBe(worker.environment!.DATABASE_URL);
+    const config = readConfig({ ...parseEnv(readFileSync('.env.example', 'utf8')), ...backup.environment });
+    expect(backup.read_only).toBe(true);
+    expect(backup.volumes).toEqual([`backups:${config.backup.dir}`]);
+    expect(backup.healthcheck!.test!.join(' ')).toContain('BACKUP_DIR');
+    expect(backup.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    // pg_dump refuses a server newer than itself: the image's client major version is the Compose Postgres's.
+    const dockerfile = readFileSync('docker/Dockerfile', 'utf8');
+    const clientMajor = /^ARG PG_CLIENT_MAJOR=(\d+)$/m.exec(dockerfile)?.[1];
+    expect(dockerfile).toContain('postgresql-client-${PG_CLIENT_MAJOR}');
+    expect(clientMajor).toBe(compose.services.postgres!.image!.split(':')[1]!.split('.')[0]);
   });
 
   it('pins the monitoring and edge images to a version', () => {

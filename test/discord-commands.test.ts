@@ -112,18 +112,18 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     }
   });
 
-  it('registers /ask, /help and /reset globally or in one guild with npm run discord:register', async () => {
+  it('registers a slash command per router command (/ask, /doc, /palette, /config…) globally or in one guild with npm run discord:register', async () => {
     const env = { DISCORD_TOKEN: t.discord.token, DISCORD_API_URL: t.discord.restUrl };
     const global = await registerCommands(readConfig(env).discord!, createDefaultRouter().commands);
     expect(global).toMatchObject({ applicationId: t.discord.applicationId, scope: 'global' });
-    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['ask', 'help', 'reset']);
+    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
     const ask = t.discord.registeredCommands.global.find((c) => c.name === 'ask')!;
     expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }]);
 
     const inGuild = readConfig({ ...env, DISCORD_COMMAND_GUILD_ID: t.discord.guildId, DISCORD_APPLICATION_ID: t.discord.applicationId });
     const guild = await registerCommands(inGuild.discord!, createDefaultRouter().commands);
     expect(guild.scope).toBe(t.discord.guildId);
-    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['ask', 'help', 'reset']);
+    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
   });
 
   it('posts a retried part once: the same delivery and part carry the same enforced nonce', async () => {

@@ -2,7 +2,8 @@ import { REST, Routes, type APIMessage, type APIUser, type RawFile } from 'disco
 import type { Redis } from 'ioredis';
 import type { DiscordConfig } from '../../src/config/read-config.js';
 import type { Egress, EgressLimits, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
-import type { ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
+import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { fromDiscordText } from './inbound-text.js';
 import { InteractionStore, scrubToken, type StoredInteraction } from './interaction-store.js';
@@ -30,6 +31,8 @@ export class DiscordEgress implements Egress {
   private readonly restNoRetry: REST;
   private readonly interactions: InteractionStore;
   private botId: string | undefined;
+  /** Where attachments may be fetched from: Discord's CDN, or DISCORD_API_URL's host where a proxy or test stands in. */
+  private readonly fileOrigins: string[];
 
   constructor(
     config: DiscordConfig,
@@ -45,6 +48,7 @@ export class DiscordEgress implements Egress {
     this.restNoRetry = new REST({ ...options, retries: 0 }).setToken(config.token);
     this.interactions = new InteractionStore(redis, prefix, config.token);
     this.limits = { maxMessageChars: DISCORD_MAX_CHARS, editIntervalMs: config.editIntervalMs, maxParts: 4 };
+    this.fileOrigins = ['https://cdn.discordapp.com', 'https://media.discordapp.net', new URL(config.apiUrl).origin];
   }
 
   async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
@@ -104,6 +108,11 @@ export class DiscordEgress implements Egress {
   async setStatus(address: ReplyAddress): Promise<void> {
     if (address.interactionId) return;
     await this.rest.post(Routes.channelTyping(target(address)));
+  }
+
+  /** A file someone attached, from Discord's CDN: its URLs are signed, so no token is sent (nor needed). */
+  async download(attachment: InboundAttachment, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    return downloadAttachment(attachment, { allowedOrigins: this.fileOrigins, maxBytes, platform: 'Discord', ...(signal ? { signal } : {}) });
   }
 
   /** The thread's messages before Xiaoliu was summoned into it, oldest first, read once for context. */

@@ -66,6 +66,7 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
     rest: { api: config.apiUrl },
   });
   client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
+  containPacketErrors(client, log);
   client.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'Discord gateway disconnected'));
   client.on(Events.ShardResume, (_shard, replayed) => log.info({ replayed }, 'Discord gateway resumed'));
 
@@ -225,6 +226,25 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
     async stop() {
       await client.destroy();
     },
+  };
+}
+
+/**
+ * discord.js turns each gateway event into its objects inside the socket's message handler, outside any try: one
+ * payload it cannot read (a field null where it expects flags, say) throws there and takes the whole process down,
+ * every other conversation with it. The event is dropped and logged instead. `handlePacket` is the one place every
+ * dispatch passes; it is private in discord.js's typings, hence the cast.
+ */
+function containPacketErrors(client: Client, log: Logger): void {
+  const ws = client.ws as unknown as { handlePacket(packet?: { t?: unknown }, shard?: unknown): boolean };
+  const handlePacket = ws.handlePacket.bind(ws);
+  ws.handlePacket = (packet, shard) => {
+    try {
+      return handlePacket(packet, shard);
+    } catch (error) {
+      log.error({ err: error, event: packet?.t }, 'could not read a Discord gateway event; skipped it');
+      return true;
+    }
   };
 }
 

@@ -1,7 +1,8 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { SlackConfig } from '../../src/config/read-config.js';
-import type { Egress, EgressLimits, NativeStream, OutboundFile, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
-import type { ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
+import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { boltLogger } from './bolt-logger.js';
 import { toMrkdwn } from './format-mrkdwn.js';
@@ -14,6 +15,11 @@ const POST_INTERVAL_MS = 1100;
 // Past this much waiting for rate limits, fail the call and let the job retry later instead of holding a worker.
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const THREAD_HISTORY_LIMIT = 50;
+// Invisible metadata on every answer message, naming its delivery and part, so a post whose outcome is unknown (a
+// 5xx or a lost connection after Slack may have made it) can be found instead of posted twice.
+const REPLY_MARKER = 'xiaoliu_reply';
+// How far back to look for a message whose post may have succeeded: the newest messages of a channel, or of a thread.
+const LOOKBACK_MESSAGES = 1000;
 
 /**
  * The worker's side of Slack: posts, edits and uploads through the Web API (REST only, so any worker can answer).
@@ -28,7 +34,7 @@ export class SlackEgress implements Egress {
   private botUserId: string | undefined;
 
   constructor(
-    config: SlackConfig,
+    private readonly config: SlackConfig,
     private readonly log: Logger,
   ) {
     this.client = createSlackClient(config, boltLogger(log.child({ adapter: 'slack' })));
@@ -78,15 +84,22 @@ export class SlackEgress implements Egress {
     return {
       start: async (address, recipientId) => {
         if (!address.threadId) return undefined;
-        const result = await this.call('chat.startStream', () =>
-          this.client.chat.startStream({
-            channel: address.channelId,
-            thread_ts: address.threadId!,
-            // Required outside DMs: the stream is shown to the person who asked.
-            ...(address.channelId.startsWith('D') ? {} : { recipient_team_id: address.workspaceId, recipient_user_id: recipientId }),
-          }),
-        );
-        return { messageId: String(result.ts) };
+        try {
+          const result = await this.call('chat.startStream', () =>
+            this.client.chat.startStream({
+              channel: address.channelId,
+              thread_ts: address.threadId!,
+              // Required outside DMs: the stream is shown to the person who asked.
+              ...(address.channelId.startsWith('D') ? {} : { recipient_team_id: address.workspaceId, recipient_user_id: recipientId }),
+            }),
+          );
+          return { messageId: String(result.ts) };
+        } catch (error) {
+          // The stream may be open all the same; a stream carries no metadata, but it is the thread's empty message.
+          const opened = outcomeUnknown(error) ? await this.findOwnMessage(address, (m) => !m.text && !m.metadata && !m.files) : undefined;
+          if (opened) return opened;
+          throw error;
+        }
       },
       append: async (address, messageId, markdown) => {
         const piece = next(messageId, markdown, false);
@@ -104,18 +117,54 @@ export class SlackEgress implements Egress {
     };
   }
 
-  async post(address: ReplyAddress, text: string): Promise<PostedMessage> {
+  async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
     await this.paceChannel(address.channelId);
-    const result = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: address.channelId,
-        ...(address.threadId ? { thread_ts: address.threadId } : {}),
-        text: toMrkdwn(text),
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
-    );
-    return { messageId: String(result.ts) };
+    const metadata = key ? { event_type: REPLY_MARKER, event_payload: { delivery_id: key.deliveryId, part: key.part } } : undefined;
+    try {
+      const result = await this.call('chat.postMessage', () =>
+        this.client.chat.postMessage({
+          channel: address.channelId,
+          ...(address.threadId ? { thread_ts: address.threadId } : {}),
+          text: toMrkdwn(text),
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(metadata ? { metadata } : {}),
+        }),
+      );
+      return { messageId: String(result.ts) };
+    } catch (error) {
+      // Posting again blindly would show the message twice if Slack made it before failing: look for it first.
+      const posted =
+        key && outcomeUnknown(error)
+          ? await this.findOwnMessage(address, (m) => {
+              const found = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+              return found?.event_type === REPLY_MARKER && found.event_payload?.delivery_id === key.deliveryId && found.event_payload?.part === key.part;
+            })
+          : undefined;
+      if (posted) return posted;
+      throw error;
+    }
+  }
+
+  /**
+   * The newest of Xiaoliu's own messages at the address (its thread, or the channel's top level) that `matches`;
+   * undefined if none, or if Slack cannot be asked either (the job's retry then tries the whole call again).
+   */
+  private async findOwnMessage(address: ReplyAddress, matches: (m: SlackMessage) => boolean): Promise<PostedMessage | undefined> {
+    try {
+      this.botUserId ??= String((await this.client.auth.test()).user_id);
+      const query = { channel: address.channelId, limit: LOOKBACK_MESSAGES, include_all_metadata: true };
+      const messages: SlackMessage[] = address.threadId
+        ? ((await this.call('conversations.replies', () => this.client.conversations.replies({ ...query, ts: address.threadId! }))).messages ?? [])
+        : ((await this.call('conversations.history', () => this.client.conversations.history(query))).messages ?? []);
+      const own = messages.filter((m) => m.user === this.botUserId && m.ts && m.ts !== address.threadId && matches(m));
+      const newest = own.sort((a, b) => (tsBefore(a.ts!, b.ts!) ? -1 : 1)).at(-1);
+      if (newest) this.log.warn({ channel: address.channelId, ts: newest.ts }, 'Slack failed a call that had worked; using its message');
+      return newest ? { messageId: newest.ts! } : undefined;
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not check whether a failed Slack call had worked');
+      return undefined;
+    }
   }
 
   async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
@@ -129,6 +178,20 @@ export class SlackEgress implements Egress {
       : () => this.client.filesUploadV2({ channel_id: address.channelId, file: file.data, filename: file.filename, ...comment });
     const result = (await this.call('files.uploadV2', upload)) as { files?: { files?: { id?: string }[] }[] };
     return { messageId: result.files?.[0]?.files?.[0]?.id ?? file.filename };
+  }
+
+  /**
+   * A file someone attached (url_private), fetched with the bot token, which goes only to Slack's file host (or to
+   * SLACK_API_URL's host, where a proxy or a test stands in for Slack).
+   */
+  async download(attachment: InboundAttachment, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    return downloadAttachment(attachment, {
+      allowedOrigins: ['https://files.slack.com', new URL(this.config.apiUrl).origin],
+      headers: { authorization: `Bearer ${this.config.botToken}` },
+      maxBytes,
+      platform: 'Slack',
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** The thread's messages before Xiaoliu was summoned, read once (conversations.replies is heavily rate limited). */
@@ -182,6 +245,24 @@ export class SlackEgress implements Egress {
       }
     }
   }
+}
+
+/** What a message read back from Slack carries that matters when looking for one of Xiaoliu's own. */
+interface SlackMessage {
+  ts?: string;
+  user?: string;
+  text?: string;
+  metadata?: unknown;
+  files?: unknown[];
+}
+
+/**
+ * Whether a failed call may still have taken effect: a 5xx, or a request whose answer never arrived. Slack's own
+ * refusals (ok: false) and rate limits say for certain that nothing happened.
+ */
+function outcomeUnknown(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === ErrorCode.HTTPError || code === ErrorCode.RequestError;
 }
 
 /** Slack ts ('1700000000.000100') are microsecond times: compare them exactly, not as floats. */

@@ -7,6 +7,7 @@ import { mountHttpApi } from '../../adapters/http/http-api.js';
 import { ShellEgress } from '../../adapters/shell/shell-egress.js';
 import { SlackEgress } from '../../adapters/slack/slack-egress.js';
 import { startSlackIngress, type SlackIngress } from '../../adapters/slack/slack-ingress.js';
+import { createLimitGuard } from '../budget/create-limit-guard.js';
 import { ClaudeClient } from '../claude/claude-client.js';
 import { createDefaultRouter } from '../commands/default-router.js';
 import { requireModelAccess, type Config } from '../config/read-config.js';
@@ -19,6 +20,8 @@ import { INBOUND_QUEUE, createInboundProducer, type InboundJobData, type Inbound
 import { createRedis } from '../redis/create-redis.js';
 import { openDatabase, runMigrations, type Database } from '../store/database.js';
 import { startWorker, type RunningWorker } from '../worker/start-worker.js';
+import { startParallelWorkers, type ParallelWorkers } from '../skills/parallel/start-parallel-workers.js';
+import { startMaintenance } from '../maintenance/start-maintenance.js';
 
 /** Which halves of Xiaoliu this process runs: `npm start` runs both. */
 export interface Roles {
@@ -67,6 +70,9 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   for (const q of [producer.queue, queue]) q.on('error', (error) => log.debug({ err: error }, 'queue connection error'));
 
   let worker: RunningWorker | undefined;
+  let parallelWorkers: ParallelWorkers | undefined;
+  // Housekeeping (data retention) runs in workers: one job per period across all of them.
+  const maintenance = roles.worker ? await startMaintenance({ config, sql: database.sql, log }) : undefined;
   if (roles.worker) {
     const egress = new Map<Platform, Egress>();
     const platforms: Egress[] = [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs)];
@@ -81,6 +87,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       baseUrl: config.anthropic.baseUrl,
       maxAttempts: config.anthropic.maxAttempts,
       timeoutMs: config.anthropic.timeoutMs,
+      idleTimeoutMs: config.anthropic.idleTimeoutMs,
       log,
       metrics,
     });
@@ -93,12 +100,16 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
         egress,
         router: createDefaultRouter(),
         claude,
+        limits: createLimitGuard({ sql: database.sql, redis, prefix: config.queuePrefix, config }),
         config,
         metrics,
         log,
       },
       { connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }), concurrency: config.worker.concurrency },
     );
+    // The parallel skill's sub-task and merge jobs (src/skills/parallel/).
+    const parallelDeps = { sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, config, log };
+    parallelWorkers = startParallelWorkers(parallelDeps, { concurrency: config.parallel.concurrency });
   }
 
   const http = createHttpServer({
@@ -150,7 +161,9 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       await httpApi?.close();
       await slack?.stop();
       await discord?.stop();
-      await worker?.close(config.worker.shutdownTimeoutMs);
+      // In-flight answers and parallel sub-tasks share one shutdown allowance.
+      await Promise.all([worker?.close(config.worker.shutdownTimeoutMs), parallelWorkers?.close(config.worker.shutdownTimeoutMs)]);
+      await maintenance?.close();
       await producer.close();
       await queue.close();
       await ingressRedis.quit().catch(() => ingressRedis.disconnect());

@@ -11,6 +11,10 @@ export interface ChatRequest {
   /** System prompt blocks; the last one carries the cache breakpoint of the stable prefix. */
   system: Anthropic.TextBlockParam[];
   messages: Anthropic.MessageParam[];
+  /** Tools the model may call (skills, structured output); their calls come back in `toolCalls`. */
+  tools?: Anthropic.Tool[];
+  /** Forces a tool (`{ type: 'tool', name }`) when the answer must be structured; default: the model decides. */
+  toolChoice?: Anthropic.ToolChoice;
   /** Called with each piece of text as it streams in, and the whole text so far. */
   onText?: (delta: string, soFar: string) => void;
   /** Called before a retry: text streamed by the failed attempt is void and will be streamed again. */
@@ -22,11 +26,20 @@ export interface ChatRequest {
 /** The finished answer and what it cost. */
 export interface ChatResult {
   text: string;
+  /** Tools the model called, in order, with their parsed input. */
+  toolCalls: ToolCall[];
   usage: TokenUsage;
   costUsd: number;
   model: string;
   stopReason: string | null;
   attempts: number;
+}
+
+/** One tool call of an answer. The input is the model's JSON, unchecked: each caller validates what it uses. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
 }
 
 export interface ClaudeClientOptions {
@@ -125,6 +138,8 @@ export class ClaudeClient {
         max_tokens: request.maxTokens,
         system: request.system,
         messages: request.messages,
+        ...(request.tools?.length ? { tools: request.tools } : {}),
+        ...(request.tools?.length && request.toolChoice ? { tool_choice: request.toolChoice } : {}),
         stream: true,
       },
       { signal },
@@ -133,6 +148,8 @@ export class ClaudeClient {
     let model = request.model;
     let stopReason: string | null = null;
     let complete = false;
+    // Tool inputs stream as JSON fragments, by content block index; parsed once the message is complete.
+    const tools = new Map<number, { id: string; name: string; json: string }>();
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
     for await (const event of stream) {
       bump();
@@ -144,8 +161,16 @@ export class ClaudeClient {
           usage.cacheReadTokens = event.message.usage.cache_read_input_tokens ?? 0;
           usage.outputTokens = event.message.usage.output_tokens;
           break;
+        case 'content_block_start':
+          if (event.content_block.type === 'tool_use') {
+            tools.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
+          }
+          break;
         case 'content_block_delta':
-          if (event.delta.type === 'text_delta') {
+          if (event.delta.type === 'input_json_delta') {
+            const tool = tools.get(event.index);
+            if (tool) tool.json += event.delta.partial_json;
+          } else if (event.delta.type === 'text_delta') {
             if (!text) this.options.metrics.claudeFirstToken.observe((performance.now() - sent) / 1000);
             text += event.delta.text;
             request.onText?.(event.delta.text, text);
@@ -170,7 +195,8 @@ export class ClaudeClient {
     metrics.claudeTokens.inc({ kind: 'cache_write' }, usage.cacheWriteTokens);
     metrics.claudeTokens.inc({ kind: 'cache_read' }, usage.cacheReadTokens);
     metrics.claudeCost.inc(costUsd);
-    return { text, usage, costUsd, model, stopReason, attempts: attempt };
+    const toolCalls = [...tools.values()].map((tool) => ({ id: tool.id, name: tool.name, input: parseToolInput(tool.name, tool.json, stopReason) }));
+    return { text, toolCalls, usage, costUsd, model, stopReason, attempts: attempt };
   }
 
   /** Exponential backoff with full jitter, or the server's own `retry-after` when it gave one. */
@@ -178,6 +204,20 @@ export class ClaudeClient {
     if (retryAfterMs !== undefined) return retryAfterMs <= this.maxDelayMs ? retryAfterMs : undefined;
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+}
+
+/** A tool's input as JSON; a tool with no parameters streams nothing, which means `{}`. */
+function parseToolInput(name: string, json: string, stopReason: string | null): unknown {
+  if (!json.trim()) return {};
+  try {
+    return JSON.parse(json);
+  } catch {
+    if (stopReason === 'max_tokens') {
+      // The usual cause: a long document or report cut off mid-JSON at the length limit.
+      throw new UserFacingError('The answer was too long and was cut off before it was complete. Try asking for something shorter, or split it into parts.');
+    }
+    throw new UserFacingError(`Claude sent a malformed answer for \`${name}\`. Please try again.`);
   }
 }
 

@@ -1,7 +1,11 @@
 import { buildPrompt } from '../claude/build-prompt.js';
+import type { ToolCall } from '../claude/claude-client.js';
 import { estimateTokens } from '../render/estimate-tokens.js';
-import { loadMessages, saveAnswer, saveMessage } from '../store/conversations.js';
+import { answerPendingParallel } from '../skills/parallel/pending-plan.js';
+import { loadMessages, saveMessage } from '../store/conversations.js';
+import { callModel } from './call-model.js';
 import type { Command, CommandContext } from './command.js';
+import { skillToolName, skillTools } from './skill-tools.js';
 
 /** Free text: a question for Claude, answered with the thread's history as context, streamed as it is written. */
 export const chatCommand: Command = {
@@ -11,60 +15,81 @@ export const chatCommand: Command = {
   example: 'ask how do I rotate a Postgres password?',
   takesArgs: true,
   async run(context) {
-    const { message, args, conversation, reply, sql, claude, config, metrics, signal } = context;
+    const { message, args, reply, metrics } = context;
     if (!args) {
       await reply.finish('What would you like to ask? Write your question after my name, or type `help`.');
       return;
     }
-    const question = {
-      conversationId: conversation.id,
-      deliveryId: message.id,
-      role: 'user' as const,
-      authorId: message.author.id,
-      authorName: message.author.name,
-      text: args,
-      tokens: estimateTokens(args),
-    };
     // Show at once that Xiaoliu is working; reading an existing thread can take a while.
     await reply.start();
-    if (context.conversationIsNew && message.inExistingThread) await importThread(context);
-    if (context.conversationIsNew && context.egress.setTitle) {
-      const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;
-      await context.egress.setTitle(message.address, title).catch((error) => context.log.debug({ err: error }, 'could not set the thread title'));
-    }
-    // Stored after the thread's earlier messages, so history keeps their order.
-    await saveMessage(sql, question);
-    const history = await loadMessages(sql, conversation);
-    const prompt = buildPrompt(config.systemPrompt, history, config.historyTokenBudget);
+    const history = await openTurn(context);
+    // A parallel run waiting in this thread for a yes: this message gives it (and is answered) or withholds it.
+    if (await answerPendingParallel(context)) return;
+    const prompt = buildPrompt(context.settings.systemPrompt, history, context.config.historyTokenBudget);
     metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
-    const result = await claude.chat({
-      model: config.anthropic.model,
-      maxTokens: config.anthropic.maxTokens,
+    // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill.
+    const tools = skillTools(context.commands, context.settings.skills);
+    const result = await callModel(context, {
       system: prompt.system,
       messages: prompt.messages,
+      ...(tools.length ? { tools } : {}),
       onText: (_delta, soFar) => reply.stream(soFar),
       onRetry: () => reply.stream(''),
-      signal,
     });
+    const skillCall = result.toolCalls.find((call) => skillOf(context, call));
+    if (skillCall) {
+      const skill = skillOf(context, skillCall)!;
+      const request = (skillCall.input as { request?: unknown }).request;
+      context.log.info({ skill: skill.name }, 'Claude handed the request to a skill');
+      await skill.run({ ...context, args: typeof request === 'string' && request.trim() ? request : args });
+      return;
+    }
     const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
     await reply.finish(result.text + truncated);
-    await saveAnswer(
-      sql,
-      { ...question, role: 'assistant', authorId: 'xiaoliu', authorName: 'Xiaoliu', text: result.text, tokens: result.usage.outputTokens },
-      {
-        deliveryId: message.id,
-        conversationId: conversation.id,
-        platform: message.platform,
-        workspaceId: message.address.workspaceId,
-        channelId: message.address.channelId,
-        userId: message.author.id,
-        model: result.model,
-        costUsd: result.costUsd,
-        ...result.usage,
-      },
-    );
+    await saveAnswerText(context, result.text, result.usage.outputTokens);
   },
 };
+
+function skillOf(context: CommandContext, call: ToolCall): Command | undefined {
+  return context.commands.find((c) => c.toolDescription && skillToolName(c) === call.name);
+}
+
+/**
+ * Stores the question (after, on a first summons into an existing thread, the thread's earlier messages) and
+ * returns the conversation's history, question last. Skills use it too, so a thread's context is the same for all.
+ * Storing is idempotent per delivery, so a retried job or a skill Claude handed over to stores nothing twice.
+ */
+export async function openTurn(context: CommandContext): Promise<Awaited<ReturnType<typeof loadMessages>>> {
+  const { message, args, conversation, sql } = context;
+  if (context.conversationIsNew && message.inExistingThread) await importThread(context);
+  if (context.conversationIsNew && context.egress.setTitle) {
+    const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;
+    await context.egress.setTitle(message.address, title).catch((error) => context.log.debug({ err: error }, 'could not set the thread title'));
+  }
+  await saveMessage(sql, {
+    conversationId: conversation.id,
+    deliveryId: message.id,
+    role: 'user',
+    authorId: message.author.id,
+    authorName: message.author.name,
+    text: args,
+    tokens: estimateTokens(args),
+  });
+  return loadMessages(sql, conversation);
+}
+
+/** Stores Xiaoliu's answer to this delivery, so later questions in the thread have it as context. */
+export async function saveAnswerText(context: CommandContext, text: string, tokens = estimateTokens(text)): Promise<void> {
+  await saveMessage(context.sql, {
+    conversationId: context.conversation.id,
+    deliveryId: context.message.id,
+    role: 'assistant',
+    authorId: 'xiaoliu',
+    authorName: 'Xiaoliu',
+    text,
+    tokens,
+  });
+}
 
 /**
  * Xiaoliu was summoned into a thread that already had a discussion: store what was said before, once, as context,

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { ClaudeClient } from '../claude/claude-client.js';
 import type { Config } from '../config/read-config.js';
 import type { Egress } from '../domain/egress.js';
@@ -5,6 +6,7 @@ import type { InboundMessage } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { ReplyWriter } from '../render/reply-writer.js';
+import type { SettingsInForce } from '../domain/channel-settings.js';
 import type { Conversation } from '../store/conversations.js';
 import type { Sql } from '../store/database.js';
 
@@ -23,6 +25,8 @@ export interface CommandContext {
   /** When the message was queued (epoch ms), to measure the pipeline's own overhead. */
   queuedAt: number;
   sql: Sql;
+  /** The shared Redis connection (keys under config.queuePrefix), for skills that keep state across jobs (parallel). */
+  redis: Redis;
   claude: ClaudeClient;
   config: Config;
   metrics: Metrics;
@@ -31,6 +35,17 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Every command the router knows, for `help`. */
   commands: readonly Command[];
+  /** How this channel wants Xiaoliu to behave (persona, model, enabled skills, budget), set by its admins. */
+  settings: SettingsInForce;
+  /** Whether the asker is an admin (may change settings, see team usage). */
+  isAdmin: boolean;
+  /** Budgets and rate limits, checked before every model call (src/budget/). */
+  limits: LimitGuard;
+}
+
+/** Refuses a model call that would go over a limit, with a UserFacingError that names the limit and its reset. */
+export interface LimitGuard {
+  check(context: CommandContext): Promise<void>;
 }
 
 /** One thing Xiaoliu can do. Each lives in a file of its own under src/commands/. */
@@ -48,5 +63,12 @@ export interface Command {
    * "reset my password?" is a question for chat, not a reset.
    */
   takesArgs: boolean;
+  /**
+   * Skills only: phrases that invoke it from inside ordinary text, in Chinese and English ("生成文档", "write a doc");
+   * the whole text becomes its args. Explicit command words win over triggers.
+   */
+  triggers?: RegExp[];
+  /** Skills only: what it does, as the description of the tool Claude may call to hand a request to it. */
+  toolDescription?: string;
   run(context: CommandContext): Promise<void>;
 }

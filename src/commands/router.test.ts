@@ -12,7 +12,7 @@ const command = (name: string, takesArgs: boolean, aliases: string[] = []): Comm
 });
 const help = command('help', false, ['帮助']);
 const reset = command('reset', false, ['重置']);
-const doc = command('doc', true, ['文档']);
+const doc = { ...command('doc', true, ['文档']), triggers: [/生成文档/, /\bwrite (?:a|the) doc/i] };
 const chat = command('ask', true, ['chat']);
 const router = createRouter([help, reset, doc], chat);
 
@@ -38,6 +38,19 @@ describe('router', () => {
     '',
   ])('treats %j as a question for chat', (text) => {
     expect(router.route({ text })).toEqual({ command: chat, args: text.trim() });
+  });
+
+  it.each(['帮我生成文档：发布流程', 'Could you write a doc about our release process?'])(
+    'sends %j to the skill its trigger phrase names, with the whole text',
+    (text) => {
+      expect(router.route({ text })).toEqual({ command: doc, args: text });
+    },
+  );
+
+  it('lets an explicit command word win over a trigger phrase', () => {
+    expect(router.route({ text: 'doc 生成文档的规范' })).toEqual({ command: doc, args: '生成文档的规范' });
+    expect(router.route({ text: 'ask how do I write a doc?', command: { name: 'ask', args: 'how do I write a doc?' } }).command).toBe(chat);
+    expect(router.route({ text: 'ask how do I write a doc?' })).toEqual({ command: chat, args: 'how do I write a doc?' });
   });
 
   it('uses the command a platform already split off (slash commands)', () => {

@@ -18,6 +18,7 @@ export function createRouter(commands: readonly Command[], fallback: Command): R
   for (const command of [...commands, fallback]) {
     for (const word of [command.name, ...(command.aliases ?? [])]) byWord.set(word.toLowerCase(), command);
   }
+  const skills = commands.filter((c) => c.triggers?.length);
   return {
     commands: [...commands, fallback],
     route(message) {
@@ -31,7 +32,12 @@ export function createRouter(commands: readonly Command[], fallback: Command): R
       const match = /^[/!]?(\S+)(?:\s+([\s\S]*))?$/.exec(trimmed);
       const command = match ? byWord.get(match[1]!.toLowerCase()) : undefined;
       const args = match?.[2]?.trim() ?? '';
-      if (command && command !== fallback && (command.takesArgs || args === '')) return { command, args };
+      // Chat asked for by name (`ask …`) stays chat, even when its words name a skill.
+      if (command === fallback) return { command, args };
+      if (command && (command.takesArgs || args === '')) return { command, args };
+      // A request in plain words ("帮我生成文档…", "can you analyze this code") goes to the skill it names.
+      const skill = skills.find((s) => s.triggers!.some((trigger) => trigger.test(trimmed)));
+      if (skill) return { command: skill, args: trimmed };
       return { command: fallback, args: trimmed };
     },
   };

@@ -117,6 +117,39 @@ describe('readConfig', () => {
     expect(error.message).not.toContain('super-secret');
   });
 
+  it('reads team controls: admins, allow-lists, daily limits in money or tokens, per-minute limits', () => {
+    const { controls } = readConfig({
+      XIAOLIU_ADMINS: 'slack:U0123, discord:80351110224678912',
+      ALLOWED_CHANNELS: 'slack:C1,discord:80351110224678913',
+      LIMIT_USER_DAILY: '$2.50',
+      LIMIT_CHANNEL_DAILY: '200k tokens',
+      LIMIT_WORKSPACE_DAILY: '100usd, 1m tokens',
+      LIMIT_USER_PER_MINUTE: '10',
+    });
+    expect(controls.admins).toEqual(['slack:U0123', 'discord:80351110224678912']);
+    expect(controls.channels).toEqual(['slack:C1', 'discord:80351110224678913']);
+    expect(controls.slackWorkspaces).toBeUndefined();
+    expect(controls.limits).toEqual({
+      userDaily: { usd: 2.5 },
+      channelDaily: { tokens: 200_000 },
+      workspaceDaily: { usd: 100, tokens: 1_000_000 },
+      userPerMinute: 10,
+      channelPerMinute: undefined,
+      workspacePerMinute: undefined,
+    });
+  });
+
+  it.each([
+    ['XIAOLIU_ADMINS', 'U0123', /platform-qualified/],
+    ['ALLOWED_DISCORD_GUILDS', 'general', /Discord guild ids/],
+    ['LIMIT_USER_DAILY', 'five dollars', /"5usd", "200k tokens"/],
+    ['PARALLEL_CONFIRM_USD', 'lots', /US dollars/],
+  ])('names %s when it is malformed', (variable, value, message) => {
+    const error = errorOf(() => readConfig({ [variable]: value }));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(message);
+  });
+
   it('never echoes a secret in its errors', () => {
     const error = errorOf(() => readConfig({ ANTHROPIC_API_KEY: 'sk-ant secret with spaces' }));
     expect(error.message).not.toContain('secret');

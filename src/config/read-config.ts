@@ -27,11 +27,17 @@ export interface Config {
     maxAttempts: number;
     /** Request timeout of one model call, in milliseconds. */
     timeoutMs: number;
+    /** Longest silence inside a streaming answer before the attempt is abandoned and retried, in milliseconds. */
+    idleTimeoutMs: number;
   };
   /** Persona and rules given to the model as the system prompt. */
   systemPrompt: string;
   /** Most estimated tokens of earlier messages sent with each question; the oldest are dropped first. */
   historyTokenBudget: number;
+  /** Messages and HTTP API files older than this many days are deleted by an hourly job; 0 keeps them forever. */
+  retentionDays: number;
+  /** `npm run backup`: where the dumps go and how many of them are kept. */
+  backup: { dir: string; keep: number };
   worker: {
     /** Jobs one worker process runs at once; model calls are I/O-bound, so this is high. */
     concurrency: number;
@@ -39,6 +45,11 @@ export interface Config {
     jobAttempts: number;
     /** How long SIGTERM waits for in-flight answers before handing them back to the queue. */
     shutdownTimeoutMs: number;
+    /**
+     * A job's lock, renewed every half of it while the job runs; a crashed worker's jobs are taken up by another
+     * between one and two of these after the crash (the stalled-job check runs this often too).
+     */
+    lockMs: number;
   };
   http: { host: string; port: number };
   logLevel: LogLevel;
@@ -52,6 +63,12 @@ export interface Config {
   discord: DiscordConfig | undefined;
   /** The HTTP chat API (/v1/…) and web console on the gateway's server. */
   httpApi: HttpApiConfig;
+  /** Who may use Xiaoliu, who administers it, and what it may spend. */
+  controls: ControlsConfig;
+  /** The `analyze` skill: the largest attached file it downloads, in bytes. */
+  analyze: { maxFileBytes: number };
+  /** The `parallel` skill: how finely it may split a task, and how many sub-tasks one worker process runs at once. */
+  parallel: { maxSubtasks: number; concurrency: number };
 }
 
 export interface HttpApiConfig {
@@ -111,6 +128,34 @@ export const DEFAULT_SYSTEM_PROMPT = [
   'Answer the latest message, in the language it was written in, concisely and in Markdown.',
 ].join(' ');
 
+/** A daily allowance: in US dollars, in tokens (input, output and cache, all counted), or both. */
+export interface DailyLimit {
+  usd?: number;
+  tokens?: number;
+}
+
+export interface ControlsConfig {
+  /** The first admins, platform-qualified ("slack:U0123", "discord:80351110224678912", "shell:ann"). */
+  admins: string[];
+  /** Slack workspaces (team ids) Xiaoliu answers in; undefined: all. */
+  slackWorkspaces: string[] | undefined;
+  /** Discord guilds Xiaoliu answers in; undefined: all. DMs are allowed only when ALLOWED_CHANNELS lists them. */
+  discordGuilds: string[] | undefined;
+  /** Channels Xiaoliu answers in, platform-qualified ("slack:C0123"); undefined: all in the allowed workspaces. */
+  channels: string[] | undefined;
+  limits: {
+    userDaily: DailyLimit | undefined;
+    channelDaily: DailyLimit | undefined;
+    workspaceDaily: DailyLimit | undefined;
+    /** Requests (messages that reach the model) per rolling minute; undefined: no limit. */
+    userPerMinute: number | undefined;
+    channelPerMinute: number | undefined;
+    workspacePerMinute: number | undefined;
+  };
+  /** A `parallel` run estimated to cost more than this (US dollars) asks for confirmation first. */
+  parallelConfirmUsd: number;
+}
+
 type Env = Record<string, string | undefined>;
 
 /** Reads and validates the configuration; throws a ConfigError naming the first bad variable. */
@@ -128,13 +173,17 @@ export function readConfig(env: Env = process.env): Config {
       maxTokens: int(env, 'CLAUDE_MAX_TOKENS', 4096, 1, 128_000),
       maxAttempts: int(env, 'CLAUDE_MAX_ATTEMPTS', 4, 1, 10),
       timeoutMs: int(env, 'CLAUDE_TIMEOUT_MS', 600_000, 1000, 3_600_000),
+      idleTimeoutMs: int(env, 'CLAUDE_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000),
     },
     systemPrompt: env.SYSTEM_PROMPT?.trim() || DEFAULT_SYSTEM_PROMPT,
     historyTokenBudget: int(env, 'HISTORY_TOKEN_BUDGET', 60_000, 500, 1_000_000),
+    retentionDays: int(env, 'RETENTION_DAYS', 90, 0, 36_500),
+    backup: { dir: env.BACKUP_DIR?.trim() || './backups', keep: int(env, 'BACKUP_KEEP', 14, 1, 10_000) },
     worker: {
       concurrency: int(env, 'WORKER_CONCURRENCY', 50, 1, 5000),
       jobAttempts: int(env, 'JOB_ATTEMPTS', 5, 1, 50),
       shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
+      lockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
     },
     http: {
       host: env.HOST?.trim() || '0.0.0.0',
@@ -144,6 +193,12 @@ export function readConfig(env: Env = process.env): Config {
     shell: { editIntervalMs: int(env, 'SHELL_EDIT_INTERVAL_MS', 100, 0, 60_000) },
     slack: readSlackConfig(env),
     discord: readDiscordConfig(env),
+    controls: readControlsConfig(env),
+    parallel: {
+      maxSubtasks: int(env, 'PARALLEL_MAX_SUBTASKS', 6, 1, 20),
+      concurrency: int(env, 'PARALLEL_CONCURRENCY', 4, 1, 100),
+    },
+    analyze: { maxFileBytes: int(env, 'ANALYZE_MAX_FILE_BYTES', 204_800, 1024, 10_485_760) },
     httpApi: {
       enabled: bool(env, 'HTTP_API', true),
       console: bool(env, 'HTTP_CONSOLE', true),
@@ -216,6 +271,58 @@ export function requireModelAccess(config: Config): void {
         'or set ANTHROPIC_BASE_URL to a compatible server (try `npm run fake:anthropic`)',
     );
   }
+}
+
+function readControlsConfig(env: Env): ControlsConfig {
+  return {
+    admins: list(env, 'XIAOLIU_ADMINS', QUALIFIED_ID, 'platform-qualified user ids such as slack:U0123 or discord:80351110224678912') ?? [],
+    slackWorkspaces: list(env, 'ALLOWED_SLACK_WORKSPACES', /^[A-Z0-9]+$/, 'Slack team ids such as T0123ABCD'),
+    discordGuilds: list(env, 'ALLOWED_DISCORD_GUILDS', /^\d{17,20}$/, 'Discord guild ids (17 to 20 digits)'),
+    channels: list(env, 'ALLOWED_CHANNELS', QUALIFIED_ID, 'platform-qualified channel ids such as slack:C0123 or discord:80351110224678912'),
+    limits: {
+      userDaily: dailyLimit(env, 'LIMIT_USER_DAILY'),
+      channelDaily: dailyLimit(env, 'LIMIT_CHANNEL_DAILY'),
+      workspaceDaily: dailyLimit(env, 'LIMIT_WORKSPACE_DAILY'),
+      userPerMinute: int(env, 'LIMIT_USER_PER_MINUTE', 0, 0, 100_000) || undefined,
+      channelPerMinute: int(env, 'LIMIT_CHANNEL_PER_MINUTE', 0, 0, 100_000) || undefined,
+      workspacePerMinute: int(env, 'LIMIT_WORKSPACE_PER_MINUTE', 0, 0, 1_000_000) || undefined,
+    },
+    parallelConfirmUsd: money(env, 'PARALLEL_CONFIRM_USD', 0.5),
+  };
+}
+
+const QUALIFIED_ID = /^(slack|discord|shell|http):[^\s,]+$/;
+
+/** A comma-separated list; undefined when the variable is unset or empty, so "no list" differs from "nobody". */
+function list(env: Env, name: string, item: RegExp, what: string): string[] | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const items = raw.split(',').map((i) => i.trim()).filter(Boolean);
+  const bad = items.find((i) => !item.test(i));
+  if (bad !== undefined) throw new ConfigError(name, `${name} must be a comma-separated list of ${what} (got "${bad}")`);
+  return items;
+}
+
+/** "5usd", "$5", "2.50 usd", "200000 tokens", "200k tokens", or both joined by a comma: "$5, 1m tokens". */
+function dailyLimit(env: Env, name: string): DailyLimit | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return undefined;
+  const limit: DailyLimit = {};
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    const usd = /^\$?(\d+(?:\.\d+)?)\s*(?:usd|\$)?$/.exec(part);
+    const tokens = /^(\d+(?:\.\d+)?)\s*([km]?)\s*tokens?$/.exec(part);
+    if (tokens) limit.tokens = Math.round(Number(tokens[1]) * (tokens[2] === 'k' ? 1e3 : tokens[2] === 'm' ? 1e6 : 1));
+    else if (usd && (part.includes('$') || part.includes('usd'))) limit.usd = Number(usd[1]);
+    else throw new ConfigError(name, `${name} must be an amount such as "5usd", "200k tokens" or "$5, 200k tokens" (got "${part}")`);
+  }
+  return limit;
+}
+
+function money(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim().replace(/^\$/, '');
+  if (!raw) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `${name} must be an amount in US dollars such as 0.50 (got "${raw}")`);
+  return Number(raw);
 }
 
 function apiKey(env: Env, baseUrl: string | undefined): string {

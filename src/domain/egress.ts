@@ -1,4 +1,4 @@
-import type { Platform, ReplyAddress } from './inbound-message.js';
+import type { InboundAttachment, Platform, ReplyAddress } from './inbound-message.js';
 
 /** A message Xiaoliu posted, as the platform names it, so it can be edited later. */
 export interface PostedMessage {
@@ -85,6 +85,12 @@ export interface Egress {
   readThread?(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]>;
   /** Names a thread (Slack's assistant panel lists threads by title); called with the first question. */
   setTitle?(address: ReplyAddress, title: string): Promise<void>;
+  /**
+   * Downloads a file attached to a message, refusing one over `maxBytes` (by its declared size, and by counting while
+   * reading). The platform's credentials go only to its own file hosts: a URL elsewhere is refused unrequested. A
+   * refusal is a UserFacingError naming the file and the reason; a failed download, any other error.
+   */
+  download?(attachment: InboundAttachment, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
   /** Called once a delivery's answer is fully posted (clears a status, gives the shell its prompt back). */
   done?(address: ReplyAddress, deliveryId: string): Promise<void>;
 }

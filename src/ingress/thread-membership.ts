@@ -1,5 +1,6 @@
 import type { Platform } from '../domain/inbound-message.js';
 import { hasConversation } from '../store/conversations.js';
+import { channelWantsMentionsOnly } from '../store/channel-settings.js';
 import type { Sql } from '../store/database.js';
 
 const REMEMBERED = 10_000;
@@ -25,9 +26,14 @@ export class ThreadMembership {
     if (this.summoned.size > REMEMBERED) this.summoned.delete(this.summoned.values().next().value!);
   }
 
-  /** Whether Xiaoliu was summoned into the thread, or has a conversation there. */
+  /**
+   * Whether Xiaoliu was summoned into the thread, or has a conversation there, and the channel's admins have not
+   * asked for answers on mentions only (`config reply-mode mentions`).
+   */
   async isMember(workspaceId: string, channelId: string, threadId: string): Promise<boolean> {
-    if (this.summoned.has(`${channelId}/${threadId}`)) return true;
-    return hasConversation(this.sql, this.platform, { workspaceId, channelId, threadId });
+    // Read the mark before any await: a message delivered before the summons must not see it set by then.
+    const summoned = this.summoned.has(`${channelId}/${threadId}`);
+    if (await channelWantsMentionsOnly(this.sql, { platform: this.platform, workspaceId, channelId })) return false;
+    return summoned || hasConversation(this.sql, this.platform, { workspaceId, channelId, threadId });
   }
 }

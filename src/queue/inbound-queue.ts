@@ -47,7 +47,8 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },
   });
-  const add = async (message: InboundMessage) => {
+  const add = async (given: InboundMessage) => {
+    const message = withoutNul(given);
     const jobId = jobIdFor(message.id);
     // Queued first, then put in its thread's line: a job in the line whose state is still unknown would be taken
     // for a dead one and cleared. A job briefly outside the line can't run alongside another: the lock sees to it.
@@ -69,4 +70,13 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
     },
     close: () => queue.close(),
   };
+}
+
+/**
+ * Postgres text cannot hold U+0000, which a JSON body (the HTTP API's, a platform's) can carry: a job holding one would
+ * fail on every attempt. Dropped here, where every adapter's messages pass, from every string of the message.
+ */
+function withoutNul(message: InboundMessage): InboundMessage {
+  if (!JSON.stringify(message).includes('\\u0000')) return message;
+  return JSON.parse(JSON.stringify(message), (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\0', '') : value)) as InboundMessage;
 }

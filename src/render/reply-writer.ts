@@ -1,4 +1,4 @@
-import type { Egress } from '../domain/egress.js';
+import type { Egress, OutboundFile } from '../domain/egress.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Sql } from '../store/database.js';
@@ -7,6 +7,8 @@ import { splitMessage } from './split-message.js';
 
 export const PLACEHOLDER = '_Thinking…_';
 const CONTINUED = ' …';
+/** The first part number of files attached with `attach`. */
+const ATTACHMENT_PART = 100;
 
 /**
  * Everything one answer posts, for one delivery. Each posted message is recorded in Postgres by part number the
@@ -111,6 +113,23 @@ export class ReplyWriter {
       );
       await this.remember(1, file.messageId);
     }
+  }
+
+  /**
+   * Attaches a file a skill made (a document, a swatch image) below the answer, once: `slot` tells files of one
+   * answer apart, so a retry finds the file it already posted. Parts from 100 on, clear of the answer's own parts.
+   */
+  async attach(file: OutboundFile, slot = 0): Promise<void> {
+    await this.load();
+    const part = ATTACHMENT_PART + slot;
+    if (this.posted.has(part)) return;
+    if (!this.egress.upload) {
+      // Every adapter uploads today; one that cannot still tells the user what they are missing.
+      await this.postPart(part, `_(I made \`${file.filename}\`, but I cannot attach files here.)_`);
+      return;
+    }
+    const posted = await this.egress.upload(this.address, file, { deliveryId: this.deliveryId, part });
+    await this.remember(part, posted.messageId);
   }
 
   /** Replaces the answer with a message for the user (an error they should read). */

@@ -1,4 +1,3 @@
-import type { TokenUsage } from '../claude/price-table.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Sql } from './database.js';
 
@@ -10,6 +9,8 @@ export interface Conversation {
    * all, and only ever handed back to Postgres (drizzle turns off postgres.js's timestamp parsing on the shared client).
    */
   resetAt: string | null;
+  /** The skill that owns the thread's follow-ups ('doc': they revise its document); null: they are chat. */
+  activeSkill: string | null;
 }
 
 /** A stored message in the shape history is built from. */
@@ -28,18 +29,6 @@ export interface NewMessage extends StoredMessage {
   authorId: string;
 }
 
-/** Who and where a model call was for; usage is kept per user, channel and workspace for budgets. */
-export interface UsageRecord extends TokenUsage {
-  deliveryId: string;
-  conversationId: number;
-  platform: string;
-  workspaceId: string;
-  channelId: string;
-  userId: string;
-  model: string;
-  costUsd: number;
-}
-
 /** Whether Xiaoliu already has a conversation in this thread (is part of it). */
 export async function hasConversation(sql: Sql, platform: Platform, address: ReplyAddress): Promise<boolean> {
   const rows = await sql`
@@ -49,9 +38,14 @@ export async function hasConversation(sql: Sql, platform: Platform, address: Rep
   return rows.length > 0;
 }
 
-/** Ends a thread's context: later answers no longer see what was said before now. */
+/** Ends a thread's context: later answers no longer see what was said before now, and no skill owns its follow-ups. */
 export async function resetConversation(sql: Sql, conversationId: number): Promise<void> {
-  await sql`update conversations set reset_at = clock_timestamp() where id = ${conversationId}`;
+  await sql`update conversations set reset_at = clock_timestamp(), active_skill = null where id = ${conversationId}`;
+}
+
+/** Hands the thread's follow-ups to a skill (or back to chat with null). */
+export async function setActiveSkill(sql: Sql, conversationId: number, skill: string | null): Promise<void> {
+  await sql`update conversations set active_skill = ${skill} where id = ${conversationId}`;
 }
 
 /** Stores one message; storing the same delivery's message of the same role again is a no-op. */
@@ -60,20 +54,6 @@ export async function saveMessage(sql: Sql, m: NewMessage): Promise<void> {
     insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
     values (${m.conversationId}, ${m.deliveryId}, ${m.role}, ${m.authorId}, ${m.authorName}, ${m.text}, ${m.tokens})
     on conflict (delivery_id, role) do nothing`;
-}
-
-/** Stores an answer and what it cost in one statement, so neither exists without the other. */
-export async function saveAnswer(sql: Sql, m: NewMessage, u: UsageRecord): Promise<void> {
-  await sql`
-    with answer as (
-      insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
-      values (${m.conversationId}, ${m.deliveryId}, ${m.role}, ${m.authorId}, ${m.authorName}, ${m.text}, ${m.tokens})
-      on conflict (delivery_id, role) do nothing
-    )
-    insert into usage (delivery_id, conversation_id, platform, workspace_id, channel_id, user_id, model,
-      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost_usd)
-    values (${u.deliveryId}, ${u.conversationId}, ${u.platform}, ${u.workspaceId}, ${u.channelId}, ${u.userId},
-      ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.costUsd.toFixed(6)})`;
 }
 
 /** Most messages read for one question: far more than any token budget keeps, so long-lived DMs stay cheap. */

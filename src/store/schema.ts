@@ -5,6 +5,7 @@ import {
   bigserial,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   primaryKey,
@@ -25,6 +26,8 @@ export const conversations = pgTable(
     threadId: text('thread_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     resetAt: timestamp('reset_at', { withTimezone: true }),
+    /** A skill that owns the thread's follow-ups ('doc': they revise its document); null: follow-ups are chat. */
+    activeSkill: text('active_skill'),
   },
   (t) => [uniqueIndex('conversations_key').on(t.platform, t.workspaceId, t.channelId, t.threadId)],
 );
@@ -98,7 +101,12 @@ export const usage = pgTable(
     costUsd: numeric('cost_usd', { precision: 12, scale: 6 }).notNull().default(sql`0`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('usage_user_time').on(t.platform, t.userId, t.createdAt)],
+  (t) => [
+    index('usage_user_time').on(t.platform, t.userId, t.createdAt),
+    // Budgets sum a day of a channel's and a workspace's usage before every call.
+    index('usage_channel_time').on(t.platform, t.workspaceId, t.channelId, t.createdAt),
+    index('usage_workspace_time').on(t.platform, t.workspaceId, t.createdAt),
+  ],
 );
 
 /** Raw bytes (drizzle has no built-in bytea); postgres.js reads and writes them as Buffers. */
@@ -132,4 +140,38 @@ export const httpFiles = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('http_files_conversation').on(t.userId, t.conversationId)],
+);
+
+/** Roles given in chat (`role @someone admin`); the first admins come from XIAOLIU_ADMINS and need no row. */
+export const userRoles = pgTable(
+  'user_roles',
+  {
+    platform: text('platform').notNull(),
+    userId: text('user_id').notNull(),
+    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    grantedBy: text('granted_by').notNull(),
+    grantedAt: timestamp('granted_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.userId] })],
+);
+
+/**
+ * Per-channel settings, one row per version: a change adds a version with who made it, and a rollback adds a version
+ * that copies an earlier one, so the history is never rewritten. The newest version is in force.
+ */
+export const channelSettings = pgTable(
+  'channel_settings',
+  {
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    version: integer('version').notNull(),
+    /** The whole ChannelSettings object after the change (src/domain/channel-settings.ts). */
+    settings: jsonb('settings').notNull(),
+    /** What changed, for `config history` ("model → claude-haiku-4-5", "rollback to v2"). */
+    change: text('change').notNull(),
+    changedBy: text('changed_by').notNull(),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.channelId, t.version] })],
 );

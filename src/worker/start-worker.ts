@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INBOUND_QUEUE, type InboundJobData } from '../queue/inbound-queue.js';
-import { processInbound, type ProcessorDeps } from './process-inbound.js';
+import { failStalledJob, processInbound, type ProcessorDeps } from './process-inbound.js';
 
 /** A running worker: drains the inbound queue until closed. */
 export interface RunningWorker {
@@ -24,17 +24,30 @@ export function startWorker(
   setMaxListeners(options.concurrency + 10, abort.signal);
   const worker = new Worker<InboundJobData>(
     INBOUND_QUEUE,
-    (job, token) => processInbound(job, token, { ...deps, signal: abort.signal }),
+    // Taking BullMQ's signal (the third parameter) is what makes it create one per job, for cancelJob below.
+    (job, token, lockLost) => processInbound(job, token, { ...deps, signal: abort.signal }, lockLost),
     {
       connection: options.connection,
       prefix: deps.prefix,
       concurrency: options.concurrency,
       // Answers stream for up to minutes; the lock is renewed every lockDuration/2, and a crashed worker's jobs
-      // are picked up by others after this long.
-      lockDuration: 30_000,
+      // are picked up by others once it has expired and the stalled-job check (as often) has seen it.
+      lockDuration: deps.config.worker.lockMs,
+      stalledInterval: deps.config.worker.lockMs,
       maxStalledCount: 2,
     },
   );
+  // A lock that could not be renewed has expired: the job goes back to the queue and will run again, so the run
+  // still going here is stopped rather than left to answer alongside the new one.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) worker.cancelJob(jobId, 'job lock lost');
+  });
+  // BullMQ fails a job that stalled more than maxStalledCount times without running it (job.deferredFailure); the
+  // processor never sees that, so the user would be left looking at "Thinking…".
+  worker.on('failed', (job) => {
+    if (!job?.deferredFailure) return;
+    failStalledJob(job, deps).catch((error) => deps.log.error({ err: error, jobId: job.id }, 'could not report a job that stalled too often'));
+  });
   worker.on('error', (error) => deps.log.error({ err: error }, 'worker connection error (retrying): is Redis reachable at REDIS_URL?'));
   return {
     isRunning: () => worker.isRunning(),

@@ -69,6 +69,8 @@ export interface SendMessageInput {
   mentions?: APIUser[];
   /** Defaults to the known channel's type; an unknown channel with 1 becomes a DM with the author. */
   channelType?: number;
+  /** Files the person attached; served at each attachment's `url` on the fake's own host, as Discord's CDN does. */
+  attachments?: { name: string; contentType?: string; data: Buffer }[];
 }
 
 export type FakeMessage = APIMessage & { allowedMentions?: unknown; files: ReceivedFile[]; editCount: number };
@@ -102,7 +104,11 @@ export interface FakeDiscord {
   sendInteraction(input: SendInteractionInput): { id: string; token: string };
   channelMessages(channelId: string): FakeMessage[];
   interactionResponses(interactionId: string): InteractionResponseRecord[];
+  /** Every GET of an attachment URL, and whether it carried an Authorization header (Discord's CDN needs none). */
+  attachmentDownloads: { path: string; withAuthorization: boolean }[];
   rateLimitNext(matcher: RouteMatcher, times?: number, retryAfterSeconds?: number, scope?: RateLimitScope): void;
+  /** Sends any dispatch as it is, unchecked (malformed payloads included), to every live session. */
+  dispatchRaw(t: string, d: unknown): void;
   /** No code: network-style drop (client sees 1006, resumes). With invalidateSession the RESUME gets op 9. */
   dropConnection(options?: { code?: number; invalidateSession?: boolean }): void;
   requestReconnect(): void;
@@ -180,7 +186,26 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   });
   const routes: Route[] = [...channelRoutes(ctx, gatewayInfo), ...interactions.routes(), ...commandRoutes(ctx, commands)];
 
-  server.on('request', createRestHandler({ routes, limiter, token, origin, calls }));
+  const rest = createRestHandler({ routes, limiter, token, origin, calls });
+  const attachmentDownloads: { path: string; withAuthorization: boolean }[] = [];
+  server.on('request', (req, res) => {
+    // Attachment URLs (the CDN's part of Discord): the stored file's bytes, no token needed.
+    const path = new URL(req.url ?? '/', origin).pathname;
+    const match = /^\/attachments\/(\d+)\/(\d+)\/[^/]+$/.exec(path);
+    if (!match || req.method !== 'GET') return rest(req, res);
+    attachmentDownloads.push({ path, withAuthorization: req.headers.authorization !== undefined });
+    const file = world
+      .stored(match[1]!)
+      .map((m) => ({ m, index: (m.message.attachments as { id: string }[]).findIndex((a) => a.id === match[2]) }))
+      .find(({ index }) => index >= 0);
+    const data = file?.m.files[file.index]?.data;
+    if (!data) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end('not found');
+    }
+    res.writeHead(200, { 'content-type': file!.m.files[file!.index]!.contentType, 'content-length': String(data.length) });
+    res.end(data);
+  });
 
   return {
     restUrl: `${origin}/api`,
@@ -227,7 +252,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       }
       const mentions = new Map([...world.mentionedIn(input.content), ...(input.mentions ?? [])].map((u) => [u.id, u]));
       const extra = { mentions: [...mentions.values()] };
-      return createMessage(ctx, null, channel, author, { content: input.content }, [], extra).message;
+      const files = (input.attachments ?? []).map((a, index) => ({
+        field: `files[${index}]`,
+        name: a.name,
+        contentType: a.contentType ?? 'application/octet-stream',
+        data: a.data,
+      }));
+      return createMessage(ctx, null, channel, author, { content: input.content }, files, extra).message;
     },
     sendInteraction: (input) => interactions.send(input),
     // Snapshots: later edits do not change what a test already read.
@@ -242,8 +273,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           editCount: m.editCount,
         })),
     interactionResponses: (id) => interactions.responses(id),
+    attachmentDownloads,
     rateLimitNext: (matcher, times = 1, retryAfterSeconds = 0.2, scope = 'user') =>
       limiter.forceNext(matcher, times, retryAfterSeconds, scope),
+    dispatchRaw: (t, d) => gateway.dispatch(t, () => d),
     dropConnection: (opts) => gateway.dropConnection(opts),
     requestReconnect: () => gateway.requestReconnect(),
     invalidateSessions: (resumable) => gateway.invalidateSessions(resumable),

@@ -76,6 +76,13 @@ function openStream(args: SlackArgs, ctx: MethodContext): SlackMessage | SlackRe
   return found;
 }
 
+/** Slack returns a message's metadata from conversations.history/replies only when asked (include_all_metadata). */
+function withMetadataIfAsked(view: Record<string, unknown>, args: SlackArgs): Record<string, unknown> {
+  if (args.include_all_metadata === true || args.include_all_metadata === 'true') return view;
+  const { metadata: _metadata, ...rest } = view;
+  return rest;
+}
+
 export const methods: Record<string, Handler> = {
   'api.test': (args) => ({ ok: true, args }),
 
@@ -240,9 +247,24 @@ export const methods: Record<string, Handler> = {
     const next = thread[start + limit];
     return {
       ok: true,
-      messages: page.map((m) => state.view(m)),
+      messages: page.map((m) => withMetadataIfAsked(state.view(m), args)),
       has_more: next !== undefined,
       response_metadata: { next_cursor: next ? encodeCursor(next.ts) : '' },
+    };
+  },
+
+  // Newest first, top-level messages only (replies stay in their threads), as Slack lists a channel's history.
+  'conversations.history': (args, { state }) => {
+    const channel = str(args.channel);
+    if (!channel) return fail('channel_not_found');
+    const limit = Math.max(1, Math.min(1000, Number(args.limit) || 100));
+    const topLevel = state.list(channel).filter((m) => !m.thread_ts).reverse();
+    const page = topLevel.slice(0, limit);
+    return {
+      ok: true,
+      messages: page.map((m) => withMetadataIfAsked(state.view(m), args)),
+      has_more: topLevel.length > limit,
+      response_metadata: { next_cursor: '' },
     };
   },
 

@@ -56,6 +56,15 @@ export interface SlackCall {
   error?: string;
 }
 
+/** A file as a message event lists it (`files[]`), served at its `url_private` on the fake's own host. */
+export interface HostedFile {
+  id: string;
+  name: string;
+  mimetype: string;
+  size: number;
+  url_private: string;
+}
+
 /** What `waitFor` resolves with: `check(...) && value` patterns drop their falsy side. */
 export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
 
@@ -98,7 +107,19 @@ export interface FakeSlack extends SocketModeApi {
   rateLimitNext(method: string, times?: number, retryAfterSeconds?: number): void;
   /** The next `times` calls to `method` fail with this error code (or HTTP status). */
   failNext(method: string, failure: ForcedFailure, times?: number): void;
+  /**
+   * The next `times` calls to `method` take effect (a post is made) and are then answered with this HTTP status, as
+   * when Slack's edge fails after the backend did the work: the client cannot tell whether it happened.
+   */
+  failAfterNext(method: string, status: number, times?: number): void;
   setEnforceRateLimits(enforce: boolean): void;
+  /**
+   * Hosts a file someone shared, as Slack's file host does: GET `url_private` with the bot token gets the bytes;
+   * without it Slack answers its sign-in page (HTML, 200). `size` defaults to the real length.
+   */
+  hostFile(file: { name: string; mimetype?: string; content: Buffer | string; size?: number }): HostedFile;
+  /** Every request for a hosted file, and whether it presented the bot token. */
+  fileDownloads: { fileId: string; authorized: boolean }[];
   /** Resolves with the first truthy `check(fake)`, polling; rejects after `timeoutMs` (default 5000). */
   waitFor<T>(check: (fake: FakeSlack) => T, timeoutMs?: number): Promise<Truthy<T>>;
   close(): Promise<void>;
@@ -117,6 +138,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const responses: ResponseUrlPost[] = [];
   const forced429 = new Map<string, number[]>();
   const forcedFailures = new Map<string, ForcedFailure[]>();
+  const failuresAfter = new Map<string, number[]>();
+  const hostedFiles = new Map<string, Buffer>();
+  const fileDownloads: { fileId: string; authorized: boolean }[] = [];
   const posts = new TokenBucket(options.postPerSecond ?? 1, options.postBurst ?? 3);
   const updates = new SlidingWindow(options.updatesPerMinute ?? 50);
   let enforce = options.enforceRateLimits ?? true;
@@ -176,7 +200,15 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (wait !== undefined) return rateLimited(res, call, wait);
     const streamLifetimeMs = options.streamLifetimeMs ?? 5 * 60_000;
     const teamName = options.teamName ?? 'Fake Workspace';
-    reply(res, call, handler(parsed.args, { state, baseUrl, teamName, streamLifetimeMs, socketUrl: () => socket.openUrl() }));
+    const result = handler(parsed.args, { state, baseUrl, teamName, streamLifetimeMs, socketUrl: () => socket.openUrl() });
+    const failAfter = failuresAfter.get(method)?.shift();
+    if (failAfter !== undefined) {
+      call.status = failAfter;
+      call.ok = false;
+      res.writeHead(failAfter, { 'content-type': 'text/plain' });
+      return void res.end('upstream error');
+    }
+    reply(res, call, result);
   }
 
   // The upload URL from files.getUploadURLExternal. WebClient POSTs the bytes as multipart (one file field named
@@ -217,8 +249,27 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     sendJson(res, 200, { ok: true });
   }
 
+  // url_private of a hosted file: the bytes for the bot token, Slack's sign-in page for anyone else.
+  function handleFile(req: IncomingMessage, res: ServerResponse, fileId: string) {
+    const bytes = hostedFiles.get(fileId);
+    const authorized = options.botToken === undefined || presentedToken(req, {}) === options.botToken;
+    fileDownloads.push({ fileId, authorized });
+    if (!bytes) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end('file not found');
+    }
+    if (!authorized) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end('<!DOCTYPE html><html><body>Sign in to Fake Workspace</body></html>');
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) });
+    res.end(bytes);
+  }
+
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const file = /^\/files-pri\/[A-Z0-9]+-(F[A-Z0-9]+)\/[^/]+$/.exec(path);
+    if (file && req.method === 'GET') return handleFile(req, res, file[1]!);
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
     const upload = /^\/upload\/([A-Za-z0-9]+)$/.exec(path);
     const respond = /^\/respond\/([^/]+)$/.exec(path);
@@ -274,7 +325,20 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       for (let i = 0; i < times; i++) queue.push(failure);
       forcedFailures.set(method, queue);
     },
+    failAfterNext: (method, status, times = 1) => {
+      const queue = failuresAfter.get(method) ?? [];
+      for (let i = 0; i < times; i++) queue.push(status);
+      failuresAfter.set(method, queue);
+    },
     setEnforceRateLimits: (on) => void (enforce = on),
+    hostFile: ({ name, mimetype = 'text/plain', content, size }) => {
+      const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+      const id = `F${(hostedFiles.size + 1).toString(36).toUpperCase().padStart(8, '0')}`;
+      hostedFiles.set(id, bytes);
+      const team = options.teamId ?? 'T0FAKE';
+      return { id, name, mimetype, size: size ?? bytes.length, url_private: `${baseUrl}/files-pri/${team}-${id}/${encodeURIComponent(name)}` };
+    },
+    fileDownloads,
     get socketConnections() {
       return socket.socketConnections;
     },

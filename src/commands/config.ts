@@ -1,0 +1,144 @@
+import { defaultSettings, SKILL_NAMES, type ChannelSettings } from '../domain/channel-settings.js';
+import { UserFacingError } from '../domain/errors.js';
+import { channelKeyOf, listSettingsHistory, saveChannelSettings } from '../store/channel-settings.js';
+import { listAdmins } from '../store/user-roles.js';
+import type { Command, CommandContext } from './command.js';
+
+const USAGE = [
+  '`config show` — the settings in force here',
+  '`config prompt <text>` — the persona (system prompt); `config prompt default` restores the default',
+  '`config model <model id>` — e.g. `claude-haiku-4-5`',
+  '`config reply-mode threads|mentions` — follow threads, or answer on mentions only',
+  '`config skills doc,analyze,palette,parallel` — the skills that may run here (`none` for none)',
+  '`config budget <dollars>|none` — the most this channel may spend per day',
+  '`config history` — every change, who made it and when',
+  '`config rollback [version]` — restore an earlier version (default: the one before the current)',
+].join('\n');
+
+/**
+ * `config`: per-channel settings. Anyone may look; only admins may change. Every change is a new version with who
+ * made it, and a rollback is a change too, so nothing is ever lost.
+ */
+export const configCommand: Command = {
+  name: 'config',
+  aliases: ['设置', '配置'],
+  summary: 'Shows or changes how I behave in this channel (admins change; everyone may look).',
+  example: 'config show',
+  takesArgs: true,
+  async run(context) {
+    const [verb = 'show', ...rest] = context.args.split(/\s+/);
+    const value = context.args.slice(verb.length).trim();
+    const action = verb.toLowerCase();
+    if (action === 'show' || action === '') return context.reply.finish(await describe(context));
+    if (action === 'history') return context.reply.finish(await history(context));
+    if (action === 'help') return context.reply.finish(USAGE);
+    await requireAdmin(context);
+    if (action === 'rollback') return context.reply.finish(await rollback(context, rest[0]));
+    const change = changeOf(context, action, value);
+    const key = channelKeyOf(context.message.platform, context.message.address);
+    const next = { ...plain(context.settings), ...change.settings };
+    const version = await saveChannelSettings(context.sql, key, next, change.description, who(context));
+    context.log.info({ version, change: change.description }, 'channel settings changed');
+    await context.reply.finish(`Done (version ${version}): ${change.description}.`);
+  },
+};
+
+async function requireAdmin(context: CommandContext): Promise<void> {
+  if (context.isAdmin) return;
+  const admins = await listAdmins(context.sql, context.config, context.message.platform);
+  const names = admins.length ? admins.map((a) => `\`${a}\``).join(', ') : 'nobody yet (set XIAOLIU_ADMINS)';
+  throw new UserFacingError(`Only admins can change settings. Admins here: ${names}.`);
+}
+
+function changeOf(context: CommandContext, action: string, value: string): { settings: Partial<ChannelSettings>; description: string } {
+  switch (action) {
+    case 'prompt':
+    case 'persona': {
+      if (!value) throw new UserFacingError('Give the new persona after `config prompt`, or `config prompt default`.');
+      if (value.length > 8000) throw new UserFacingError('That persona is too long: keep it under 8,000 characters.');
+      const prompt = value.toLowerCase() === 'default' ? context.config.systemPrompt : value;
+      return { settings: { systemPrompt: prompt }, description: `persona set to “${preview(prompt)}”` };
+    }
+    case 'model': {
+      if (!/^[a-z0-9][a-z0-9.@:_-]{2,100}$/.test(value)) {
+        throw new UserFacingError('Give a model id after `config model`, such as `claude-haiku-4-5`.');
+      }
+      return { settings: { model: value }, description: `model set to ${value}` };
+    }
+    case 'reply-mode':
+    case 'replymode': {
+      const mode = value.toLowerCase();
+      if (mode !== 'threads' && mode !== 'mentions') throw new UserFacingError('Reply mode is `threads` or `mentions`.');
+      return { settings: { replyMode: mode }, description: `reply mode set to ${mode}` };
+    }
+    case 'skills': {
+      const names = value.toLowerCase() === 'none' ? [] : value.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase());
+      const unknown = names.filter((n) => !(SKILL_NAMES as readonly string[]).includes(n));
+      if (unknown.length || (!names.length && value.toLowerCase() !== 'none')) {
+        throw new UserFacingError(`Skills are ${SKILL_NAMES.join(', ')} (or \`none\`)${unknown.length ? `; I don't know ${unknown.join(', ')}` : ''}.`);
+      }
+      return { settings: { skills: [...new Set(names)] }, description: `skills set to ${names.length ? names.join(', ') : 'none'}` };
+    }
+    case 'budget': {
+      if (value.toLowerCase() === 'none') return { settings: { dailyBudgetUsd: null }, description: 'daily budget removed' };
+      const amount = Number(value.replace(/^\$/, '').replace(/usd$/i, '').trim());
+      if (!Number.isFinite(amount) || amount < 0 || !value.trim()) {
+        throw new UserFacingError('Give the daily budget in US dollars, such as `config budget 5`, or `config budget none`.');
+      }
+      return { settings: { dailyBudgetUsd: amount }, description: `daily budget set to $${amount.toFixed(2)}` };
+    }
+    default:
+      throw new UserFacingError(`I don't know the setting \`${action}\`. What you can do:\n${USAGE}`);
+  }
+}
+
+async function describe(context: CommandContext): Promise<string> {
+  const s = context.settings;
+  return [
+    `*Settings for this channel* (version ${s.version})`,
+    `• persona: “${preview(s.systemPrompt, 200)}”`,
+    `• model: ${s.model}`,
+    `• reply mode: ${s.replyMode}`,
+    `• skills: ${s.skills.length ? s.skills.join(', ') : 'none'}`,
+    `• daily budget: ${s.dailyBudgetUsd === null ? 'none (team limits apply)' : `$${s.dailyBudgetUsd.toFixed(2)}`}`,
+    '',
+    context.isAdmin ? 'Change one with `config <setting> <value>`; `config help` lists them.' : 'Admins can change these.',
+  ].join('\n');
+}
+
+async function history(context: CommandContext): Promise<string> {
+  const versions = await listSettingsHistory(context.sql, channelKeyOf(context.message.platform, context.message.address));
+  if (!versions.length) return 'No changes yet: this channel uses the defaults.';
+  return ['*Settings history* (newest first)', ...versions.map((v) => `• v${v.version} — ${v.change} — by ${v.changedBy}, ${v.changedAt.slice(0, 16)} UTC`)].join('\n');
+}
+
+async function rollback(context: CommandContext, versionArg: string | undefined): Promise<string> {
+  const key = channelKeyOf(context.message.platform, context.message.address);
+  const versions = await listSettingsHistory(context.sql, key, 1000);
+  const current = versions[0]?.version ?? 0;
+  const target = versionArg === undefined ? current - 1 : Number(versionArg.replace(/^v/i, ''));
+  if (!Number.isInteger(target) || target < 0 || target > current) {
+    throw new UserFacingError(`There is no version ${versionArg ?? target} to roll back to; \`config history\` lists them.`);
+  }
+  // Version 0 is the defaults, before any change.
+  const settings = target === 0 ? {} : versions.find((v) => v.version === target)?.settings;
+  if (!settings) throw new UserFacingError(`Version ${target} is not in the history any more.`);
+  const restored = { ...defaultSettings(context.config), ...settings } as ChannelSettings;
+  const version = await saveChannelSettings(context.sql, key, plain(restored), `rollback to v${target}`, who(context));
+  return `Done (version ${version}): restored the settings of version ${target}.`;
+}
+
+/** The settings without the version number loadChannelSettings adds. */
+function plain(settings: ChannelSettings): ChannelSettings {
+  const { systemPrompt, model, replyMode, skills, dailyBudgetUsd } = settings;
+  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd };
+}
+
+function who(context: CommandContext): string {
+  return `${context.message.author.name} (${context.message.author.id})`;
+}
+
+function preview(text: string, max = 80): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

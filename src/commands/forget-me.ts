@@ -1,0 +1,57 @@
+import type { InboundMessage } from '../domain/inbound-message.js';
+import { forgetUser } from '../store/forget-user.js';
+import { chatCommand } from './chat.js';
+import type { Command } from './command.js';
+
+/** Words that name the command by themselves; `forget` and `忘记` need `me` / `我` after them. */
+const WHOLE_WORDS = ['forget-me', '忘记我'];
+const ME = ['me', '我'];
+
+const HINT =
+  "To delete everything you've said to me on this platform, in every thread, and my answers to it, send `forget me`.";
+
+/**
+ * `forget me` (`forget-me`, `忘记我`): deletes the asker's messages in every thread on this platform, Xiaoliu's
+ * answers to them, and (HTTP API) their files. The router matches the first word, so `forget` takes args: anything
+ * but "me" after it is a question for chat ("forget the last part, what is X?"), and `forget` alone gets a hint.
+ */
+export const forgetMeCommand: Command = {
+  name: 'forget',
+  aliases: ['forget-me', '忘记我', '忘记'],
+  summary: "Deletes everything you've said to me on this platform, in every thread, and my answers to it.",
+  example: 'forget me',
+  takesArgs: true,
+  async run(context) {
+    const { message, args, reply, sql, log } = context;
+    const word = invokedWord(message);
+    const target = args.toLowerCase().replace(/[.!。！]+$/, '');
+    if (!(ME.includes(target) || (args === '' && WHOLE_WORDS.includes(word)))) {
+      if (args === '') return reply.finish(HINT);
+      return chatCommand.run({ ...context, args: questionText(message, word, args) });
+    }
+    const forgotten = await forgetUser(sql, message.platform, message.author.id);
+    // Counts only: who asked is already in the job's log context, and what they said is gone.
+    log.info(forgotten, 'forget me: deleted a person\'s messages');
+    if (forgotten.messages === 0 && forgotten.files === 0) {
+      return reply.finish('Done: I had nothing from you to delete here.');
+    }
+    const files = forgotten.files ? `, and ${forgotten.files} attached file${forgotten.files === 1 ? '' : 's'}` : '';
+    await reply.finish(
+      `Done: I deleted ${forgotten.messages} of your messages (and ${forgotten.answers} of my answers to them) across all threads${files}.`,
+    );
+  },
+};
+
+/** The word the command was invoked by: a slash command's name, or the first word of the text. */
+function invokedWord(message: InboundMessage): string {
+  const slash = message.command?.name.toLowerCase();
+  if (slash && (slash === forgetMeCommand.name || forgetMeCommand.aliases!.includes(slash))) return slash;
+  const text = message.command ? message.command.args : message.text;
+  return /^[/!]?(\S+)/.exec(text.trim())?.[1]?.toLowerCase() ?? '';
+}
+
+/** The question as the person wrote it, command word included, for chat. */
+function questionText(message: InboundMessage, word: string, args: string): string {
+  if (message.command?.name.toLowerCase() === word) return `${word} ${args}`;
+  return (message.command ? message.command.args : message.text).trim();
+}

@@ -1,0 +1,66 @@
+import { UserFacingError } from '../domain/errors.js';
+import { renderBarChart } from '../render/render-bar-chart.js';
+import { usageReport, type UsageReport, type UsageScope } from '../store/usage.js';
+import type { Command, CommandContext } from './command.js';
+
+const DAYS = 14;
+
+/**
+ * `usage`: what the caller has spent, today and over two weeks. `usage channel` and `usage team` (admins) add the
+ * top users and a bar chart of the last 14 days, as a PNG.
+ */
+export const usageCommand: Command = {
+  name: 'usage',
+  aliases: ['用量'],
+  summary: 'Shows what you have spent; admins: `usage channel` or `usage team` for totals, top users and a chart.',
+  example: 'usage team',
+  takesArgs: true,
+  async run(context) {
+    const { message, sql, reply } = context;
+    const which = context.args.trim().toLowerCase() || 'me';
+    if (!['me', 'channel', 'team', 'workspace'].includes(which)) {
+      throw new UserFacingError('Write `usage` for your own, or `usage channel` / `usage team` (admins).');
+    }
+    if (which !== 'me' && !context.isAdmin) throw new UserFacingError('Only admins can see the usage of a channel or the team; `usage` shows yours.');
+    const scope: UsageScope =
+      which === 'me' ? { kind: 'user', userId: message.author.id }
+      : which === 'channel' ? { kind: 'channel', channelId: message.address.channelId }
+      : { kind: 'workspace' };
+    const report = await usageReport(sql, message.platform, message.address.workspaceId, scope, DAYS);
+    const title = which === 'me' ? 'Your usage' : which === 'channel' ? 'Usage of this channel' : 'Usage of the team';
+    await reply.finish(describe(context, title, report, which !== 'me'));
+    if (which !== 'me') {
+      const chart = renderBarChart({
+        title: `${title}, last ${DAYS} days (USD)`,
+        bars: report.days.map((d) => ({ label: d.day.slice(5), value: d.usd })),
+        unit: 'USD',
+      });
+      await reply.attach({ filename: 'usage.png', mimeType: 'image/png', data: chart, comment: `${title}, last ${DAYS} days` });
+    }
+  },
+};
+
+function describe(context: CommandContext, title: string, report: UsageReport, withTopUsers: boolean): string {
+  const today = report.days.at(-1) ?? { usd: 0, tokens: 0, calls: 0 };
+  const total = report.days.reduce((sum, d) => ({ usd: sum.usd + d.usd, tokens: sum.tokens + d.tokens, calls: sum.calls + d.calls }), { usd: 0, tokens: 0, calls: 0 });
+  const lines = [
+    `*${title}*`,
+    `• today (UTC): ${money(today.usd)} — ${today.tokens.toLocaleString('en-US')} tokens, ${today.calls} model calls`,
+    `• last ${DAYS} days: ${money(total.usd)} — ${total.tokens.toLocaleString('en-US')} tokens, ${total.calls} model calls`,
+  ];
+  const limit = context.config.controls.limits.userDaily;
+  if (!withTopUsers && limit) {
+    const parts = [limit.usd !== undefined ? money(limit.usd) : '', limit.tokens !== undefined ? `${limit.tokens.toLocaleString('en-US')} tokens` : ''];
+    lines.push(`• your daily limit: ${parts.filter(Boolean).join(' or ')}`);
+  }
+  if (withTopUsers) {
+    lines.push('', `*Top users, last ${DAYS} days*`);
+    if (!report.topUsers.length) lines.push('• nobody yet');
+    for (const u of report.topUsers) lines.push(`• \`${u.userId}\` — ${money(u.usd)} (${u.calls} calls)`);
+  }
+  return lines.join('\n');
+}
+
+function money(usd: number): string {
+  return `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
+}

@@ -1,0 +1,31 @@
+import type { Config } from '../config/read-config.js';
+
+/** How Xiaoliu behaves in one channel. Admins change it with `config`; every change is kept as a version. */
+export interface ChannelSettings {
+  /** The persona: the system prompt every answer in the channel starts from. */
+  systemPrompt: string;
+  model: string;
+  /** `threads`: follow-ups in threads Xiaoliu is part of are answered; `mentions`: only when mentioned. */
+  replyMode: 'threads' | 'mentions';
+  /** Skills that may run here, by command name; chat, help and the like are always on. */
+  skills: string[];
+  /** Most the channel may spend per UTC day, in US dollars; null means only the team-wide limits apply. */
+  dailyBudgetUsd: number | null;
+}
+
+/** The settings in force in a channel, with the version they come from (0: the defaults, never changed). */
+export type SettingsInForce = ChannelSettings & { version: number };
+
+/** Every skill Xiaoliu has; a channel enables all of them unless an admin says otherwise. */
+export const SKILL_NAMES = ['doc', 'analyze', 'palette', 'parallel'] as const;
+
+/** What a channel gets before any admin changes it: the deployment's own configuration. */
+export function defaultSettings(config: Config): ChannelSettings {
+  return {
+    systemPrompt: config.systemPrompt,
+    model: config.anthropic.model,
+    replyMode: 'threads',
+    skills: [...SKILL_NAMES],
+    dailyBudgetUsd: null,
+  };
+}

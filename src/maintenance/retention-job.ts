@@ -1,0 +1,73 @@
+import type { Sql } from '../store/database.js';
+
+/** What one retention run deleted. */
+export interface RetentionResult {
+  messages: number;
+  httpFiles: number;
+  conversations: number;
+}
+
+export interface RetentionOptions {
+  /** Rows older than this many days are deleted (must be at least 1; 0 means retention is off and is not run). */
+  days: number;
+  /** Rows per delete statement (default 1000); files, which can be megabytes each, go in batches a tenth that size. */
+  batchRows?: number;
+  /** Checked between batches: a worker shutting down stops here, and the next run carries on where this one ended. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Deletes what was said more than `days` ago: messages and HTTP API files, then conversations left with nothing in
+ * them. Usage rows stay (they hold tokens and cost, no text, and budgets and reports need them). Each batch is a
+ * statement of its own, so a big backlog never holds locks on the tables for long and concurrent answers carry on.
+ */
+export async function deleteExpiredData(sql: Sql, options: RetentionOptions): Promise<RetentionResult> {
+  if (!Number.isInteger(options.days) || options.days < 1) throw new Error(`retention needs a whole number of days >= 1 (got ${options.days})`);
+  const batch = options.batchRows ?? 1000;
+  const fileBatch = Math.max(1, Math.floor(batch / 10));
+  // One cutoff for the whole run, so rows are judged by the same moment however long the run takes.
+  const [row] = await sql<{ cutoff: string }[]>`select (now() - make_interval(days => ${options.days}))::text as cutoff`;
+  const cutoff = row!.cutoff;
+
+  // No ORDER BY: a sequential scan that stops after `batch` matches finds the oldest rows at the start of the table
+  // without an index on created_at, and the order they go in does not matter.
+  const messages = await inBatches(batch, options.signal, async () => {
+    const result = await sql`
+      delete from messages where id in (
+        select id from messages where created_at < ${cutoff}::timestamptz limit ${batch})`;
+    return result.count;
+  });
+  const httpFiles = await inBatches(fileBatch, options.signal, async () => {
+    const result = await sql`
+      delete from http_files where id in (
+        select id from http_files where created_at < ${cutoff}::timestamptz limit ${fileBatch})`;
+    return result.count;
+  });
+  // A conversation with no messages left and no recent delivery is an empty shell: it only says who talked where.
+  // inbound_deliveries point at it with ON DELETE SET NULL, and usage.conversation_id is a plain number, so nothing
+  // that is kept breaks. The recent-delivery check spares a thread that was just asked in again but whose question
+  // is not stored yet (claimDelivery records the delivery before the command saves the message).
+  const conversations = await inBatches(batch, options.signal, async () => {
+    const result = await sql`
+      delete from conversations where id in (
+        select c.id from conversations c
+        where c.created_at < ${cutoff}::timestamptz
+          and not exists (select 1 from messages m where m.conversation_id = c.id)
+          and not exists (
+            select 1 from inbound_deliveries d where d.conversation_id = c.id and d.received_at >= ${cutoff}::timestamptz)
+        limit ${batch})`;
+    return result.count;
+  });
+  return { messages, httpFiles, conversations };
+}
+
+/** Runs `step` until it deletes less than a full batch (nothing more to do) or the signal says stop. */
+async function inBatches(batch: number, signal: AbortSignal | undefined, step: () => Promise<number>): Promise<number> {
+  let total = 0;
+  while (!signal?.aborted) {
+    const deleted = await step();
+    total += deleted;
+    if (deleted < batch) break;
+  }
+  return total;
+}

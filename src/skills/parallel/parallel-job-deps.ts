@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+import type { ClaudeClient } from '../../claude/claude-client.js';
+import type { Config } from '../../config/read-config.js';
+import type { Egress } from '../../domain/egress.js';
+import type { Platform } from '../../domain/inbound-message.js';
+import type { Logger } from '../../log/create-logger.js';
+import type { Sql } from '../../store/database.js';
+
+/** What the sub-task and merge jobs need, built once per worker process in the composition root. */
+export interface ParallelJobDeps {
+  sql: Sql;
+  redis: Redis;
+  prefix: string;
+  /** Every platform this worker can post to: a run's checklist and answer go to the platform it was asked on. */
+  egress: ReadonlyMap<Platform, Egress>;
+  claude: ClaudeClient;
+  config: Config;
+  log: Logger;
+  /** Aborted when the worker must hand its jobs back (shutdown timeout). */
+  signal: AbortSignal;
+}
+
+/**
+ * A signal for one job that follows the worker's shutdown signal. One per job because the SDK adds a listener to the
+ * signal of every call, and on one worker-wide signal those would pile up for the life of the process.
+ */
+export function jobSignal(shutdown: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(shutdown.reason);
+  shutdown.addEventListener('abort', abort, { once: true });
+  if (shutdown.aborted) abort();
+  return { signal: controller.signal, dispose: () => shutdown.removeEventListener('abort', abort) };
+}

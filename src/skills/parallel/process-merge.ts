@@ -1,0 +1,140 @@
+import { DelayedError, type Job } from 'bullmq';
+import { UserFacingError } from '../../domain/errors.js';
+import { ReplyWriter } from '../../render/reply-writer.js';
+import { claimDelivery, finishDelivery } from '../../store/claim-delivery.js';
+import { saveMessage } from '../../store/conversations.js';
+import { recordUsage } from '../../store/usage.js';
+import { jobSignal, type ParallelJobDeps } from './parallel-job-deps.js';
+import type { MergeJobData, SubtaskResult } from './parallel-queues.js';
+import { endRun, loadRun, setMergeState, type Run } from './parallel-runs.js';
+import { refreshChecklist } from './refresh-checklist.js';
+
+const MERGE_INSTRUCTIONS = [
+  'Several workers did the parts of one piece of work at the same time; their results follow.',
+  'Merge them into one coherent answer to the original request: remove overlaps, make the parts consistent, keep',
+  'everything useful, and do not mention the workers or the parts. Where a part failed, say briefly what is missing.',
+  'Answer in the language of the original request, in Markdown.',
+].join(' ');
+
+const NOTHING_TO_MERGE = '⚠️ None of the parts could be done, so there is nothing to merge. Please try again in a while.';
+const MERGE_FAILED = 'Sorry, something went wrong on my side while merging the results. Please try again.';
+
+/**
+ * The run's last job, once every sub-task has finished or failed for good: one model call with all the results,
+ * streamed into a new message in the thread and stored as the answer to the message that started the run. It posts
+ * through the pipeline's exactly-once machinery under a delivery id of its own (`<delivery>#merge`), so a retried
+ * merge edits what it posted instead of posting again. A cancelled run is not merged.
+ */
+export async function processMerge(job: Job<MergeJobData>, token: string | undefined, deps: ParallelJobDeps): Promise<void> {
+  const { runId } = job.data;
+  const { redis, prefix, sql } = deps;
+  const log = deps.log.child({ runId });
+  const run = await loadRun(redis, prefix, runId);
+  if (!run) {
+    log.warn('the parallel run is gone from Redis (expired?); nothing to merge');
+    return;
+  }
+  const { meta } = run;
+  const egress = deps.egress.get(meta.platform);
+  if (!egress) throw new Error(`no egress for platform "${meta.platform}": is the adapter configured on this worker?`);
+  const checklist = { redis, prefix, egress, log };
+  if (run.cancelled) {
+    await setMergeState(redis, prefix, runId, 'cancelled');
+    await refreshChecklist(checklist, runId, { wait: true });
+    await endRun(redis, prefix, meta);
+    return;
+  }
+  const mergeDelivery = `${meta.deliveryId}#merge`;
+  const claim = await claimDelivery(sql, meta.platform, meta.address, mergeDelivery);
+  const [saved] = await sql`select 1 from messages where delivery_id = ${meta.deliveryId} and role = 'assistant'`;
+  if (claim.status !== 'processing' || saved) {
+    log.info('the run was merged before; not merging twice');
+    await finishDelivery(sql, mergeDelivery, 'answered');
+    await endRun(redis, prefix, meta);
+    return;
+  }
+
+  const values = (await job.getChildrenValues<SubtaskResult>()) ?? {};
+  const results = new Map(Object.values(values).filter((r) => typeof r?.text === 'string').map((r) => [r.index, r.text!]));
+  const reply = new ReplyWriter(egress, meta.address, mergeDelivery, sql, log, claim.firstTime, meta.userId);
+  const signal = jobSignal(deps.signal);
+  try {
+    if (results.size === 0) {
+      await reply.finish(NOTHING_TO_MERGE);
+      await setMergeState(redis, prefix, runId, 'failed');
+    } else {
+      await setMergeState(redis, prefix, runId, 'merging');
+      await refreshChecklist(checklist, runId);
+      await reply.start('_Merging the results…_');
+      const latest = (await loadRun(redis, prefix, runId)) ?? run;
+      const result = await deps.claude.chat({
+        model: meta.model,
+        maxTokens: meta.maxTokens,
+        system: [{ type: 'text', text: `${meta.systemPrompt}\n\n${MERGE_INSTRUCTIONS}` }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: mergeRequest(latest, results) }] }],
+        onText: (_delta, soFar) => reply.stream(soFar),
+        onRetry: () => reply.stream(''),
+        signal: signal.signal,
+      });
+      await recordUsage(sql, {
+        deliveryId: meta.deliveryId,
+        conversationId: meta.conversationId,
+        platform: meta.platform,
+        workspaceId: meta.address.workspaceId,
+        channelId: meta.address.channelId,
+        userId: meta.userId,
+        model: result.model,
+        costUsd: result.costUsd,
+        ...result.usage,
+      });
+      const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
+      await reply.finish(result.text + truncated);
+      // The answer to the message that started the run, so follow-ups in the thread have it as context.
+      await saveMessage(sql, {
+        conversationId: meta.conversationId,
+        deliveryId: meta.deliveryId,
+        role: 'assistant',
+        authorId: 'xiaoliu',
+        authorName: 'Xiaoliu',
+        text: result.text,
+        tokens: result.usage.outputTokens,
+      });
+      await setMergeState(redis, prefix, runId, 'merged');
+    }
+    await finishDelivery(sql, mergeDelivery, 'answered');
+  } catch (error) {
+    if (deps.signal.aborted) {
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      log.warn({ err: error, attempt: job.attemptsMade + 1 }, 'merge failed; it will be retried');
+      throw error;
+    }
+    log.error({ err: error, attempts: job.attemptsMade + 1 }, 'giving up on merging a parallel run after the last attempt');
+    const why = error instanceof UserFacingError ? error.userMessage : MERGE_FAILED;
+    await reply.fail(`⚠️ ${why}`).catch((postError) => log.error({ err: postError }, 'could not post the error'));
+    await setMergeState(redis, prefix, runId, 'failed');
+    await finishDelivery(sql, mergeDelivery, 'failed');
+    await refreshChecklist(checklist, runId, { wait: true });
+    await endRun(redis, prefix, meta);
+    throw error;
+  } finally {
+    signal.dispose();
+  }
+  await refreshChecklist(checklist, runId, { wait: true });
+  await endRun(redis, prefix, meta);
+  await egress.done?.(meta.address, mergeDelivery).catch((error) => log.warn({ err: error }, 'egress.done failed'));
+  log.info({ merged: results.size, of: meta.plan.subtasks.length }, 'parallel run merged');
+}
+
+/** The merge's question: the request, then each part's result (or why it has none), in plan order. */
+function mergeRequest(run: Run, results: Map<number, string>): string {
+  const { plan, request } = run.meta;
+  const parts = plan.subtasks.map((subtask, i) => {
+    const text = results.get(i);
+    const body = text ?? `(This part failed${run.errors[i] ? `: ${run.errors[i]}` : ''}. There is no result for it.)`;
+    return `## Part ${i + 1}: ${subtask.title}\n\n${body}`;
+  });
+  return [`Original request:\n${request}`, `Goal: ${plan.goal}`, ...parts].join('\n\n');
+}

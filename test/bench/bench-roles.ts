@@ -1,0 +1,94 @@
+/*
+ * Xiaoliu as the bench runs it: the real `gateway` and `worker` roles, each a process of its own started exactly as
+ * `npm run gateway` / `npm run worker` start them, and read from outside through their /metrics endpoints.
+ */
+import { readFileSync } from 'node:fs';
+import { spawnProcess, type RunningProcess } from '../support/spawn-process.js';
+import { waitFor } from '../support/wait-for.js';
+
+export interface RolesOptions {
+  env: Record<string, string>;
+  gatewayPort: number;
+  workerPort: number;
+  workerConcurrency: number;
+  /** Directory for `node --cpu-prof` profiles of both roles; none: no profiling. */
+  profileDir?: string;
+}
+
+export interface RunningRoles {
+  gatewayUrl: string;
+  gateway: ProcessHealthReader;
+  worker: ProcessHealthReader;
+  stop(): Promise<void>;
+}
+
+/** Event-loop lag and memory of a role, as its own prom-client metrics report them. */
+export interface ProcessHealth {
+  /** nodejs_eventloop_lag_p99_seconds since the previous scrape (prom-client resets it on each), in ms. */
+  lagP99Ms: number;
+  rssMB: number;
+}
+
+export interface ProcessHealthReader {
+  read(): Promise<ProcessHealth>;
+  /** CPU time (user + system) the process has used so far, in ms: per-event costs that other load cannot inflate. */
+  cpuMs(): number;
+}
+
+export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
+  const start = async (role: 'gateway' | 'worker', port: number): Promise<RunningProcess> => {
+    // A directory per role: tsx's loader thread writes a profile of its own beside the main thread's (the larger one).
+    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${role}`] : [];
+    const running = spawnProcess([...profile, '--import', 'tsx', 'src/main.ts', role], {
+      ...options.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WORKER_CONCURRENCY: String(options.workerConcurrency),
+    });
+    await waitFor(`the ${role} to start`, () => {
+      if (running.child.exitCode !== null) throw new Error(`the ${role} exited at start-up:\n${running.output()}`);
+      return running.output().includes('xiaoliu is up');
+    }, 60_000);
+    return running;
+  };
+  const [gateway, worker] = await Promise.all([start('gateway', options.gatewayPort), start('worker', options.workerPort)]);
+  return {
+    gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
+    gateway: healthReader(options.gatewayPort, gateway.child.pid!),
+    worker: healthReader(options.workerPort, worker.child.pid!),
+    async stop() {
+      for (const { child } of [gateway, worker]) child.kill('SIGTERM');
+      await Promise.all([gateway.exited, worker.exited]);
+      const problems = [gateway, worker].map((p) => p.output()).join('').split('\n').filter((line) => /"level":(50|60)/.test(line));
+      if (problems.length) console.error(`  (the roles logged ${problems.length} errors; first: ${problems[0]!.slice(0, 400)})`);
+    },
+  };
+}
+
+function healthReader(port: number, pid: number): ProcessHealthReader {
+  return {
+    cpuMs: () => cpuMsOf(pid),
+    async read() {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return {
+        lagP99Ms: value('xiaoliu_nodejs_eventloop_lag_p99_seconds') * 1000,
+        rssMB: value('xiaoliu_process_resident_memory_bytes') / 1e6,
+      };
+    },
+  };
+}
+
+/** utime + stime of a process from /proc (Linux), in ms; NaN elsewhere. */
+export function cpuMsOf(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;

@@ -1,0 +1,586 @@
+/*
+ * The benchmark (`npm run bench`, not part of `npm test`): the real gateway and worker, each a process of its own,
+ * against the fake Slack, Discord and Anthropic servers (in processes of their own, enforcing Slack's and Discord's
+ * rate limits and answering 429 past them), all on 127.0.0.1, driven by signed Slack events and Discord gateway
+ * messages. Every scenario is run again against a naive baseline bot (naive-bot.ts: calls the model inline, then
+ * acknowledges) with the same load, and both are printed side by side.
+ *
+ *   npm run bench [-- --scenarios ack,overhead,throughput,streams --rate 500 --seconds 10 --no-baseline ...]
+ *
+ * Every option can also be set as BENCH_<OPTION> (BENCH_RATE=300). Scenarios:
+ *   ack         events at --rate per second for --seconds (--discord-share of them Discord), model 1.5 s / 60 tok/s:
+ *               acknowledgement latency per platform, pipeline overhead, answers, 429s
+ *   overhead    --conversations Slack threads at once, each asking again --think-ms after its answer, for
+ *               --overhead-seconds: event sent → model request arrives, p50/p99
+ *   throughput  --messages mentions as fast as taken (--inflight at a time), model at 0 ms: answers completed per second
+ *   streams     --streams mentions answered at once by one worker, model 1.5 s to first token then 60 tok/s for
+ *               --stream-seconds: the worker's event-loop lag p99 and RSS while they stream
+ * Prints a table and writes bench-results/bench-<time>.json. Bounded: every wait has a time limit, all traffic is to
+ * 127.0.0.1. --profile writes CPU profiles of the gateway and worker to bench-results/profiles/.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { appMentionEvent, nextEventTs, sendSlackEvent } from '../fakes/slack-events.js';
+import { TEST_REDIS_URL } from '../support/test-app.js';
+import { createTestDatabase } from '../support/test-database.js';
+import type { DoneCall, ModelTiming } from './bench-fakes.js';
+import { formatReport } from './bench-report.js';
+import { cpuMsOf, startRoles, type ProcessHealth, type RunningRoles } from './bench-roles.js';
+import { forkRpc } from './bench-rpc.js';
+import { percentiles } from './percentiles.js';
+
+const DEFAULTS = {
+  scenarios: 'ack,overhead,throughput,streams',
+  rate: '500',
+  seconds: '10',
+  'discord-share': '0.2',
+  channels: '1000',
+  conversations: '200',
+  'overhead-seconds': '15',
+  'think-ms': '1000',
+  messages: '3000',
+  inflight: '128',
+  'throughput-concurrency': '200',
+  streams: '1000',
+  'stream-seconds': '12',
+  'out-dir': 'bench-results',
+};
+type Option = keyof typeof DEFAULTS;
+const { values } = parseArgs({
+  options: {
+    ...Object.fromEntries(Object.keys(DEFAULTS).map((name) => [name, { type: 'string' as const }])),
+    'no-baseline': { type: 'boolean' },
+    profile: { type: 'boolean' },
+  },
+});
+/** A flag, else BENCH_<NAME>, else the default. */
+const option = (name: Option): string =>
+  ((values as Record<string, unknown>)[name] as string | undefined) ?? process.env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`] ?? DEFAULTS[name];
+const num = (name: Option): number => {
+  const value = Number(option(name));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number (got ${option(name)})`);
+  return value;
+};
+const scenarios = option('scenarios').split(',').map((s) => s.trim()).filter(Boolean);
+const baseline = !(values['no-baseline'] ?? process.env.BENCH_NO_BASELINE === '1');
+const outDir = option('out-dir');
+
+const SECRET = 'bench-signing-secret';
+const BOT_TOKEN = 'xoxb-bench';
+const REALISTIC: ModelTiming = { firstTokenDelayMs: 1500, tokensPerSecond: 60, answerWords: 30 };
+
+// ---- set-up: database, fakes, the naive bot ------------------------------------------------------------------------
+
+const database = await createTestDatabase();
+const redis = new Redis(TEST_REDIS_URL);
+const model = await forkRpc('test/bench/bench-fakes.ts', ['model']);
+const platforms = await forkRpc('test/bench/bench-fakes.ts', ['platforms']);
+const naive = baseline ? await forkRpc('test/bench/naive-bot.ts') : undefined;
+const { url: modelUrl } = await model.call<{ url: string }>('start', REALISTIC);
+const fakes = await platforms.call<{ slackApiUrl: string; discordRestUrl: string; discordToken: string }>('start', { discordChannels: 8 });
+const naiveUrl = naive
+  ? (await naive.call<{ url: string }>('start', { modelUrl, slackApiUrl: fakes.slackApiUrl, signingSecret: SECRET, botToken: BOT_TOKEN })).url
+  : undefined;
+
+let run = 0;
+/** Starts a fresh gateway and worker (own Redis prefix) for one scenario. */
+async function startXiaoliu(workerConcurrency: number): Promise<RunningRoles & { prefix: string }> {
+  const prefix = `xb-${randomBytes(4).toString('hex')}`;
+  const roles = await startRoles({
+    env: {
+      DATABASE_URL: database.url,
+      MIGRATE_ON_START: 'false',
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      ANTHROPIC_BASE_URL: modelUrl,
+      ANTHROPIC_API_KEY: 'bench-key',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fakes.slackApiUrl,
+      DISCORD_TOKEN: fakes.discordToken,
+      DISCORD_API_URL: fakes.discordRestUrl,
+      LOG_LEVEL: 'info',
+    },
+    gatewayPort: 3931,
+    workerPort: 3932,
+    workerConcurrency,
+    ...(values.profile ? { profileDir: `${outDir}/profiles` } : {}),
+  });
+  return { ...roles, prefix };
+}
+
+// ---- load generation -------------------------------------------------------------------------------------------------
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Calls `send(i)` for i < count at `rate` per second (0: all at once), not waiting for one before the next. */
+async function paced(count: number, rate: number, send: (i: number) => Promise<void>): Promise<void> {
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (rate > 0 ? (i * 1000) / rate : 0);
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    pending.push(send(i));
+  }
+  await Promise.all(pending);
+}
+
+/** Sends one signed app_mention; returns how long the acknowledgement took and its status. */
+async function mention(url: string, channel: string, text: string, threadTs?: string, ts?: string) {
+  const event = appMentionEvent({ channel, user: `U${channel.length % 50}`, text: `<@UBOT> ${text}`, ...(threadTs ? { thread_ts: threadTs } : {}), ...(ts ? { ts } : {}) });
+  const started = performance.now();
+  try {
+    const response = await sendSlackEvent(url, SECRET, event);
+    return { ms: performance.now() - started, status: response.status };
+  } catch (error) {
+    // A connection refused or reset is a failed delivery, as Slack would count it (and deliver again).
+    failures.push(String((error as Error).cause ?? error));
+    return { ms: performance.now() - started, status: 0 };
+  }
+}
+/** Deliveries that failed without any HTTP status, with why. */
+const failures: string[] = [];
+
+/** Tells when answers finish on the fake Slack: chat.stopStream for Xiaoliu's native streams. */
+class Completions {
+  private readonly waiters = new Map<string, () => void>();
+  readonly times: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), 10);
+  }
+
+  async drain(): Promise<void> {
+    await platforms.call<DoneCall[]>('takeDone');
+    this.times.length = 0;
+  }
+
+  /** Resolves when the next answer in `channel` is finished. */
+  next(channel: string): Promise<void> {
+    return new Promise((resolve) => this.waiters.set(channel, resolve));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private polling = false;
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const done of await platforms.call<DoneCall[]>('takeDone')) {
+        if (done.method !== 'chat.stopStream') continue;
+        this.times.push(done.at);
+        const waiter = this.waiters.get(done.channel);
+        this.waiters.delete(done.channel);
+        waiter?.();
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+async function answeredCount(): Promise<number> {
+  const [row] = await database.sql<{ n: number }[]>`select count(*)::int as n from inbound_deliveries where status = 'answered'`;
+  return row?.n ?? 0;
+}
+
+/** Waits (bounded) until `expected` more deliveries are answered than `before`; returns how many were. */
+async function waitAnswered(before: number, expected: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let answered = 0;
+  while (Date.now() < deadline) {
+    answered = (await answeredCount()) - before;
+    if (answered >= expected) break;
+    await sleep(250);
+  }
+  return answered;
+}
+
+async function rateLimits() {
+  return platforms.call<{ slack429: number; discord429: number }>('stats');
+}
+
+async function takeArrivals(): Promise<Map<string, number>> {
+  return new Map(await model.call<[string, number][]>('takeArrivals'));
+}
+
+async function warmUp(url: string, count: number, xiaoliu: boolean): Promise<void> {
+  const before = xiaoliu ? await answeredCount() : 0;
+  await paced(count, 50, async (i) => void (await mention(url, `CW${run}-${i}`, `bq-warm-${i} warm up`)));
+  if (xiaoliu) await waitAnswered(before, count, 60_000);
+  await takeArrivals();
+}
+
+function overheadOf(sentAt: Map<string, number>, arrivals: Map<string, number>) {
+  const samples: number[] = [];
+  for (const [token, at] of sentAt) {
+    const arrived = arrivals.get(token);
+    if (arrived !== undefined) samples.push(arrived - at);
+  }
+  return { ...percentiles(samples), samples: samples.length };
+}
+
+/** Samples a process's health once a second while `during` runs; the first read resets the lag histogram. */
+async function sampleHealth<T>(read: () => Promise<ProcessHealth>, during: Promise<T>): Promise<{ result: T; samples: ProcessHealth[] }> {
+  await read();
+  const samples: ProcessHealth[] = [];
+  let finished = false;
+  const result = during.finally(() => (finished = true));
+  while (!finished) {
+    await Promise.race([sleep(1000), result.catch(() => {})]);
+    samples.push(await read());
+  }
+  return { result: await result, samples };
+}
+
+/**
+ * CPU time per event of every process involved, from /proc: unlike latencies, not inflated by whatever else the
+ * machine is running. Call the result with the number of events (or answers) once they are done.
+ */
+async function cpuMeter(roles: RunningRoles | undefined) {
+  const readers: Record<string, () => Promise<number> | number> = roles
+    ? { gateway: () => roles.gateway.cpuMs(), worker: () => roles.worker.cpuMs() }
+    : { naive: () => cpuMsOf(naive!.child.pid!) };
+  readers.fakes = () => cpuMsOf(model.child.pid!) + cpuMsOf(platforms.child.pid!);
+  readers.driver = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  if (roles) {
+    // The Postgres backends serving this bench's database (a backend that starts meanwhile counts from zero), and
+    // Redis, which other work on the machine may share.
+    const backends = new Map<number, number>();
+    readers.postgres = async () => {
+      const rows = await database.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+      for (const { pid } of rows) backends.set(pid, cpuMsOf(pid) || (backends.get(pid) ?? 0));
+      return [...backends.values()].reduce((a, b) => a + b, 0);
+    };
+    const redisPid = Number((await redis.info('server')).match(/process_id:(\d+)/)?.[1]);
+    readers.redis = () => cpuMsOf(redisPid);
+  }
+  const start: Record<string, number> = {};
+  for (const [name, read] of Object.entries(readers)) start[name] = await read();
+  return async (events: number): Promise<Record<string, number>> => {
+    const used: Record<string, number> = {};
+    for (const [name, read] of Object.entries(readers)) used[name] = Math.round((((await read()) - start[name]!) / events) * 100) / 100;
+    return used;
+  };
+}
+
+function summarizeHealth(samples: ProcessHealth[]) {
+  const lags = samples.map((s) => s.lagP99Ms);
+  return {
+    lagP99Ms: { median: round1(percentiles(lags).p50), max: round1(Math.max(...lags)) },
+    rssMBMax: Math.round(Math.max(...samples.map((s) => s.rssMB))),
+  };
+}
+
+// ---- scenarios -------------------------------------------------------------------------------------------------------
+
+/** Acknowledgement latency per platform at a steady rate, with a realistic model behind. */
+async function ackScenario(target: 'xiaoliu' | 'naive') {
+  run++;
+  const rate = num('rate');
+  const seconds = num('seconds');
+  const share = target === 'xiaoliu' ? num('discord-share') : 0;
+  const slackRate = rate * (1 - share);
+  const discordRate = rate * share;
+  const slackCount = Math.round(slackRate * seconds);
+  const discordCount = Math.round(discordRate * seconds);
+  const channels = num('channels');
+  await model.call('setTiming', REALISTIC);
+  const roles = target === 'xiaoliu' ? await startXiaoliu(1000) : undefined;
+  const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
+  try {
+    await warmUp(url, 40, !!roles);
+    const limitsBefore = await rateLimits();
+    const answeredBefore = roles ? await answeredCount() : 0;
+    const cpu = await cpuMeter(roles);
+    const sentAt = new Map<string, number>();
+    const acks: number[] = [];
+    let non200 = 0;
+    const discord = discordCount
+      ? platforms.call<{ id: string; at: number }[]>('discordSend', { count: discordCount, rate: discordRate, tag: `d${run}` })
+      : Promise.resolve([]);
+    const sending = paced(slackCount, slackRate, async (i) => {
+      const token = `bq-a${run}-${i}`;
+      sentAt.set(token, Date.now());
+      const { ms, status } = await mention(url, `CA${run}-${i % channels}`, `${token} what is the answer?`);
+      acks.push(ms);
+      if (status !== 200) non200++;
+    });
+    const read = roles ? () => roles.gateway.read() : () => naive!.call<ProcessHealth>('health');
+    const { samples } = await sampleHealth(read, Promise.all([sending, discord]));
+    const discordSent = await discord;
+    // Discord has no acknowledgement: the ingress is done when the job is queued (its BullMQ timestamp).
+    const discordAcks: number[] = [];
+    if (roles && discordSent.length) {
+      const pipeline = redis.pipeline();
+      for (const { id } of discordSent) pipeline.hget(`${roles.prefix}:inbound:m-discord-${id}`, 'timestamp');
+      const stamps = (await pipeline.exec()) ?? [];
+      discordSent.forEach(({ at }, i) => {
+        const queued = Number(stamps[i]?.[1]);
+        if (Number.isFinite(queued)) discordAcks.push(queued - at);
+        sentAt.set(`bq-d${run}-${i}`, at);
+      });
+    }
+    const answered = roles ? await waitAnswered(answeredBefore, slackCount + discordCount, 120_000) : acks.length - non200;
+    const cpuMsPerEvent = await cpu(slackCount + discordCount);
+    const arrivals = await takeArrivals();
+    const limitsAfter = await rateLimits();
+    const slackSent = new Map([...sentAt].filter(([token]) => token.startsWith(`bq-a${run}-`)));
+    const discordTokens = new Map([...sentAt].filter(([token]) => token.startsWith(`bq-d${run}-`)));
+    return {
+      offeredRate: { slack: slackRate, discord: discordRate },
+      events: { slack: slackCount, discord: discordCount },
+      slackAckMs: percentiles(acks),
+      slackNon200: non200,
+      discordQueuedMs: discordCount ? { ...percentiles(discordAcks), samples: discordAcks.length } : undefined,
+      overheadMs: { slack: overheadOf(slackSent, arrivals), ...(discordCount ? { discord: overheadOf(discordTokens, arrivals) } : {}) },
+      answered,
+      rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      ingressProcess: summarizeHealth(samples),
+      cpuMsPerEvent,
+    };
+  } finally {
+    await roles?.stop();
+  }
+}
+
+/** Pipeline overhead with N conversations going at once: each asks, waits for its answer, thinks, asks again. */
+async function overheadScenario(target: 'xiaoliu' | 'naive') {
+  run++;
+  const conversations = num('conversations');
+  const seconds = num('overhead-seconds');
+  const thinkMs = num('think-ms');
+  await model.call('setTiming', REALISTIC);
+  const roles = target === 'xiaoliu' ? await startXiaoliu(Math.max(50, conversations + 50)) : undefined;
+  const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
+  const completions = new Completions();
+  try {
+    await warmUp(url, 40, !!roles);
+    await completions.drain();
+    completions.start();
+    const limitsBefore = await rateLimits();
+    await model.call('streams');
+    const cpu = await cpuMeter(roles);
+    const sentAt = new Map<string, number>();
+    const until = Date.now() + seconds * 1000;
+    let rounds = 0;
+    await Promise.all(
+      Array.from({ length: conversations }, async (_, c) => {
+        await sleep((c * 2000) / conversations); // people do not all ask in the same millisecond
+        const channel = `CO${run}-${c}`;
+        let threadTs: string | undefined;
+        for (let r = 0; Date.now() < until; r++) {
+          const token = `bq-o${run}-${c}-${r}`;
+          const ts = nextEventTs();
+          const answered = roles ? completions.next(channel) : undefined;
+          sentAt.set(token, Date.now());
+          await mention(url, channel, `${token} and another thing?`, threadTs, ts);
+          threadTs ??= ts; // follow-ups go in the thread the first question opened
+          if (answered) await Promise.race([answered, sleep(60_000)]);
+          rounds++;
+          await sleep(thinkMs);
+        }
+      }),
+    );
+    const { peak } = await model.call<{ peak: number }>('streams');
+    const arrivals = await takeArrivals();
+    const limitsAfter = await rateLimits();
+    return {
+      conversations,
+      rounds,
+      peakOpenModelRequests: peak,
+      overheadMs: overheadOf(sentAt, arrivals),
+      cpuMsPerAnswer: await cpu(rounds),
+      rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+    };
+  } finally {
+    completions.stop();
+    await roles?.stop();
+  }
+}
+
+/** Answers completed per second with the model at 0 ms: everything else is ours. */
+async function throughputScenario(target: 'xiaoliu' | 'naive') {
+  run++;
+  const messages = num('messages');
+  const inflight = num('inflight');
+  await model.call('setTiming', { firstTokenDelayMs: 0, tokensPerSecond: 0, answerWords: 30 } satisfies ModelTiming);
+  const roles = target === 'xiaoliu' ? await startXiaoliu(num('throughput-concurrency')) : undefined;
+  const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
+  const completions = new Completions();
+  try {
+    await warmUp(url, 100, !!roles);
+    await completions.drain();
+    completions.start();
+    const limitsBefore = await rateLimits();
+    const cpu = await cpuMeter(roles);
+    const acks: number[] = [];
+    let next = 0;
+    let non200 = 0;
+    const started = Date.now();
+    const sending = Promise.all(
+      Array.from({ length: inflight }, async () => {
+        for (let i = next++; i < messages; i = next++) {
+          const { ms, status } = await mention(url, `CT${run}-${i}`, `bq-t${run}-${i} quick one?`);
+          acks.push(ms);
+          if (status !== 200) non200++;
+        }
+      }),
+    );
+    const health = roles ? () => roles.worker.read() : () => naive!.call<ProcessHealth>('health');
+    const { samples } = await sampleHealth(
+      health,
+      (async () => {
+        await sending;
+        const sentSeconds = (Date.now() - started) / 1000;
+        if (!roles) return sentSeconds;
+        const deadline = Date.now() + 180_000;
+        while (completions.times.length < messages && Date.now() < deadline) await sleep(50);
+        return sentSeconds;
+      })(),
+    );
+    const sentSeconds = (Date.now() - started) / 1000;
+    const finishedAt = roles ? Math.max(...completions.times) : Date.now();
+    const completed = roles ? completions.times.length : messages - non200;
+    const seconds = (finishedAt - started) / 1000;
+    const limitsAfter = await rateLimits();
+    await takeArrivals();
+    return {
+      messages,
+      inflight,
+      completed,
+      seconds: round1(seconds),
+      answersPerSecond: Math.round(completed / seconds),
+      acceptedPerSecond: Math.round(messages / sentSeconds),
+      ackMs: percentiles(acks),
+      non200,
+      rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      answeringProcess: summarizeHealth(samples),
+      cpuMsPerAnswer: await cpu(completed),
+    };
+  } finally {
+    completions.stop();
+    await roles?.stop();
+  }
+}
+
+/** Many answers streaming at once from one worker process. */
+async function streamsScenario(target: 'xiaoliu' | 'naive') {
+  run++;
+  const streams = num('streams');
+  const streamSeconds = num('stream-seconds');
+  const timing: ModelTiming = { firstTokenDelayMs: 1500, tokensPerSecond: 60, answerWords: Math.round(60 * streamSeconds) };
+  await model.call('setTiming', REALISTIC);
+  const roles = target === 'xiaoliu' ? await startXiaoliu(streams + 50) : undefined;
+  const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
+  const completions = new Completions();
+  try {
+    await warmUp(url, 40, !!roles);
+    await model.call('setTiming', timing);
+    await completions.drain();
+    completions.start();
+    const limitsBefore = await rateLimits();
+    await model.call('streams');
+    const answeredBefore = roles ? await answeredCount() : 0;
+    const cpu = await cpuMeter(roles);
+    const rate = Math.min(num('rate'), 500);
+    const read = roles ? () => roles.worker.read() : () => naive!.call<ProcessHealth>('health');
+    // Samples while the answers stream, with how many model streams were open at each.
+    const samples: (ProcessHealth & { open: number })[] = [];
+    const sent = paced(streams, rate, async (i) => void (await mention(url, `CS${run}-${i}`, `bq-s${run}-${i} tell me a long story`)));
+    const finished = (async () => {
+      await sent;
+      if (!roles) return;
+      await waitAnswered(answeredBefore, streams, streamSeconds * 1000 + 120_000);
+    })();
+    let done = false;
+    void finished.finally(() => (done = true));
+    await read();
+    while (!done) {
+      await Promise.race([sleep(1000), finished]);
+      const health = await read();
+      const { now, peak } = await model.call<{ now: number; peak: number }>('streams');
+      samples.push({ ...health, open: Math.max(now, peak) });
+    }
+    await finished;
+    const { peak } = await model.call<{ peak: number }>('streams');
+    const peakOpen = Math.max(peak, ...samples.map((s) => s.open));
+    // The plateau: seconds in which at least 90% of the streams were open at once.
+    const plateau = samples.filter((s) => s.open >= 0.9 * streams);
+    const limitsAfter = await rateLimits();
+    await takeArrivals();
+    return {
+      streams,
+      streamSeconds,
+      peakOpenModelRequests: peakOpen,
+      plateauSeconds: plateau.length,
+      plateau: plateau.length ? summarizeHealth(plateau) : undefined,
+      whole: summarizeHealth(samples),
+      cpuMsPerAnswer: await cpu(streams),
+      answered: roles ? (await answeredCount()) - answeredBefore : streams,
+      rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+    };
+  } finally {
+    completions.stop();
+    await roles?.stop();
+  }
+}
+
+// ---- run ------------------------------------------------------------------------------------------------------------
+
+/** Deliveries that got no HTTP answer during the last scenario, counted by reason. */
+function failed(): { failedDeliveries?: Record<string, number> } {
+  if (!failures.length) return {};
+  const counts: Record<string, number> = {};
+  for (const reason of failures.splice(0)) counts[reason] = (counts[reason] ?? 0) + 1;
+  return { failedDeliveries: counts };
+}
+
+const SCENARIOS = { ack: ackScenario, overhead: overheadScenario, throughput: throughputScenario, streams: streamsScenario };
+const results: Record<string, { xiaoliu: unknown; naive?: unknown }> = {};
+try {
+  for (const name of scenarios) {
+    const scenario = SCENARIOS[name as keyof typeof SCENARIOS];
+    if (!scenario) throw new Error(`unknown scenario "${name}": choose from ${Object.keys(SCENARIOS).join(', ')}`);
+    console.log(`[bench] ${name}: Xiaoliu…`);
+    const xiaoliu = { ...(await scenario('xiaoliu')), ...failed() };
+    console.log(`[bench] ${name}: ${JSON.stringify(xiaoliu)}`);
+    let naiveResult: unknown;
+    if (naive) {
+      console.log(`[bench] ${name}: naive baseline…`);
+      naiveResult = { ...(await scenario('naive')), ...failed() };
+      console.log(`[bench] ${name}: ${JSON.stringify(naiveResult)}`);
+    }
+    results[name] = { xiaoliu, ...(naive ? { naive: naiveResult } : {}) };
+  }
+  const report = {
+    when: new Date().toISOString(),
+    node: process.version,
+    options: Object.fromEntries(Object.keys(DEFAULTS).map((name) => [name, option(name as Option)])),
+    baseline,
+    results,
+  };
+  console.log(formatReport(report));
+  await mkdir(outDir, { recursive: true });
+  const file = `${outDir}/bench-${report.when.replace(/[:.]/g, '-')}.json`;
+  await writeFile(file, JSON.stringify(report, null, 2));
+  console.log(`written to ${file}`);
+} finally {
+  await naive?.stop();
+  await platforms.stop();
+  await model.stop();
+  redis.disconnect();
+  await database.drop();
+}
+process.exit(0);
