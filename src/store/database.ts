@@ -39,6 +39,9 @@ export async function openDatabase(url: string, log: Logger, options: { max?: nu
     max: options.max ?? 10,
     onnotice: () => {}, // "relation already exists, skipping" and the like are not worth a log line
     connect_timeout: 10,
+    // postgres.js waits up to 20 s between reconnects after a long outage; capped at 2 s, answers resume within
+    // seconds of Postgres coming back (the delay is in seconds, with jitter as postgres.js's own).
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 2),
   });
   return { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
 }
