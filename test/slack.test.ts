@@ -60,7 +60,7 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
   };
 
   it('answers a mention in a thread under it, streaming into one message, naming the asker', async () => {
-    model.setTiming({ tokensPerSecond: 15 }); // about a second, so several appends happen
+    model.setTiming({ tokensPerSecond: 6 }); // over two seconds, so several appends (one a second) happen
     model.enqueue({ kind: 'text', text: 'Sure. Here is **one** answer, streamed a few words at a time for you.' });
     const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> explain streaming' });
     const response = await sendSlackEvent(events, SECRET, mention);

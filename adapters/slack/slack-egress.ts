@@ -12,6 +12,12 @@ import { UserNames } from './user-names.js';
 
 // chat.postMessage allows about one message per second per channel: pace posts so Slack never has to say 429.
 const POST_INTERVAL_MS = 1100;
+// chat.update and chat.appendStream share tier 3's ~50 calls a minute per channel: a long answer, or several answers
+// streaming in one channel, wait for a slot rather than run into 429s (kept a little under 50 for margin).
+const UPDATES_PER_MINUTE = 45;
+// One append a second follows the Web API's own chatStream helper (256 characters at a time, about a second of a
+// model's output) and costs a third of the calls of appending every 400 ms (npm run bench: 1,000 streams at once).
+const APPEND_INTERVAL_MS = 1000;
 // Past this much waiting for rate limits, fail the call and let the job retry later instead of holding a worker.
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const THREAD_HISTORY_LIMIT = 50;
@@ -31,6 +37,9 @@ export class SlackEgress implements Egress {
   private readonly client: WebClient;
   private readonly names: UserNames;
   private readonly nextPostAt = new Map<string, number>();
+  /** When each channel's recent edits and appends were sent, for paceUpdates. */
+  private readonly updatesAt = new Map<string, number[]>();
+  private updatesPrunedAt = 0;
   private botUserId: string | undefined;
 
   constructor(
@@ -41,7 +50,7 @@ export class SlackEgress implements Egress {
     this.names = new UserNames(this.client, log);
     // Slack advises keeping messages under 4,000 characters; mrkdwn conversion adds escapes and table padding, so
     // parts are cut with room to spare.
-    this.limits = { maxMessageChars: 3500, editIntervalMs: config.editIntervalMs, maxParts: 4, appendIntervalMs: 400 };
+    this.limits = { maxMessageChars: 3500, editIntervalMs: config.editIntervalMs, maxParts: 4, appendIntervalMs: APPEND_INTERVAL_MS };
     if (config.nativeStreaming) this.nativeStream = this.createNativeStream();
   }
 
@@ -104,6 +113,7 @@ export class SlackEgress implements Egress {
       append: async (address, messageId, markdown) => {
         const piece = next(messageId, markdown, false);
         if (!piece) return;
+        await this.paceUpdates(address.channelId);
         await this.call('chat.appendStream', () =>
           this.client.chat.appendStream({ channel: address.channelId, ts: messageId, markdown_text: piece }),
         );
@@ -168,6 +178,7 @@ export class SlackEgress implements Egress {
   }
 
   async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
+    await this.paceUpdates(address.channelId);
     await this.call('chat.update', () => this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text) }));
   }
 
@@ -226,6 +237,26 @@ export class SlackEgress implements Egress {
     // Channels whose slot has passed need no entry: forget them now and then so the map stays small.
     if (this.nextPostAt.size > 1000) for (const [id, t] of this.nextPostAt) if (t < now) this.nextPostAt.delete(id);
     if (at > now) await sleep(at - now);
+  }
+
+  /** Waits until this channel may take another edit or append: at most UPDATES_PER_MINUTE in any minute. */
+  private async paceUpdates(channelId: string): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const recent = (this.updatesAt.get(channelId) ?? []).filter((t) => t > now - 60_000);
+      if (recent.length < UPDATES_PER_MINUTE) {
+        recent.push(now);
+        this.updatesAt.set(channelId, recent);
+        // Channels quiet for a minute need no entry: forget them once a minute so the map stays small.
+        if (now - this.updatesPrunedAt > 60_000) {
+          this.updatesPrunedAt = now;
+          for (const [id, times] of this.updatesAt) if (times.at(-1)! <= now - 60_000) this.updatesAt.delete(id);
+        }
+        return;
+      }
+      this.updatesAt.set(channelId, recent);
+      await sleep(recent[0]! + 60_000 - now);
+    }
   }
 
   /** Runs a Web API call, waiting out 429s as Slack's Retry-After asks; other errors go to the job's retries. */

@@ -114,9 +114,11 @@ export class ClaudeClient {
   private async attempt(request: ChatRequest, attempt: number): Promise<ChatResult> {
     const idle = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    // Called for every streamed event: re-arming the one timer costs far less than a new timer per event (with a
+    // thousand answers streaming at once, that is tens of thousands of timers a second).
     const bump = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(new StreamIdleError(this.idleTimeoutMs)), this.idleTimeoutMs);
+      if (timer) timer.refresh();
+      else timer = setTimeout(() => idle.abort(new StreamIdleError(this.idleTimeoutMs)), this.idleTimeoutMs);
     };
     bump();
     const signal = request.signal ? AbortSignal.any([request.signal, idle.signal]) : idle.signal;

@@ -27,6 +27,8 @@ export interface ProcessHealth {
   /** nodejs_eventloop_lag_p99_seconds since the previous scrape (prom-client resets it on each), in ms. */
   lagP99Ms: number;
   rssMB: number;
+  /** V8 heap in use, to tell the heap from buffers and native memory in RSS. */
+  heapMB?: number;
 }
 
 export interface ProcessHealthReader {
@@ -74,6 +76,7 @@ function healthReader(port: number, pid: number): ProcessHealthReader {
       return {
         lagP99Ms: value('xiaoliu_nodejs_eventloop_lag_p99_seconds') * 1000,
         rssMB: value('xiaoliu_process_resident_memory_bytes') / 1e6,
+        heapMB: value('xiaoliu_nodejs_heap_size_used_bytes') / 1e6,
       };
     },
   };

@@ -33,7 +33,8 @@ serveRpc({
   },
   /** Event-loop lag p99 (as prom-client reports it) since the last call, and RSS now. */
   health() {
-    const result = { lagP99Ms: loop.percentile(99) / 1e6, rssMB: process.memoryUsage().rss / 1e6 };
+    const memory = process.memoryUsage();
+    const result = { lagP99Ms: loop.percentile(99) / 1e6, rssMB: memory.rss / 1e6, heapMB: memory.heapUsed / 1e6 };
     loop.reset();
     return result;
   },
