@@ -3,6 +3,7 @@
  * `npm run gateway` / `npm run worker` start them, and read from outside through their /metrics endpoints.
  */
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { spawnProcess, type RunningProcess } from '../support/spawn-process.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -13,6 +14,8 @@ export interface RolesOptions {
   workerConcurrency: number;
   /** Directory for `node --cpu-prof` profiles of both roles; none: no profiling. */
   profileDir?: string;
+  /** Scheduling priority of the worker (nice, 0–19): on one shared machine, acknowledgements before answers. */
+  workerNice?: number;
 }
 
 export interface RunningRoles {
@@ -54,6 +57,7 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
     return running;
   };
   const [gateway, worker] = await Promise.all([start('gateway', options.gatewayPort), start('worker', options.workerPort)]);
+  if (options.workerNice) setPriority(worker.child.pid!, options.workerNice);
   return {
     gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
     gateway: healthReader(options.gatewayPort, gateway.child.pid!),

@@ -48,6 +48,8 @@ const DEFAULTS = {
   'out-dir': 'bench-results',
   /** NODE_OPTIONS for the gateway and worker (e.g. --max-semi-space-size=32), to try V8 settings. */
   'role-node-options': '',
+  /** nice value for the worker process (0: same priority as the gateway). */
+  'worker-nice': '0',
 };
 type Option = keyof typeof DEFAULTS;
 const { values } = parseArgs({
@@ -109,6 +111,7 @@ async function startXiaoliu(workerConcurrency: number): Promise<RunningRoles & {
     gatewayPort: 3931,
     workerPort: 3932,
     workerConcurrency,
+    workerNice: num('worker-nice'),
     ...(values.profile ? { profileDir: `${outDir}/profiles` } : {}),
   });
   return { ...roles, prefix };
