@@ -20,9 +20,13 @@ export const chatCommand: Command = {
       await reply.finish('What would you like to ask? Write your question after my name, or type `help`.');
       return;
     }
-    // Show at once that Xiaoliu is working; reading an existing thread can take a while.
-    await reply.start();
-    const history = await openTurn(context);
+    // Show at once that Xiaoliu is working; reading an existing thread can take a while. The question is stored and
+    // the history read meanwhile, so the placeholder's round trips are not on the way to the model. Both are awaited
+    // before any failure is handled, so an error message always edits the placeholder rather than racing it.
+    const [started, turn] = await Promise.allSettled([reply.start(), openTurn(context)]);
+    if (started.status === 'rejected') throw started.reason;
+    if (turn.status === 'rejected') throw turn.reason;
+    const history = turn.value;
     // A parallel run waiting in this thread for a yes: this message gives it (and is answered) or withholds it.
     if (await answerPendingParallel(context)) return;
     const prompt = buildPrompt(context.settings.systemPrompt, history, context.config.historyTokenBudget);

@@ -21,6 +21,8 @@ interface Overhead {
   conversations: number;
   peakOpenModelRequests: number;
   overheadMs: Pcts & { samples: number };
+  overheadSplitMs?: Record<string, Pcts>;
+  answeringProcess: Health;
   rateLimited: Limits;
 }
 interface Throughput {
@@ -84,6 +86,11 @@ export function formatReport(report: Report): string {
       n ? `${ms2(n.overheadMs)} (n=${n.overheadMs.samples})` : '—',
       ratio(x.overheadMs.p50, n?.overheadMs.p50),
     ]);
+    if (x.overheadSplitMs) {
+      const parts = Object.entries(x.overheadSplitMs).map(([name, p]) => `${name} ${ms2(p)}`);
+      rows.push(['  of which (p50 / p99)', '', parts.join('; '), '—', '—']);
+    }
+    rows.push(['answering process lag p99 ms (max s), RSS MB', '', health(x.answeringProcess), health(n?.answeringProcess), '—']);
     rows.push(['429s Slack / Discord (overhead run)', '0', limits(x.rateLimited), limits(n?.rateLimited), '—']);
   }
   if (r.throughput) {
@@ -123,6 +130,7 @@ export function formatReport(report: Report): string {
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
     ...rows.slice(1).map(line),
     'lag p99 as prom-client reports it (includes its 10 ms sampling interval); ratios: naive ÷ Xiaoliu for times, Xiaoliu ÷ naive for rates.',
+    'The naive bot answers with one non-streaming model call and one post, with no queue, database or pacing: its acks wait for the model, and in the streams run it holds requests open but streams nothing.',
   ].join('\n');
 }
 

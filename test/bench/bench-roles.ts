@@ -3,6 +3,7 @@
  * `npm run gateway` / `npm run worker` start them, and read from outside through their /metrics endpoints.
  */
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { spawnProcess, type RunningProcess } from '../support/spawn-process.js';
 import { waitFor } from '../support/wait-for.js';
@@ -14,6 +15,8 @@ export interface RolesOptions {
   workerConcurrency: number;
   /** Directory for `node --cpu-prof` profiles of both roles; none: no profiling. */
   profileDir?: string;
+  /** Where to keep each role's log when it stops (`<dir>/<role>.log`, the last scenario's). */
+  logDir: string;
   /** Scheduling priority of the worker (nice, 0–19): on one shared machine, acknowledgements before answers. */
   workerNice?: number;
 }
@@ -65,6 +68,9 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
     async stop() {
       for (const { child } of [gateway, worker]) child.kill('SIGTERM');
       await Promise.all([gateway.exited, worker.exited]);
+      await mkdir(options.logDir, { recursive: true });
+      await writeFile(`${options.logDir}/gateway.log`, gateway.output());
+      await writeFile(`${options.logDir}/worker.log`, worker.output());
       const problems = [gateway, worker].map((p) => p.output()).join('').split('\n').filter((line) => /"level":(50|60)/.test(line));
       if (problems.length) console.error(`  (the roles logged ${problems.length} errors; first: ${problems[0]!.slice(0, 400)})`);
     },

@@ -8,7 +8,7 @@
  *   npm run bench [-- --scenarios ack,overhead,throughput,streams --rate 500 --seconds 10 --no-baseline ...]
  *
  * Every option can also be set as BENCH_<OPTION> (BENCH_RATE=300). Scenarios:
- *   ack         events at --rate per second for --seconds (--discord-share of them Discord), model 1.5 s / 60 tok/s:
+ *   ack         events at --rate per second for --seconds (--discord-rate of them Discord), model 1.5 s / 60 tok/s:
  *               acknowledgement latency per platform, pipeline overhead, answers, 429s
  *   overhead    --conversations Slack threads at once, each asking again --think-ms after its answer, for
  *               --overhead-seconds: event sent → model request arrives, p50/p99
@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { jobIdFor } from '../../src/queue/inbound-queue.js';
 import { appMentionEvent, nextEventTs, sendSlackEvent } from '../fakes/slack-events.js';
 import { TEST_REDIS_URL } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -35,7 +36,7 @@ const DEFAULTS = {
   scenarios: 'ack,overhead,throughput,streams',
   rate: '500',
   seconds: '10',
-  'discord-share': '0.2',
+  'discord-rate': '40',
   channels: '1000',
   conversations: '200',
   'overhead-seconds': '15',
@@ -112,6 +113,7 @@ async function startXiaoliu(workerConcurrency: number): Promise<RunningRoles & {
     workerPort: 3932,
     workerConcurrency,
     workerNice: num('worker-nice'),
+    logDir: `${outDir}/logs`,
     ...(values.profile ? { profileDir: `${outDir}/profiles` } : {}),
   });
   return { ...roles, prefix };
@@ -234,6 +236,25 @@ function overheadOf(sentAt: Map<string, number>, arrivals: Map<string, number>) 
   return { ...percentiles(samples), samples: samples.length };
 }
 
+async function splitOverhead(prefix: string, sentAt: Map<string, number>, jobOf: Map<string, string>, arrivals: Map<string, number>) {
+  const tokens = [...sentAt.keys()].filter((token) => arrivals.has(token) && jobOf.has(token));
+  const pipeline = redis.pipeline();
+  for (const token of tokens) pipeline.hmget(`${prefix}:inbound:${jobOf.get(token)}`, 'timestamp', 'processedOn');
+  const stamps = (await pipeline.exec()) ?? [];
+  const ingress: number[] = [];
+  const pickup: number[] = [];
+  const worker: number[] = [];
+  tokens.forEach((token, i) => {
+    const [queued, started] = (stamps[i]?.[1] ?? []) as (string | null)[];
+    if (!queued || !started) return;
+    ingress.push(Number(queued) - sentAt.get(token)!);
+    pickup.push(Number(started) - Number(queued));
+    worker.push(arrivals.get(token)! - Number(started));
+  });
+  // A job that had to wait for the one ahead in its thread was started more than once: its processedOn is the last.
+  return { sentToQueued: percentiles(ingress), queuedToStarted: percentiles(pickup), startedToModel: percentiles(worker) };
+}
+
 /** Samples a process's health once a second while `during` runs; the first read resets the lag histogram. */
 async function sampleHealth<T>(read: () => Promise<ProcessHealth>, during: Promise<T>): Promise<{ result: T; samples: ProcessHealth[] }> {
   await read();
@@ -297,9 +318,10 @@ async function ackScenario(target: 'xiaoliu' | 'naive') {
   run++;
   const rate = num('rate');
   const seconds = num('seconds');
-  const share = target === 'xiaoliu' ? num('discord-share') : 0;
-  const slackRate = rate * (1 - share);
-  const discordRate = rate * share;
+  // Each Discord mention opens a thread (a REST call) before it is queued, and Discord allows a bot 50 requests a
+  // second in all: Discord's share of the rate stays under that. The naive bot is Slack only.
+  const discordRate = target === 'xiaoliu' ? Math.min(num('discord-rate'), rate) : 0;
+  const slackRate = target === 'xiaoliu' ? rate - discordRate : rate;
   const slackCount = Math.round(slackRate * seconds);
   const discordCount = Math.round(discordRate * seconds);
   const channels = num('channels');
@@ -381,9 +403,11 @@ async function overheadScenario(target: 'xiaoliu' | 'naive') {
     await model.call('streams');
     const cpu = await cpuMeter(roles);
     const sentAt = new Map<string, number>();
+    /** The job id each question is queued under, to split the overhead into ingress and worker parts. */
+    const jobOf = new Map<string, string>();
     const until = Date.now() + seconds * 1000;
     let rounds = 0;
-    await Promise.all(
+    const talking = Promise.all(
       Array.from({ length: conversations }, async (_, c) => {
         await sleep((c * 2000) / conversations); // people do not all ask in the same millisecond
         const channel = `CO${run}-${c}`;
@@ -393,6 +417,7 @@ async function overheadScenario(target: 'xiaoliu' | 'naive') {
           const ts = nextEventTs();
           const answered = roles ? completions.next(channel) : undefined;
           sentAt.set(token, Date.now());
+          jobOf.set(token, jobIdFor(`slack-T0FAKE-${channel}-${ts}`));
           await mention(url, channel, `${token} and another thing?`, threadTs, ts);
           threadTs ??= ts; // follow-ups go in the thread the first question opened
           if (answered) await Promise.race([answered, sleep(60_000)]);
@@ -401,14 +426,19 @@ async function overheadScenario(target: 'xiaoliu' | 'naive') {
         }
       }),
     );
+    const { samples } = await sampleHealth(roles ? () => roles.worker.read() : () => naive!.call<ProcessHealth>('health'), talking);
     const { peak } = await model.call<{ peak: number }>('streams');
     const arrivals = await takeArrivals();
     const limitsAfter = await rateLimits();
+    // Where the overhead goes: event sent → job queued (gateway), job queued → model request arrives (worker).
+    const split = roles ? await splitOverhead(roles.prefix, sentAt, jobOf, arrivals) : undefined;
     return {
       conversations,
       rounds,
       peakOpenModelRequests: peak,
       overheadMs: overheadOf(sentAt, arrivals),
+      ...(split ? { overheadSplitMs: split } : {}),
+      answeringProcess: summarizeHealth(samples),
       cpuMsPerAnswer: await cpu(rounds),
       rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
     };

@@ -62,7 +62,7 @@ async function run(stream: boolean) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { requests: total, perSecond: Math.round(total / seconds), roundTripMs: stats(rounds), firstByteMs: stats(firsts) };
+  return { requests: total, perSecond: Math.round(total / seconds), roundTripMs: percentiles(rounds), firstByteMs: percentiles(firsts) };
 }
 
 const json = await run(false);
@@ -81,7 +81,3 @@ await app.close();
 await model.close();
 await database.drop();
 process.exit(0);
-
-function stats(ms: number[]) {
-  return percentiles(ms);
-}
