@@ -1,5 +1,5 @@
 import type { ChatRequest, ChatResult } from '../claude/claude-client.js';
-import { recordUsage } from '../store/usage.js';
+import { recordCall } from '../store/usage.js';
 import type { CommandContext } from './command.js';
 
 /** A model call as commands make it: the channel's model and the job's signal are filled in. */
@@ -18,16 +18,13 @@ export async function callModel(context: CommandContext, request: ModelRequest):
     maxTokens: request.maxTokens ?? config.anthropic.maxTokens,
     signal,
   });
-  await recordUsage(sql, {
+  await recordCall(sql, {
     deliveryId: message.id,
     conversationId: conversation.id,
     platform: message.platform,
     workspaceId: message.address.workspaceId,
     channelId: message.address.channelId,
     userId: message.author.id,
-    model: result.model,
-    costUsd: result.costUsd,
-    ...result.usage,
-  });
+  }, result);
   return result;
 }

@@ -1,6 +1,5 @@
 import type { Platform } from '../domain/inbound-message.js';
-import { hasConversation } from '../store/conversations.js';
-import { channelWantsMentionsOnly } from '../store/channel-settings.js';
+import { threadFollowUp } from '../store/conversations.js';
 import type { Sql } from '../store/database.js';
 
 const REMEMBERED = 10_000;
@@ -33,7 +32,7 @@ export class ThreadMembership {
   async isMember(workspaceId: string, channelId: string, threadId: string): Promise<boolean> {
     // Read the mark before any await: a message delivered before the summons must not see it set by then.
     const summoned = this.summoned.has(`${channelId}/${threadId}`);
-    if (await channelWantsMentionsOnly(this.sql, { platform: this.platform, workspaceId, channelId })) return false;
-    return summoned || hasConversation(this.sql, this.platform, { workspaceId, channelId, threadId });
+    const thread = await threadFollowUp(this.sql, this.platform, { workspaceId, channelId, threadId });
+    return !thread.mentionsOnly && (summoned || thread.hasConversation);
   }
 }

@@ -75,11 +75,3 @@ function parseJson(value: unknown): Partial<ChannelSettings> {
   return (typeof value === 'string' ? JSON.parse(value) : value) as Partial<ChannelSettings>;
 }
 
-/** Whether the channel asked to be answered on mentions only, for the gateways' follow-up check. */
-export async function channelWantsMentionsOnly(sql: Sql, key: ChannelKey): Promise<boolean> {
-  const [row] = await sql<{ mode: string | null }[]>`
-    select settings->>'replyMode' as mode from channel_settings
-    where platform = ${key.platform} and workspace_id = ${key.workspaceId} and channel_id = ${key.channelId}
-    order by version desc limit 1`;
-  return row?.mode === 'mentions';
-}

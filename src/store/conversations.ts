@@ -29,13 +29,24 @@ export interface NewMessage extends StoredMessage {
   authorId: string;
 }
 
-/** Whether Xiaoliu already has a conversation in this thread (is part of it). */
-export async function hasConversation(sql: Sql, platform: Platform, address: ReplyAddress): Promise<boolean> {
-  const rows = await sql`
-    select 1 from conversations
-    where platform = ${platform} and workspace_id = ${address.workspaceId}
-      and channel_id = ${address.channelId} and thread_id = ${address.threadId ?? '-'}`;
-  return rows.length > 0;
+/**
+ * For the gateways' follow-up check, in one round trip: whether Xiaoliu has a conversation in this thread (is part
+ * of it), and whether the channel's admins asked for answers on mentions only (`config reply-mode mentions`).
+ */
+export async function threadFollowUp(
+  sql: Sql,
+  platform: Platform,
+  address: ReplyAddress,
+): Promise<{ hasConversation: boolean; mentionsOnly: boolean }> {
+  const [row] = await sql<{ hasConversation: boolean; mentionsOnly: boolean }[]>`
+    select
+      exists(select 1 from conversations
+        where platform = ${platform} and workspace_id = ${address.workspaceId}
+          and channel_id = ${address.channelId} and thread_id = ${address.threadId ?? '-'}) as "hasConversation",
+      coalesce((select settings->>'replyMode' = 'mentions' from channel_settings
+        where platform = ${platform} and workspace_id = ${address.workspaceId} and channel_id = ${address.channelId}
+        order by version desc limit 1), false) as "mentionsOnly"`;
+  return row!;
 }
 
 /** Ends a thread's context: later answers no longer see what was said before now, and no skill owns its follow-ups. */

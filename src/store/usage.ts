@@ -1,3 +1,4 @@
+import type { ChatResult } from '../claude/claude-client.js';
 import type { TokenUsage } from '../claude/price-table.js';
 import type { Sql } from './database.js';
 
@@ -20,6 +21,14 @@ export async function recordUsage(sql: Sql, u: UsageRecord): Promise<void> {
       input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost_usd)
     values (${u.deliveryId}, ${u.conversationId}, ${u.platform}, ${u.workspaceId}, ${u.channelId}, ${u.userId},
       ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.costUsd.toFixed(6)})`;
+}
+
+/** Who a model call was made for: the delivery and the person, channel and workspace it is charged to. */
+export type Caller = Omit<UsageRecord, keyof TokenUsage | 'model' | 'costUsd'>;
+
+/** Records what a finished model call cost, charged to its caller. */
+export async function recordCall(sql: Sql, caller: Caller, result: Pick<ChatResult, 'model' | 'costUsd' | 'usage'>): Promise<void> {
+  await recordUsage(sql, { ...caller, model: result.model, costUsd: result.costUsd, ...result.usage });
 }
 
 /** Money and tokens spent since 00:00 UTC. */

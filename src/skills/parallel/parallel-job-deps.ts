@@ -1,3 +1,4 @@
+import { DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ClaudeClient } from '../../claude/claude-client.js';
 import type { Config } from '../../config/read-config.js';
@@ -30,4 +31,21 @@ export function jobSignal(shutdown: AbortSignal): { signal: AbortSignal; dispose
   shutdown.addEventListener('abort', abort, { once: true });
   if (shutdown.aborted) abort();
   return { signal: controller.signal, dispose: () => shutdown.removeEventListener('abort', abort) };
+}
+
+/**
+ * After an attempt of a sub-task or merge failed: on shutdown the job is handed back without spending an attempt
+ * (another worker does it); before its last attempt it is thrown on for BullMQ to retry. Returns only after the last
+ * attempt, for the caller to show the failure.
+ */
+export async function retryUnlessLast(job: Job, token: string | undefined, deps: ParallelJobDeps, error: unknown, log: Logger, what: string): Promise<void> {
+  if (deps.signal.aborted) {
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+  if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+    log.warn({ err: error, attempt: job.attemptsMade + 1 }, `${what} failed; it will be retried`);
+    throw error;
+  }
+  log.error({ err: error, attempts: job.attemptsMade + 1 }, `${what} failed after its last attempt`);
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Caller } from '../../store/usage.js';
 import type { Platform, ReplyAddress } from '../../domain/inbound-message.js';
 import type { ParallelPlan } from './parallel-plan.js';
 
@@ -24,6 +25,12 @@ export interface RunMeta {
   maxTokens: number;
   request: string;
   plan: ParallelPlan;
+}
+
+/** Whom a run's model calls are charged to: the person who asked, in the channel they asked in. */
+export function callerOf(meta: RunMeta): Caller {
+  const { deliveryId, conversationId, platform, userId, address } = meta;
+  return { deliveryId, conversationId, platform, userId, workspaceId: address.workspaceId, channelId: address.channelId };
 }
 
 /** A run as it stands. */

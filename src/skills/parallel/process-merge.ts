@@ -1,12 +1,12 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { UserFacingError } from '../../domain/errors.js';
 import { ReplyWriter } from '../../render/reply-writer.js';
 import { claimDelivery, finishDelivery } from '../../store/claim-delivery.js';
 import { saveMessage } from '../../store/conversations.js';
-import { recordUsage } from '../../store/usage.js';
-import { jobSignal, type ParallelJobDeps } from './parallel-job-deps.js';
+import { recordCall } from '../../store/usage.js';
+import { jobSignal, retryUnlessLast, type ParallelJobDeps } from './parallel-job-deps.js';
 import type { MergeJobData, SubtaskResult } from './parallel-queues.js';
-import { endRun, loadRun, setMergeState, type Run } from './parallel-runs.js';
+import { callerOf, endRun, loadRun, setMergeState, type Run } from './parallel-runs.js';
 import { refreshChecklist } from './refresh-checklist.js';
 
 const MERGE_INSTRUCTIONS = [
@@ -76,17 +76,7 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
         onRetry: () => reply.stream(''),
         signal: signal.signal,
       });
-      await recordUsage(sql, {
-        deliveryId: meta.deliveryId,
-        conversationId: meta.conversationId,
-        platform: meta.platform,
-        workspaceId: meta.address.workspaceId,
-        channelId: meta.address.channelId,
-        userId: meta.userId,
-        model: result.model,
-        costUsd: result.costUsd,
-        ...result.usage,
-      });
+      await recordCall(sql, callerOf(meta), result);
       const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
       await reply.finish(result.text + truncated);
       // The answer to the message that started the run, so follow-ups in the thread have it as context.
@@ -103,15 +93,7 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
     }
     await finishDelivery(sql, mergeDelivery, 'answered');
   } catch (error) {
-    if (deps.signal.aborted) {
-      await job.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
-    }
-    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-      log.warn({ err: error, attempt: job.attemptsMade + 1 }, 'merge failed; it will be retried');
-      throw error;
-    }
-    log.error({ err: error, attempts: job.attemptsMade + 1 }, 'giving up on merging a parallel run after the last attempt');
+    await retryUnlessLast(job, token, deps, error, log, 'merging a parallel run');
     const why = error instanceof UserFacingError ? error.userMessage : MERGE_FAILED;
     await reply.fail(`⚠️ ${why}`).catch((postError) => log.error({ err: postError }, 'could not post the error'));
     await setMergeState(redis, prefix, runId, 'failed');

@@ -1,10 +1,10 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { UserFacingError } from '../../domain/errors.js';
-import { recordUsage } from '../../store/usage.js';
+import { recordCall } from '../../store/usage.js';
 import type { SubtaskJobData, SubtaskResult } from './parallel-queues.js';
-import { loadRun, setSubtaskState, type RunMeta } from './parallel-runs.js';
+import { callerOf, loadRun, setSubtaskState, type RunMeta } from './parallel-runs.js';
 import { refreshChecklist } from './refresh-checklist.js';
-import { jobSignal, type ParallelJobDeps } from './parallel-job-deps.js';
+import { jobSignal, retryUnlessLast, type ParallelJobDeps } from './parallel-job-deps.js';
 
 const SUBTASK_INSTRUCTIONS = (meta: RunMeta) =>
   [
@@ -61,32 +61,13 @@ export async function processSubtask(job: Job<SubtaskJobData, SubtaskResult>, to
       ],
       signal: signal.signal,
     });
-    await recordUsage(deps.sql, {
-      deliveryId: meta.deliveryId,
-      conversationId: meta.conversationId,
-      platform: meta.platform,
-      workspaceId: meta.address.workspaceId,
-      channelId: meta.address.channelId,
-      userId: meta.userId,
-      model: result.model,
-      costUsd: result.costUsd,
-      ...result.usage,
-    });
+    await recordCall(deps.sql, callerOf(meta), result);
     await setSubtaskState(redis, prefix, runId, index, 'done');
     await refreshChecklist(checklist, runId);
     log.debug('sub-task done');
     return { index, text: result.text };
   } catch (error) {
-    if (deps.signal.aborted) {
-      // Shutting down: hand the job back untouched, without spending an attempt; another worker does it.
-      await job.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
-    }
-    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-      log.warn({ err: error, attempt: job.attemptsMade + 1 }, 'sub-task failed; it will be retried');
-      throw error;
-    }
-    log.error({ err: error, attempts: job.attemptsMade + 1 }, 'sub-task failed after its last attempt; merging without it');
+    await retryUnlessLast(job, token, deps, error, log, 'sub-task (merging without it)');
     const why = error instanceof UserFacingError ? error.userMessage : 'something went wrong on my side';
     await setSubtaskState(redis, prefix, runId, index, 'failed', why);
     await refreshChecklist(checklist, runId);
