@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSettings } from '../src/domain/channel-settings.js';
+import { claimDelivery } from '../src/store/claim-delivery.js';
+import { saveChannelSettings, settingsInForce } from '../src/store/channel-settings.js';
+import { resetConversation, saveMessageAndLoad, type NewMessage } from '../src/store/conversations.js';
 import { runMigrations } from '../src/store/database.js';
+import { setRole } from '../src/store/user-roles.js';
 import { silentLogger } from './support/silent-logger.js';
+import { testConfig as appConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 describe('database', () => {
@@ -27,5 +33,41 @@ describe('database', () => {
     // Each migration applied exactly once, however many processes raced to apply it.
     const journal = JSON.parse(readFileSync('migrations/meta/_journal.json', 'utf8')) as { entries: unknown[] };
     expect(row?.n).toBe(journal.entries.length);
+  });
+
+  const testConfig = () => appConfig(database, 'http://127.0.0.1:9');
+
+  it('claims a delivery once and reads the channel settings and the asker role in the same round trip', async () => {
+    const { sql } = database;
+    const address = { workspaceId: 'T-claim', channelId: 'C-claim', threadId: '1.1' };
+    const first = await claimDelivery(sql, 'slack', address, 'claim-1', 'U-ann');
+    expect(first).toMatchObject({ firstTime: true, conversationIsNew: true, status: 'processing', settings: undefined, storedRole: undefined });
+
+    await saveChannelSettings(sql, { platform: 'slack', ...address }, { ...defaultSettings(testConfig()), systemPrompt: 'v1' }, 'prompt', 'U-admin');
+    await saveChannelSettings(sql, { platform: 'slack', ...address }, { ...defaultSettings(testConfig()), systemPrompt: 'v2' }, 'prompt', 'U-admin');
+    await setRole(sql, 'slack', 'U-ann', 'admin', 'U-admin');
+    const again = await claimDelivery(sql, 'slack', address, 'claim-1', 'U-ann');
+    expect(again).toMatchObject({ firstTime: false, conversationIsNew: false, storedRole: 'admin' });
+    expect(again.conversation.id).toBe(first.conversation.id);
+    expect(settingsInForce(again.settings, defaultSettings(testConfig()))).toMatchObject({ systemPrompt: 'v2', version: 2 });
+    // Another person, another channel: nothing stored for either.
+    const other = await claimDelivery(sql, 'slack', { ...address, channelId: 'C-other' }, 'claim-2', 'U-bob');
+    expect(other).toMatchObject({ settings: undefined, storedRole: undefined });
+  });
+
+  it('stores a question and returns the history with it last, once, in one statement', async () => {
+    const { sql } = database;
+    const { conversation } = await claimDelivery(sql, 'slack', { workspaceId: 'T-h', channelId: 'C-h', threadId: '2.2' }, 'h-1');
+    const message = (deliveryId: string, text: string): NewMessage => ({
+      conversationId: conversation.id, deliveryId, role: 'user', authorId: 'U1', authorName: 'Ann', text, tokens: 1,
+    });
+    expect((await saveMessageAndLoad(sql, conversation, message('h-1', 'one'))).map((m) => m.text)).toEqual(['one']);
+    expect((await saveMessageAndLoad(sql, conversation, message('h-2', 'two'))).map((m) => m.text)).toEqual(['one', 'two']);
+    // A retried job stores nothing twice and still sees its question last.
+    expect((await saveMessageAndLoad(sql, conversation, message('h-2', 'two'))).map((m) => m.text)).toEqual(['one', 'two']);
+    await resetConversation(sql, conversation.id);
+    const [row] = await sql<{ resetAt: string }[]>`select reset_at::text as "resetAt" from conversations where id = ${conversation.id}`;
+    const afterReset = { ...conversation, resetAt: row!.resetAt };
+    expect((await saveMessageAndLoad(sql, afterReset, message('h-3', 'three'))).map((m) => m.text)).toEqual(['three']);
   });
 });

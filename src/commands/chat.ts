@@ -1,8 +1,8 @@
 import { buildPrompt } from '../claude/build-prompt.js';
 import type { ToolCall } from '../claude/claude-client.js';
 import { estimateTokens } from '../render/estimate-tokens.js';
-import { answerPendingParallel } from '../skills/parallel/pending-plan.js';
-import { loadMessages, saveMessage } from '../store/conversations.js';
+import { answerPendingParallel, peekPendingParallel } from '../skills/parallel/pending-plan.js';
+import { saveMessage, saveMessageAndLoad, type StoredMessage } from '../store/conversations.js';
 import { callModel } from './call-model.js';
 import type { Command, CommandContext } from './command.js';
 import { skillToolName, skillTools } from './skill-tools.js';
@@ -23,12 +23,13 @@ export const chatCommand: Command = {
     // Show at once that Xiaoliu is working; reading an existing thread can take a while. The question is stored and
     // the history read meanwhile, so the placeholder's round trips are not on the way to the model. Both are awaited
     // before any failure is handled, so an error message always edits the placeholder rather than racing it.
-    const [started, turn] = await Promise.allSettled([reply.start(), openTurn(context)]);
+    const [started, turn, pending] = await Promise.allSettled([reply.start(), openTurn(context), peekPendingParallel(context)]);
     if (started.status === 'rejected') throw started.reason;
     if (turn.status === 'rejected') throw turn.reason;
+    if (pending.status === 'rejected') throw pending.reason;
     const history = turn.value;
     // A parallel run waiting in this thread for a yes: this message gives it (and is answered) or withholds it.
-    if (await answerPendingParallel(context)) return;
+    if (await answerPendingParallel(context, pending.value)) return;
     const prompt = buildPrompt(context.settings.systemPrompt, history, context.config.historyTokenBudget);
     metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
     // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill.
@@ -63,14 +64,14 @@ function skillOf(context: CommandContext, call: ToolCall): Command | undefined {
  * returns the conversation's history, question last. Skills use it too, so a thread's context is the same for all.
  * Storing is idempotent per delivery, so a retried job or a skill Claude handed over to stores nothing twice.
  */
-export async function openTurn(context: CommandContext): Promise<Awaited<ReturnType<typeof loadMessages>>> {
+export async function openTurn(context: CommandContext): Promise<StoredMessage[]> {
   const { message, args, conversation, sql } = context;
   if (context.conversationIsNew && message.inExistingThread) await importThread(context);
   if (context.conversationIsNew && context.egress.setTitle) {
     const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;
     await context.egress.setTitle(message.address, title).catch((error) => context.log.debug({ err: error }, 'could not set the thread title'));
   }
-  await saveMessage(sql, {
+  return saveMessageAndLoad(sql, conversation, {
     conversationId: conversation.id,
     deliveryId: message.id,
     role: 'user',
@@ -79,7 +80,6 @@ export async function openTurn(context: CommandContext): Promise<Awaited<ReturnT
     text: args,
     tokens: estimateTokens(args),
   });
-  return loadMessages(sql, conversation);
 }
 
 /** Stores Xiaoliu's answer to this delivery, so later questions in the thread have it as context. */

@@ -22,15 +22,17 @@ export function channelKeyOf(platform: Platform, address: ReplyAddress): Channel
   return { platform, workspaceId: address.workspaceId, channelId: address.channelId };
 }
 
+/** A channel's newest stored version as read (the worker reads it with the delivery claim, in one round trip). */
+export interface StoredSettings {
+  version: number;
+  settings: unknown;
+}
+
 /**
- * The settings in force: the newest version over the deployment's defaults. Versions store the whole object, but a
- * field added in a later release is missing from older rows; the defaults fill it.
+ * The settings in force: the newest stored version (none: never changed) over the deployment's defaults. Versions
+ * store the whole object, but a field added in a later release is missing from older rows; the defaults fill it.
  */
-export async function loadChannelSettings(sql: Sql, key: ChannelKey, defaults: ChannelSettings): Promise<SettingsInForce> {
-  const [row] = await sql<{ version: number; settings: Partial<ChannelSettings> }[]>`
-    select version, settings from channel_settings
-    where platform = ${key.platform} and workspace_id = ${key.workspaceId} and channel_id = ${key.channelId}
-    order by version desc limit 1`;
+export function settingsInForce(row: StoredSettings | undefined, defaults: ChannelSettings): SettingsInForce {
   return { ...defaults, ...parseJson(row?.settings), version: row?.version ?? 0 };
 }
 

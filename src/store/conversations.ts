@@ -70,12 +70,27 @@ export async function saveMessage(sql: Sql, m: NewMessage): Promise<void> {
 /** Most messages read for one question: far more than any token budget keeps, so long-lived DMs stay cheap. */
 const HISTORY_ROWS = 400;
 
-/** The conversation's latest messages since its last reset, oldest first. */
-export async function loadMessages(sql: Sql, conversation: Conversation): Promise<StoredMessage[]> {
+/**
+ * Stores one message (a no-op when this delivery's message of this role is stored already) and returns the history
+ * with it last, in one round trip. The history query cannot see a row inserted by its own statement, so the new row
+ * is added from the insert's result; on a retry the insert adds nothing and the history already holds it.
+ */
+export async function saveMessageAndLoad(sql: Sql, conversation: Conversation, m: NewMessage): Promise<StoredMessage[]> {
   const rows = await sql<StoredMessage[]>`
-    select role, author_name as "authorName", text, tokens from messages
-    where conversation_id = ${conversation.id}
-      and (${conversation.resetAt}::timestamptz is null or created_at > ${conversation.resetAt})
+    with saved as (
+      insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
+      values (${m.conversationId}, ${m.deliveryId}, ${m.role}, ${m.authorId}, ${m.authorName}, ${m.text}, ${m.tokens})
+      on conflict (delivery_id, role) do nothing
+      returning id, role, author_name, text, tokens
+    )
+    select role, author_name as "authorName", text, tokens from (
+      (select id, role, author_name, text, tokens from messages
+        where conversation_id = ${conversation.id}
+          and (${conversation.resetAt}::timestamptz is null or created_at > ${conversation.resetAt})
+        order by id desc limit ${HISTORY_ROWS})
+      union all
+      select id, role, author_name, text, tokens from saved
+    ) history
     order by id desc limit ${HISTORY_ROWS}`;
   return rows.reverse();
 }

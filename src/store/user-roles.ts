@@ -5,13 +5,13 @@ import type { Sql } from './database.js';
 export type Role = 'admin' | 'member';
 
 /**
- * A user's role: the admins named in XIAOLIU_ADMINS always are (so a deployment cannot lock itself out), anyone
- * else is what an admin made them, or a member.
+ * A user's role, given the one stored in user_roles (the worker reads it with the delivery claim, in one round trip):
+ * the admins named in XIAOLIU_ADMINS always are (so a deployment cannot lock itself out), anyone else is what an
+ * admin made them, or a member.
  */
-export async function roleOf(sql: Sql, config: Config, platform: Platform, userId: string): Promise<Role> {
+export function roleFrom(config: Config, platform: Platform, userId: string, stored: Role | null | undefined): Role {
   if (config.controls.admins.includes(`${platform}:${userId}`)) return 'admin';
-  const [row] = await sql<{ role: Role }[]>`select role from user_roles where platform = ${platform} and user_id = ${userId}`;
-  return row?.role ?? 'member';
+  return stored ?? 'member';
 }
 
 export async function setRole(sql: Sql, platform: Platform, userId: string, role: Role, grantedBy: string): Promise<void> {

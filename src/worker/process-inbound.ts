@@ -16,9 +16,9 @@ import type { InboundJobData } from '../queue/inbound-queue.js';
 import { TURN_LOCK_MS, endTurn, isMyTurn, renewTurn } from '../queue/conversation-order.js';
 import { ReplyWriter } from '../render/reply-writer.js';
 import { claimDelivery, finishDelivery } from '../store/claim-delivery.js';
-import { channelKeyOf, loadChannelSettings } from '../store/channel-settings.js';
+import { settingsInForce } from '../store/channel-settings.js';
 import type { Sql } from '../store/database.js';
-import { roleOf } from '../store/user-roles.js';
+import { roleFrom } from '../store/user-roles.js';
 
 /** Everything the processor needs, built once per worker process in the composition root. */
 export interface ProcessorDeps {
@@ -107,7 +107,7 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
   const started = performance.now();
   let route = deps.router.route(message);
   const labels = { platform: message.platform, command: route.command.name };
-  const claim = await claimDelivery(deps.sql, message.platform, message.address, message.id);
+  const claim = await claimDelivery(deps.sql, message.platform, message.address, message.id, message.author.id);
   if (claim.status !== 'processing') {
     log.info({ status: claim.status }, 'delivery already handled; not answering twice');
     deps.metrics.jobs.inc({ ...labels, outcome: 'duplicate' });
@@ -141,10 +141,8 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
       log.info({ workspace: message.address.workspaceId, channel: message.address.channelId }, 'refused: not on the allow-lists (ALLOWED_*)');
       throw new UserFacingError(NOT_ALLOWED);
     }
-    const [settings, role] = await Promise.all([
-      loadChannelSettings(deps.sql, channelKeyOf(message.platform, message.address), defaultSettings(deps.config)),
-      roleOf(deps.sql, deps.config, message.platform, message.author.id),
-    ]);
+    const settings = settingsInForce(claim.settings, defaultSettings(deps.config));
+    const role = roleFrom(deps.config, message.platform, message.author.id, claim.storedRole);
     // A follow-up in a thread a skill owns (a document being revised) goes to that skill, not to chat.
     route = followUpRoute(route, message, claim.conversation, deps.router, settings.skills);
     labels.command = route.command.name;

@@ -31,15 +31,36 @@ export async function dropPendingPlan(redis: Redis, prefix: string, conversation
   await redis.del(pendingKey(prefix, conversationId));
 }
 
+/** What answerPendingParallel needs to read first: a plan waiting in this thread, a run this message started. */
+export interface PendingState {
+  pendingRaw: string | null;
+  started: Awaited<ReturnType<typeof loadRun>>;
+}
+
+/**
+ * The reads answerPendingParallel starts with, on their own: chat makes them alongside its other first round trips,
+ * so the usual message (nothing pending) waits for none of them on its way to the model.
+ */
+export async function peekPendingParallel({ redis, config, conversation, message }: CommandContext): Promise<PendingState> {
+  const [pendingRaw, started] = await Promise.all([
+    redis.get(pendingKey(config.queuePrefix, conversation.id)),
+    loadRun(redis, config.queuePrefix, runIdFor(message.id)),
+  ]);
+  return { pendingRaw, started };
+}
+
 /**
  * Chat calls this with every message, after storing it: if a parallel run is waiting for confirmation in this thread,
  * the message answers it. A yes from the asker, written right after the question, starts the run (and this returns
  * true: the message is answered); anything else drops the plan, and chat answers the message as usual.
  */
-export async function answerPendingParallel(context: CommandContext): Promise<boolean> {
+export async function answerPendingParallel(
+  context: CommandContext,
+  peeked?: Promise<PendingState> | PendingState,
+): Promise<boolean> {
   const { redis, config, conversation, message, sql } = context;
   const key = pendingKey(config.queuePrefix, conversation.id);
-  const [pendingRaw, started] = await Promise.all([redis.get(key), loadRun(redis, config.queuePrefix, runIdFor(message.id))]);
+  const { pendingRaw, started } = await (peeked ?? peekPendingParallel(context));
   if (started) {
     // A retried job whose first attempt started the run already: finish launching it (each step happens once).
     await launchRun(context, started.meta.plan, started.meta.request);
