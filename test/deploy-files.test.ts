@@ -17,9 +17,9 @@ describe('deployment files', () => {
       const role = compose.services[name]?.command?.[0];
       expect(role, name).toBe(name);
       expect(main).toContain(`${role}`);
-      expect(scripts[role!]).toBe(`node --import tsx src/main.ts ${role}`);
+      expect(scripts[role!]).toBe(`node --max-semi-space-size=64 --import tsx src/main.ts ${role}`);
     }
-    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "--import", "tsx", "src\/main.ts"\]/);
+    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "--max-semi-space-size=64", "--import", "tsx", "src\/main.ts"\]/);
   });
 
   it('migrates once before the gateway and workers start, and points them at the compose Postgres and Redis', () => {

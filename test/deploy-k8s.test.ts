@@ -176,10 +176,10 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     const roles = podSpecs().flatMap(({ name, spec }) => spec.containers.map((c: any) => ({ name, image: c.image, command: c.command, args: c.args })));
     expect(roles.map((r) => `${r.name}:${r.args.join(' ')}`).sort()).toEqual(['xiaoliu-gateway:gateway', 'xiaoliu-migrate:migrate', 'xiaoliu-worker:worker']);
     for (const role of roles) {
-      // `args` replaces the image's CMD and keeps its ENTRYPOINT (`node --import tsx src/main.ts`).
+      // `args` replaces the image's CMD and keeps its ENTRYPOINT (`node --max-semi-space-size=64 --import tsx src/main.ts`).
       expect(role.command, role.name).toBeUndefined();
       expect(role.image, role.name).toBe(kustomization.images[0]!.name);
-      expect(scripts[role.args[0]], role.name).toBe(`node --import tsx src/main.ts ${role.args[0]}`);
+      expect(scripts[role.args[0]], role.name).toBe(`node --max-semi-space-size=64 --import tsx src/main.ts ${role.args[0]}`);
     }
   });
 

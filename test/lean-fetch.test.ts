@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLeanFetch } from '../src/http/lean-fetch.js';
 
@@ -41,10 +42,13 @@ describe('lean fetch', () => {
       res.writeHead(204).end();
     } else if (url === '/moved') {
       res.writeHead(302, { location: '/json' }).end();
-    } else if (url === '/slow') {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
+    } else if (url === '/slow' || url === '/slow-events') {
+      res.writeHead(200, { 'content-type': url === '/slow' ? 'application/x-ndjson' : 'text/event-stream' });
       res.write('event: one\n\n');
       setTimeout(() => res.end('event: two\n\n'), 50);
+    } else if (url === '/hang-stream') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: ping\n\n');
     } else if (url === '/hang') {
       res.writeHead(200);
       res.write('partial');
@@ -98,6 +102,26 @@ describe('lean fetch', () => {
     let rest = '';
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
     expect(rest).toBe('event: two\n\n');
+  });
+
+  it('hands an event stream over as the socket\'s own async-iterable stream, read chunk by chunk as it arrives', async () => {
+    const response = await leanFetch(`${base}/slow-events`);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    // The Anthropic SDK iterates a body that is async-iterable directly: a Node stream, not a web stream over it.
+    const body = response.body as unknown as AsyncIterable<Buffer>;
+    expect(body).toBeInstanceOf(Readable);
+    const chunks: string[] = [];
+    for await (const chunk of body) chunks.push(chunk.toString());
+    expect(chunks).toEqual(['event: one\n\n', 'event: two\n\n']);
+  });
+
+  it('ends an event stream read with an error when aborted midway, as fetch does', async () => {
+    const during = new AbortController();
+    const response = await leanFetch(`${base}/hang-stream`, { signal: during.signal });
+    const reading = (async () => {
+      for await (const _ of response.body as unknown as AsyncIterable<Buffer>) during.abort(new Error('idle'));
+    })();
+    await expect(reading).rejects.toThrow();
   });
 
   it('rejects with the signal reason on abort, before and during the body', async () => {

@@ -52,6 +52,14 @@ export function createLeanFetch(dispatcher: Dispatcher = new Agent({ keepAliveTi
       await stream.dump();
       return new Response(null, { status: statusCode, headers: responseHeaders });
     }
+    if (statusCode === 200 && responseHeaders.get('content-type')?.startsWith('text/event-stream')) {
+      // A model's answer: tens of events a second per stream, a thousand streams at once. The Anthropic SDK iterates
+      // an async-iterable body directly, so it gets undici's Node stream itself; wrapping it in a web stream costs a
+      // reader, promises and a transferable object per chunk. Nothing reads an event stream but that iteration.
+      const response = new Response(null, { status: statusCode, headers: responseHeaders });
+      Object.defineProperty(response, 'body', { value: stream, enumerable: true });
+      return response;
+    }
     // undici's body is a Node stream, which Response takes as an async iterable: nothing is read before it is wanted.
     return new Response(stream as unknown as ReadableStream, { status: statusCode, headers: responseHeaders });
   };

@@ -47,7 +47,7 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
   const start = async (role: 'gateway' | 'worker', port: number): Promise<RunningProcess> => {
     // A directory per role: tsx's loader thread writes a profile of its own beside the main thread's (the larger one).
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${role}`] : [];
-    const running = spawnProcess([...profile, '--import', 'tsx', 'src/main.ts', role], {
+    const running = spawnProcess([...profile, ...nodeArgsOf(role)], {
       ...options.env,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -75,6 +75,14 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
       if (problems.length) console.error(`  (the roles logged ${problems.length} errors; first: ${problems[0]!.slice(0, 400)})`);
     },
   };
+}
+
+/** The node arguments of the role's npm script (`node --max-semi-space-size=64 --import tsx src/main.ts worker`). */
+function nodeArgsOf(role: 'gateway' | 'worker'): string[] {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [node, ...args] = scripts[role]!.split(' ');
+  if (node !== 'node') throw new Error(`the ${role} script no longer starts with node: ${scripts[role]}`);
+  return args;
 }
 
 function healthReader(port: number, pid: number): ProcessHealthReader {
