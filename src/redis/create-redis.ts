@@ -11,11 +11,11 @@ export function createRedis(
   const redis = new Redis(url, {
     // Fail fast is for ingress: a platform that gets an error delivers again, while a request left waiting for Redis
     // to return is lost if the gateway restarts meanwhile.
-    // Ingress also batches the commands of events arriving together into one write (auto-pipelining): at a few
-    // hundred events a second, a write per command was the gateway's largest single cost (npm run bench, profiled).
-    ...(options.failFast
-      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true }
-      : { maxRetriesPerRequest: null }),
+    ...(options.failFast ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : { maxRetriesPerRequest: null }),
+    // Commands issued in the same tick go out in one write (auto-pipelining): at a few hundred answers a second, a
+    // socket write per command was among the largest single costs of both roles (npm run bench, profiled). ioredis
+    // leaves blocking and subscriber commands out of it, and BullMQ's blocking reads have a connection of their own.
+    enableAutoPipelining: true,
     enableReadyCheck: true,
     lazyConnect: options.lazyConnect ?? false,
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),

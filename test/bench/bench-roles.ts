@@ -13,6 +13,8 @@ export interface RolesOptions {
   gatewayPort: number;
   workerPort: number;
   workerConcurrency: number;
+  /** Worker processes (ports workerPort, workerPort + 1, …); 1 unless a scenario says otherwise. */
+  workers?: number;
   /** Directory for `node --cpu-prof` profiles of both roles; none: no profiling. */
   profileDir?: string;
   /** Where to keep each role's log when it stops (`<dir>/<role>.log`, the last scenario's). */
@@ -24,6 +26,7 @@ export interface RolesOptions {
 export interface RunningRoles {
   gatewayUrl: string;
   gateway: ProcessHealthReader;
+  /** The worker processes together: CPU summed, lag and memory of the worst one. */
   worker: ProcessHealthReader;
   stop(): Promise<void>;
 }
@@ -44,9 +47,9 @@ export interface ProcessHealthReader {
 }
 
 export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
-  const start = async (role: 'gateway' | 'worker', port: number): Promise<RunningProcess> => {
-    // A directory per role: tsx's loader thread writes a profile of its own beside the main thread's (the larger one).
-    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${role}`] : [];
+  const start = async (role: 'gateway' | 'worker', port: number, index = 0): Promise<RunningProcess> => {
+    // A directory per process: tsx's loader thread writes a profile of its own beside the main thread's (the larger one).
+    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${role}${index ? `-${index}` : ''}`] : [];
     const running = spawnProcess([...profile, ...nodeArgsOf(role)], {
       ...options.env,
       PORT: String(port),
@@ -59,19 +62,35 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
     }, 60_000);
     return running;
   };
-  const [gateway, worker] = await Promise.all([start('gateway', options.gatewayPort), start('worker', options.workerPort)]);
-  if (options.workerNice) setPriority(worker.child.pid!, options.workerNice);
+  const workerPorts = Array.from({ length: options.workers ?? 1 }, (_, i) => options.workerPort + i);
+  const [gateway, ...workers] = await Promise.all([
+    start('gateway', options.gatewayPort),
+    ...workerPorts.map((port, i) => start('worker', port, i)),
+  ]);
+  if (options.workerNice) for (const worker of workers) setPriority(worker.child.pid!, options.workerNice);
+  const workerReaders = workers.map((worker, i) => healthReader(workerPorts[i]!, worker.child.pid!));
   return {
     gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
     gateway: healthReader(options.gatewayPort, gateway.child.pid!),
-    worker: healthReader(options.workerPort, worker.child.pid!),
+    worker: {
+      cpuMs: () => workerReaders.reduce((sum, reader) => sum + reader.cpuMs(), 0),
+      async read() {
+        const all = await Promise.all(workerReaders.map((reader) => reader.read()));
+        return {
+          lagP99Ms: Math.max(...all.map((h) => h.lagP99Ms)),
+          rssMB: Math.max(...all.map((h) => h.rssMB)),
+          heapMB: Math.max(...all.map((h) => h.heapMB ?? NaN)),
+        };
+      },
+    },
     async stop() {
-      for (const { child } of [gateway, worker]) child.kill('SIGTERM');
-      await Promise.all([gateway.exited, worker.exited]);
+      const all = [gateway!, ...workers];
+      for (const { child } of all) child.kill('SIGTERM');
+      await Promise.all(all.map((p) => p.exited));
       await mkdir(options.logDir, { recursive: true });
-      await writeFile(`${options.logDir}/gateway.log`, gateway.output());
-      await writeFile(`${options.logDir}/worker.log`, worker.output());
-      const problems = [gateway, worker].map((p) => p.output()).join('').split('\n').filter((line) => /"level":(50|60)/.test(line));
+      await writeFile(`${options.logDir}/gateway.log`, gateway!.output());
+      for (const [i, worker] of workers.entries()) await writeFile(`${options.logDir}/worker${i ? `-${i}` : ''}.log`, worker.output());
+      const problems = all.map((p) => p.output()).join('').split('\n').filter((line) => /"level":(50|60)/.test(line));
       if (problems.length) console.error(`  (the roles logged ${problems.length} errors; first: ${problems[0]!.slice(0, 400)})`);
     },
   };

@@ -44,6 +44,8 @@ const DEFAULTS = {
   messages: '3000',
   inflight: '128',
   'throughput-concurrency': '200',
+  /** Worker processes in the throughput run (one per core, as a deployment would run them); the others use one. */
+  'throughput-workers': '1',
   streams: '1000',
   'stream-seconds': '12',
   'out-dir': 'bench-results',
@@ -91,7 +93,7 @@ const naiveUrl = naive
 
 let run = 0;
 /** Starts a fresh gateway and worker (own Redis prefix) for one scenario. */
-async function startXiaoliu(workerConcurrency: number): Promise<RunningRoles & { prefix: string }> {
+async function startXiaoliu(workerConcurrency: number, workers = 1): Promise<RunningRoles & { prefix: string }> {
   const prefix = `xb-${randomBytes(4).toString('hex')}`;
   const roles = await startRoles({
     env: {
@@ -112,6 +114,7 @@ async function startXiaoliu(workerConcurrency: number): Promise<RunningRoles & {
     gatewayPort: 3931,
     workerPort: 3932,
     workerConcurrency,
+    workers,
     workerNice: num('worker-nice'),
     logDir: `${outDir}/logs`,
     ...(values.profile ? { profileDir: `${outDir}/profiles` } : {}),
@@ -454,7 +457,7 @@ async function throughputScenario(target: 'xiaoliu' | 'naive') {
   const messages = num('messages');
   const inflight = num('inflight');
   await model.call('setTiming', { firstTokenDelayMs: 0, tokensPerSecond: 0, answerWords: 30 } satisfies ModelTiming);
-  const roles = target === 'xiaoliu' ? await startXiaoliu(num('throughput-concurrency')) : undefined;
+  const roles = target === 'xiaoliu' ? await startXiaoliu(num('throughput-concurrency'), num('throughput-workers')) : undefined;
   const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
   const completions = new Completions();
   try {
