@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings } from '../src/domain/channel-settings.js';
-import { claimDelivery } from '../src/store/claim-delivery.js';
+import { claimDelivery, finishDelivery } from '../src/store/claim-delivery.js';
 import { saveChannelSettings, settingsInForce } from '../src/store/channel-settings.js';
 import { resetConversation, saveMessageAndLoad, type NewMessage } from '../src/store/conversations.js';
 import { runMigrations } from '../src/store/database.js';
@@ -69,5 +69,20 @@ describe('database', () => {
     const [row] = await sql<{ resetAt: string }[]>`select reset_at::text as "resetAt" from conversations where id = ${conversation.id}`;
     const afterReset = { ...conversation, resetAt: row!.resetAt };
     expect((await saveMessageAndLoad(sql, afterReset, message('h-3', 'three'))).map((m) => m.text)).toEqual(['three']);
+  });
+
+  it('marks a delivery answered and stores its answer in one statement, once however often it is retried', async () => {
+    const { sql } = database;
+    const address = { workspaceId: 'T-f', channelId: 'C-f', threadId: '3.3' };
+    const { conversation } = await claimDelivery(sql, 'slack', address, 'f-1');
+    const answer: NewMessage = {
+      conversationId: conversation.id, deliveryId: 'f-1', role: 'assistant', authorId: 'xiaoliu', authorName: 'Xiaoliu', text: 'forty-two', tokens: 2,
+    };
+    await finishDelivery(sql, 'f-1', 'answered', answer);
+    await finishDelivery(sql, 'f-1', 'answered', answer);
+    const again = await claimDelivery(sql, 'slack', address, 'f-1');
+    expect(again).toMatchObject({ status: 'answered', answerSaved: true });
+    const rows = await sql`select text from messages where delivery_id = 'f-1' and role = 'assistant'`;
+    expect(rows.map((r) => r.text)).toEqual(['forty-two']);
   });
 });

@@ -50,7 +50,7 @@ export const analyzeCommand: Command = {
         ...(notCode ? ['_Not about code? Start with `ask` and I will answer it as a question._'] : []),
       ].join('\n\n');
       await reply.finish(text);
-      await saveAnswerText(context, text);
+      saveAnswerText(context, text);
       return;
     }
     const prompt = buildPrompt(`${context.settings.systemPrompt}\n\n${INSTRUCTIONS}`, history, context.config.historyTokenBudget);
@@ -67,7 +67,7 @@ export const analyzeCommand: Command = {
     if (!call) throw new UserFacingError('I could not finish the analysis (Claude gave no findings). Please try again.');
     const text = renderReport(parseFindings(call.input), sources, skipped);
     await reply.finish(text);
-    await saveAnswerText(context, text);
+    saveAnswerText(context, text);
   },
 };
 

@@ -51,7 +51,7 @@ export const chatCommand: Command = {
     }
     const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
     await reply.finish(result.text + truncated);
-    await saveAnswerText(context, result.text, result.usage.outputTokens);
+    saveAnswerText(context, result.text, result.usage.outputTokens);
   },
 };
 
@@ -82,9 +82,12 @@ export async function openTurn(context: CommandContext): Promise<StoredMessage[]
   });
 }
 
-/** Stores Xiaoliu's answer to this delivery, so later questions in the thread have it as context. */
-export async function saveAnswerText(context: CommandContext, text: string, tokens = estimateTokens(text)): Promise<void> {
-  await saveMessage(context.sql, {
+/**
+ * Keeps Xiaoliu's answer to this delivery, so later questions in the thread have it as context. Commands call it last,
+ * once the answer is posted; it is stored when the worker marks the delivery answered, in the same statement.
+ */
+export function saveAnswerText(context: CommandContext, text: string, tokens = estimateTokens(text)): void {
+  context.outcome.answer = {
     conversationId: context.conversation.id,
     deliveryId: context.message.id,
     role: 'assistant',
@@ -92,7 +95,7 @@ export async function saveAnswerText(context: CommandContext, text: string, toke
     authorName: 'Xiaoliu',
     text,
     tokens,
-  });
+  };
 }
 
 /**

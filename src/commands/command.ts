@@ -7,7 +7,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { ReplyWriter } from '../render/reply-writer.js';
 import type { SettingsInForce } from '../domain/channel-settings.js';
-import type { Conversation } from '../store/conversations.js';
+import type { Conversation, NewMessage } from '../store/conversations.js';
 import type { Sql } from '../store/database.js';
 
 /** What a command gets to work with for one message. */
@@ -41,6 +41,17 @@ export interface CommandContext {
   isAdmin: boolean;
   /** Budgets and rate limits, checked before every model call (src/budget/). */
   limits: LimitGuard;
+  /** What the turn leaves to be written with its end (shared by reference when a skill takes over from chat). */
+  outcome: TurnOutcome;
+}
+
+/**
+ * Written when the delivery is marked answered, in the same statement: one round trip, and never an answer stored
+ * for a delivery still open (which a retry would take for answered) or the reverse.
+ */
+export interface TurnOutcome {
+  /** Xiaoliu's answer as the thread's history keeps it (saveAnswerText). */
+  answer?: NewMessage;
 }
 
 /** Refuses a model call that would go over a limit, with a UserFacingError that names the limit and its reset. */

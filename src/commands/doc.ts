@@ -106,7 +106,7 @@ export const docCommand: Command = {
     if (current && answer && !write) {
       const text = stringField(answer, 'text');
       await reply.finish(text);
-      await saveAnswerText(context, text, result.usage.outputTokens);
+      saveAnswerText(context, text, result.usage.outputTokens);
       return;
     }
     if (!write) throw new UserFacingError('I could not write the document this time (Claude gave no document). Please try again.');
@@ -118,7 +118,7 @@ export const docCommand: Command = {
     await reply.attach({ filename: document.filename, mimeType: 'text/markdown', data: Buffer.from(document.markdown, 'utf8') });
     // From now on the thread's follow-ups revise this document (until `reset`).
     await setActiveSkill(sql, conversation.id, 'doc');
-    await saveAnswerText(context, documentAnswerText(document.version, document.markdown));
+    saveAnswerText(context, documentAnswerText(document.version, document.markdown));
   },
 };
 

@@ -89,7 +89,7 @@ export const paletteCommand: Command = {
       mimeType: 'image/png',
       data: renderSwatch(palette.name, palette.colours.map((c) => ({ role: c.role, colour: c.rgb }))),
     });
-    await saveAnswerText(context, answer);
+    saveAnswerText(context, answer);
   },
 };
 

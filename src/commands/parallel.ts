@@ -107,5 +107,5 @@ async function askToConfirm(context: CommandContext, plan: ParallelPlan, request
       'start; anything else cancels.',
   ].join('\n');
   await context.reply.finish(text);
-  await saveAnswerText(context, text);
+  saveAnswerText(context, text);
 }

@@ -1,6 +1,6 @@
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { StoredSettings } from './channel-settings.js';
-import type { Conversation } from './conversations.js';
+import type { Conversation, NewMessage } from './conversations.js';
 import type { Sql } from './database.js';
 import type { Role } from './user-roles.js';
 
@@ -89,7 +89,22 @@ export async function claimDelivery(
   };
 }
 
-/** Marks a delivery done, so no later attempt or redelivery answers it again. */
-export async function finishDelivery(sql: Sql, deliveryId: string, status: 'answered' | 'failed'): Promise<void> {
-  await sql`update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId}`;
+/**
+ * Marks a delivery done, so no later attempt or redelivery answers it again, storing its answer (if any) as the
+ * thread's history keeps it.
+ */
+export async function finishDelivery(sql: Sql, deliveryId: string, status: 'answered' | 'failed', answer?: NewMessage): Promise<void> {
+  if (!answer) {
+    await sql`update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId}`;
+    return;
+  }
+  // The answer and the delivery's end in one statement (one round trip, one commit): both or neither.
+  await sql`
+    with answer as (
+      insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
+      values (${answer.conversationId}, ${answer.deliveryId}, ${answer.role}, ${answer.authorId}, ${answer.authorName},
+        ${answer.text}, ${answer.tokens})
+      on conflict (delivery_id, role) do nothing
+    )
+    update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId}`;
 }

@@ -2,7 +2,7 @@ import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isAllowed } from '../access/is-allowed.js';
 import type { ClaudeClient } from '../claude/claude-client.js';
-import type { LimitGuard } from '../commands/command.js';
+import type { LimitGuard, TurnOutcome } from '../commands/command.js';
 import { defaultSettings, SKILL_NAMES } from '../domain/channel-settings.js';
 import { followUpRoute } from '../commands/follow-up-route.js';
 import type { Router } from '../commands/router.js';
@@ -134,6 +134,7 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
   lockLost?.addEventListener('abort', loseJob, { once: true });
   const reply = new ReplyWriter(egress, message.address, message.id, deps.sql, log, claim.firstTime, message.author.id);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  const outcome: TurnOutcome = {};
   try {
     log.debug({ command: route.command.name, attempt: job.attemptsMade + 1 }, 'handling message');
     if (!isAllowed(deps.config, message)) {
@@ -169,8 +170,9 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
       settings,
       isAdmin: role === 'admin',
       limits: deps.limits,
+      outcome,
     });
-    await finishDelivery(deps.sql, message.id, 'answered');
+    await finishDelivery(deps.sql, message.id, 'answered', outcome.answer);
     deps.metrics.jobs.inc({ ...labels, outcome: 'answered' });
   } catch (error) {
     if (lockLost?.aborted) {
