@@ -65,6 +65,8 @@ describe('lean fetch', () => {
     });
     expect(response.status).toBe(200);
     expect(response.ok).toBe(true);
+    expect(response.statusText).toBe('OK');
+    expect(response.url).toBe(`${base}/json`);
     expect(response.headers.get('x-many')).toBe('a, b');
     expect(await response.json()).toEqual({ ok: true });
     const request = seen.at(-1)!;
@@ -85,7 +87,8 @@ describe('lean fetch', () => {
     const empty = await leanFetch(`${base}/empty`, { method: 'POST', body: 'x' });
     expect([empty.status, empty.body]).toEqual([204, null]);
     const missing = await leanFetch(`${base}/nowhere`);
-    expect([missing.status, await missing.text()]).toEqual([404, 'no such route']);
+    expect([missing.status, missing.ok, missing.statusText, await missing.text()]).toEqual([404, false, 'Not Found', 'no such route']);
+    expect(() => missing.clone()).toThrow(TypeError);
   });
 
   it('refuses a redirect when asked to, as fetch does, and otherwise hands it back unfollowed', async () => {
@@ -96,12 +99,9 @@ describe('lean fetch', () => {
 
   it('streams the body as it arrives', async () => {
     const response = await leanFetch(`${base}/slow`);
-    const reader = response.body!.getReader();
-    const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toBe('event: one\n\n');
-    let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
-    expect(rest).toBe('event: two\n\n');
+    const chunks: string[] = [];
+    for await (const chunk of response.body as unknown as AsyncIterable<Buffer>) chunks.push(chunk.toString());
+    expect(chunks).toEqual(['event: one\n\n', 'event: two\n\n']);
   });
 
   it('hands an event stream over as the socket\'s own async-iterable stream, read chunk by chunk as it arrives', async () => {

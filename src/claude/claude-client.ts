@@ -115,23 +115,29 @@ export class ClaudeClient {
   }
 
   private async attempt(request: ChatRequest, attempt: number): Promise<ChatResult> {
-    const idle = new AbortController();
+    // Aborted when the API goes quiet for too long, or when the job is.
+    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     // Called for every streamed event: re-arming the one timer costs far less than a new timer per event (with a
     // thousand answers streaming at once, that is tens of thousands of timers a second).
     const bump = () => {
       if (timer) timer.refresh();
-      else timer = setTimeout(() => idle.abort(new StreamIdleError(this.idleTimeoutMs)), this.idleTimeoutMs);
+      else timer = setTimeout(() => abort.abort(new StreamIdleError(this.idleTimeoutMs)), this.idleTimeoutMs);
     };
     bump();
-    const signal = request.signal ? AbortSignal.any([request.signal, idle.signal]) : idle.signal;
+    // The job's signal aborts this attempt too. A listener, not AbortSignal.any: Node 20's keeps weak references and
+    // a finalizer per signal, a measurable cost at hundreds of calls a second.
+    const forward = () => abort.abort(request.signal!.reason);
+    if (request.signal?.aborted) forward();
+    else request.signal?.addEventListener('abort', forward, { once: true });
     try {
-      return await this.stream(request, attempt, signal, bump);
+      return await this.stream(request, attempt, abort.signal, bump);
     } catch (error) {
-      if (idle.signal.aborted && !request.signal?.aborted) throw idle.signal.reason;
+      if (abort.signal.aborted && !request.signal?.aborted) throw abort.signal.reason;
       throw error;
     } finally {
       clearTimeout(timer);
+      request.signal?.removeEventListener('abort', forward);
     }
   }
 
