@@ -82,8 +82,10 @@ const REALISTIC: ModelTiming = { firstTokenDelayMs: 1500, tokensPerSecond: 60, a
 
 const database = await createTestDatabase();
 const redis = new Redis(TEST_REDIS_URL);
-const model = await forkRpc('test/bench/bench-fakes.ts', ['model']);
-const platforms = await forkRpc('test/bench/bench-fakes.ts', ['platforms']);
+// --profile profiles the fakes too: on one machine, what they cost is CPU the roles do not get.
+const fakeProfile = (name: string) => (values.profile ? ['--cpu-prof', `--cpu-prof-dir=${outDir}/profiles/fake-${name}`] : []);
+const model = await forkRpc('test/bench/bench-fakes.ts', ['model'], fakeProfile('model'));
+const platforms = await forkRpc('test/bench/bench-fakes.ts', ['platforms'], fakeProfile('platforms'));
 const naive = baseline ? await forkRpc('test/bench/naive-bot.ts') : undefined;
 const { url: modelUrl } = await model.call<{ url: string }>('start', REALISTIC);
 const fakes = await platforms.call<{ slackApiUrl: string; discordRestUrl: string; discordToken: string }>('start', { discordChannels: 8 });
