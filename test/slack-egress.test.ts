@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackEgress } from '../adapters/slack/slack-egress.js';
 import { readConfig } from '../src/config/read-config.js';
+import type { ReplyAddress } from '../src/domain/inbound-message.js';
+import { ReplyWriter } from '../src/render/reply-writer.js';
+import { claimDelivery } from '../src/store/claim-delivery.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
 import { silentLogger } from './support/silent-logger.js';
 
@@ -28,5 +32,61 @@ describe('SlackEgress native streaming (real WebClient against the fake Slack)',
     const text = String(message!.text);
     expect(text.replaceAll('\u200B', '')).toBe('Ping <!channel> and @channel and <@U123> and @here done');
     expect(text).not.toMatch(/<!channel>|<@U123>|@channel|@here/);
+  });
+});
+
+describe('a retried delivery on Slack, whose first attempt died between posting and recording (real WebClient, fake Slack, Postgres)', () => {
+  let slack: FakeSlack;
+  let egress: SlackEgress;
+  let database: TestDatabase;
+  beforeAll(async () => {
+    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
+    const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl });
+    egress = new SlackEgress(config.slack!, silentLogger());
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await database?.drop();
+  });
+
+  /** The ReplyWriter of an attempt at delivery `id` (claimed first, as the worker does). */
+  const writer = async (address: ReplyAddress, id: string, firstTime: boolean) => {
+    await claimDelivery(database.sql, 'slack', address, id, 'U1');
+    return new ReplyWriter(egress, address, id, database.sql, silentLogger(), firstTime, 'U1');
+  };
+  const own = (channel: string, thread?: string) => slack.messages(channel, thread).filter((m) => m.user === 'UBOT' && m.ts !== thread);
+
+  it('reuses the stream the dead attempt opened instead of opening a second one', async () => {
+    const address = { workspaceId: 'T0FAKE', channelId: 'C-retry-1', threadId: '1700000000.000200' };
+    // The dead attempt: the stream opened, the worker killed before the record was written.
+    await egress.nativeStream!.start(address, 'U1');
+    const retry = await writer(address, 'd-retry-1', false);
+    await retry.start();
+    await retry.finish('The whole answer.');
+    expect(own('C-retry-1', address.threadId).map((m) => m.text)).toEqual(['The whole answer.']);
+  });
+
+  it('finds a part the dead attempt posted by its metadata and brings it up to date', async () => {
+    const address = { workspaceId: 'T0FAKE', channelId: 'D-retry-2' }; // a top-level DM answer: posts and edits
+    await egress.post(address, '_Thinking…_', { deliveryId: 'd-retry-2', part: 0 });
+    const retry = await writer(address, 'd-retry-2', false);
+    await retry.start();
+    await retry.finish('Answered once.');
+    expect(own('D-retry-2').map((m) => m.text)).toEqual(['Answered once.']);
+  });
+
+  it('looks nothing up for a first attempt, and posts when the dead attempt had posted nothing', async () => {
+    const address = { workspaceId: 'T0FAKE', channelId: 'D-retry-3' };
+    const lookups = () => slack.callsTo('conversations.history').length + slack.callsTo('conversations.replies').length;
+    const before = lookups();
+    const first = await writer(address, 'd-retry-3', true);
+    await first.start();
+    expect(lookups()).toBe(before);
+    const nothingPosted = await writer(address, 'd-retry-4', false);
+    await nothingPosted.start();
+    await nothingPosted.finish('Fresh.');
+    expect(lookups()).toBe(before + 1);
+    expect(own('D-retry-3').map((m) => m.text)).toEqual(['_Thinking…_', 'Fresh.']);
   });
 });

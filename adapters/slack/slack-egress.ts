@@ -91,8 +91,12 @@ export class SlackEgress implements Egress {
       return piece;
     };
     return {
-      start: async (address, recipientId) => {
+      start: async (address, recipientId, retry) => {
         if (!address.threadId) return undefined;
+        // A stream carries no metadata, but one the attempt before opened and did not record is the thread's empty
+        // message: it lived only the moment between chat.startStream and the record.
+        const earlier = retry ? await this.findOwnMessage(address, isOpenStream, { waitOnRateLimit: false }) : undefined;
+        if (earlier) return earlier;
         try {
           const result = await this.call('chat.startStream', () =>
             this.client.chat.startStream({
@@ -105,7 +109,7 @@ export class SlackEgress implements Egress {
           return { messageId: String(result.ts) };
         } catch (error) {
           // The stream may be open all the same; a stream carries no metadata, but it is the thread's empty message.
-          const opened = outcomeUnknown(error) ? await this.findOwnMessage(address, (m) => !m.text && !m.metadata && !m.files) : undefined;
+          const opened = outcomeUnknown(error) ? await this.findOwnMessage(address, isOpenStream) : undefined;
           if (opened) return opened;
           throw error;
         }
@@ -128,6 +132,14 @@ export class SlackEgress implements Egress {
   }
 
   async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
+    if (key?.retry) {
+      // Slack has no idempotency key: the attempt before may have posted this part and died before recording it.
+      const earlier = await this.findOwnMessage(address, isReplyFor(key), { waitOnRateLimit: false });
+      if (earlier) {
+        await this.edit(address, earlier.messageId, text);
+        return earlier;
+      }
+    }
     await this.paceChannel(address.channelId);
     const metadata = key ? { event_type: REPLY_MARKER, event_payload: { delivery_id: key.deliveryId, part: key.part } } : undefined;
     try {
@@ -144,13 +156,7 @@ export class SlackEgress implements Egress {
       return { messageId: String(result.ts) };
     } catch (error) {
       // Posting again blindly would show the message twice if Slack made it before failing: look for it first.
-      const posted =
-        key && outcomeUnknown(error)
-          ? await this.findOwnMessage(address, (m) => {
-              const found = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
-              return found?.event_type === REPLY_MARKER && found.event_payload?.delivery_id === key.deliveryId && found.event_payload?.part === key.part;
-            })
-          : undefined;
+      const posted = key && outcomeUnknown(error) ? await this.findOwnMessage(address, isReplyFor(key)) : undefined;
       if (posted) return posted;
       throw error;
     }
@@ -160,13 +166,17 @@ export class SlackEgress implements Egress {
    * The newest of Xiaoliu's own messages at the address (its thread, or the channel's top level) that `matches`;
    * undefined if none, or if Slack cannot be asked either (the job's retry then tries the whole call again).
    */
-  private async findOwnMessage(address: ReplyAddress, matches: (m: SlackMessage) => boolean): Promise<PostedMessage | undefined> {
+  private async findOwnMessage(
+    address: ReplyAddress,
+    matches: (m: SlackMessage) => boolean,
+    options = { waitOnRateLimit: true },
+  ): Promise<PostedMessage | undefined> {
     try {
       this.botUserId ??= String((await this.client.auth.test()).user_id);
       const query = { channel: address.channelId, limit: LOOKBACK_MESSAGES, include_all_metadata: true };
       const messages: SlackMessage[] = address.threadId
-        ? ((await this.call('conversations.replies', () => this.client.conversations.replies({ ...query, ts: address.threadId! }))).messages ?? [])
-        : ((await this.call('conversations.history', () => this.client.conversations.history(query))).messages ?? []);
+        ? ((await this.call('conversations.replies', options, () => this.client.conversations.replies({ ...query, ts: address.threadId! }))).messages ?? [])
+        : ((await this.call('conversations.history', options, () => this.client.conversations.history(query))).messages ?? []);
       const own = messages.filter((m) => m.user === this.botUserId && m.ts && m.ts !== address.threadId && matches(m));
       const newest = own.sort((a, b) => (tsBefore(a.ts!, b.ts!) ? -1 : 1)).at(-1);
       if (newest) this.log.warn({ channel: address.channelId, ts: newest.ts }, 'Slack failed a call that had worked; using its message');
@@ -276,6 +286,19 @@ export class SlackEgress implements Egress {
       }
     }
   }
+}
+
+/** Xiaoliu's message for this part of this delivery, by the metadata every answer message carries. */
+function isReplyFor(key: PostKey): (m: SlackMessage) => boolean {
+  return (m) => {
+    const found = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+    return found?.event_type === REPLY_MARKER && found.event_payload?.delivery_id === key.deliveryId && found.event_payload?.part === key.part;
+  };
+}
+
+/** A native stream not yet written to: no text, metadata or files. */
+function isOpenStream(m: SlackMessage): boolean {
+  return !m.text && !m.metadata && !m.files;
 }
 
 /** What a message read back from Slack carries that matters when looking for one of Xiaoliu's own. */

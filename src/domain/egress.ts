@@ -15,6 +15,11 @@ export interface PostKey {
   deliveryId: string;
   /** The part of the answer: 0 is the message that streams, then the split parts or the attached file. */
   part: number;
+  /**
+   * A later attempt of the delivery: the attempt before it may have made this post and died before recording it, so
+   * look for it first (and bring it up to date) rather than post twice. Platforms that dedupe creates need not.
+   */
+  retry?: boolean;
 }
 
 /** A file Xiaoliu attaches to a reply (long answers, generated documents, images). */
@@ -41,8 +46,11 @@ export interface ThreadMessage {
  * appended, instead of Xiaoliu editing a message again and again.
  */
 export interface NativeStream {
-  /** Opens a streaming message in the address's thread, for the person who asked. Undefined where not possible. */
-  start(address: ReplyAddress, recipientId: string): Promise<PostedMessage | undefined>;
+  /**
+   * Opens a streaming message in the address's thread, for the person who asked. Undefined where not possible.
+   * `retry`: an earlier attempt may have opened one and died before recording it; reuse it if so.
+   */
+  start(address: ReplyAddress, recipientId: string, retry?: boolean): Promise<PostedMessage | undefined>;
   /** Appends Markdown to the streaming message. */
   append(address: ReplyAddress, messageId: string, markdown: string): Promise<void>;
   /** Ends the stream, optionally with a last piece of Markdown; the message is then edited like any other. */

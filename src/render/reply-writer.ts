@@ -1,4 +1,4 @@
-import type { Egress, OutboundFile } from '../domain/egress.js';
+import type { Egress, OutboundFile, PostKey } from '../domain/egress.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Sql } from '../store/database.js';
@@ -41,7 +41,11 @@ export class ReplyWriter {
     private readonly recipientId = '',
   ) {
     this.loaded = firstTime;
+    this.retry = !firstTime;
   }
+
+  /** A later attempt of the delivery: a part not recorded may still have been posted by the one before. */
+  private readonly retry: boolean;
 
   /** Shows at once that Xiaoliu is working: a placeholder message that the answer will replace. */
   async start(placeholder = PLACEHOLDER): Promise<void> {
@@ -52,7 +56,7 @@ export class ReplyWriter {
       // A retry: part 0 may still be an open stream from the failed attempt; close it, then edit as usual.
       await this.egress.nativeStream?.stop(this.address, this.posted.get(0)!).catch(() => {});
     } else if (this.egress.nativeStream) {
-      const opened = await this.egress.nativeStream.start(this.address, this.recipientId).catch((error: unknown) => {
+      const opened = await this.egress.nativeStream.start(this.address, this.recipientId, this.retry).catch((error: unknown) => {
         // A platform that refuses the stream here still gets the answer, by edits.
         this.log.warn({ err: error }, 'could not open a native stream; editing a message instead');
         return undefined;
@@ -109,7 +113,7 @@ export class ReplyWriter {
       const file = await this.egress.upload(
         this.address,
         { filename: 'answer.md', mimeType: 'text/markdown', data: Buffer.from(text, 'utf8') },
-        { deliveryId: this.deliveryId, part: 1 },
+        this.keyOf(1),
       );
       await this.remember(1, file.messageId);
     }
@@ -128,7 +132,7 @@ export class ReplyWriter {
       await this.postPart(part, `_(I made \`${file.filename}\`, but I cannot attach files here.)_`);
       return;
     }
-    const posted = await this.egress.upload(this.address, file, { deliveryId: this.deliveryId, part });
+    const posted = await this.egress.upload(this.address, file, this.keyOf(part));
     await this.remember(part, posted.messageId);
   }
 
@@ -207,8 +211,12 @@ export class ReplyWriter {
   }
 
   private async postPart(part: number, text: string): Promise<void> {
-    const { messageId } = await this.egress.post(this.address, text, { deliveryId: this.deliveryId, part });
+    const { messageId } = await this.egress.post(this.address, text, this.keyOf(part));
     await this.remember(part, messageId);
+  }
+
+  private keyOf(part: number): PostKey {
+    return { deliveryId: this.deliveryId, part, ...(this.retry ? { retry: true } : {}) };
   }
 
   private async remember(part: number, messageId: string): Promise<void> {
