@@ -8,13 +8,18 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.j
 import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
 import { silentLogger } from './support/silent-logger.js';
 
+/** The real egress (and its WebClient) against a fake Slack of its own. */
+async function startSlackEgress(): Promise<{ slack: FakeSlack; egress: SlackEgress }> {
+  const slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
+  const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl });
+  return { slack, egress: new SlackEgress(config.slack!, silentLogger()) };
+}
+
 describe('SlackEgress native streaming (real WebClient against the fake Slack)', () => {
   let slack: FakeSlack;
   let egress: SlackEgress;
   beforeAll(async () => {
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
-    const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl });
-    egress = new SlackEgress(config.slack!, silentLogger());
+    ({ slack, egress } = await startSlackEgress());
   });
   afterAll(async () => {
     await slack?.close();
@@ -40,9 +45,7 @@ describe('a retried delivery on Slack, whose first attempt died between posting 
   let egress: SlackEgress;
   let database: TestDatabase;
   beforeAll(async () => {
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
-    const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl });
-    egress = new SlackEgress(config.slack!, silentLogger());
+    ({ slack, egress } = await startSlackEgress());
     database = await createTestDatabase();
   });
   afterAll(async () => {
