@@ -59,6 +59,21 @@ describe('the message pipeline (real Postgres, Redis, BullMQ and Anthropic SDK; 
     expect(Number(usage!.cost_usd)).toBeGreaterThan(0);
   });
 
+  it('asks the model while the placeholder is still being posted, and still answers in that one message', async () => {
+    await start();
+    platform.postDelayMs = 400; // a slow platform API
+    model.setTiming({ tokensPerSecond: 400 });
+    const message = inbound('a question on a slow platform', { thread: 'T-slow' });
+    await app.producer.enqueue(message);
+    await waitFor('the answer', () => platform.doneDeliveries().includes(message.id));
+
+    const request = model.requests.find((r) => lastUserText(r.body).includes('a question on a slow platform'))!;
+    const placeholder = platform.calls.find((c) => c.op === 'post' && c.address.threadId === 'T-slow') as { at: number; text: string };
+    expect(placeholder.text).toBe(PLACEHOLDER);
+    expect(request.at).toBeLessThan(placeholder.at); // the model did not wait for the platform
+    expect(platform.postsIn('C1', 'T-slow').map((p) => p.text)).toEqual(['Echo: [Ann] a question on a slow platform']);
+  });
+
   it('answers two messages of one thread in order, the second seeing the first answer', async () => {
     await start();
     model.setTiming({ firstTokenDelayMs: 150 });

@@ -20,13 +20,17 @@ export const chatCommand: Command = {
       await reply.finish('What would you like to ask? Write your question after my name, or type `help`.');
       return;
     }
-    // Show at once that Xiaoliu is working; reading an existing thread can take a while. The question is stored and
-    // the history read meanwhile, so the placeholder's round trips are not on the way to the model. Both are awaited
-    // before any failure is handled, so an error message always edits the placeholder rather than racing it.
-    const [started, turn, pending] = await Promise.allSettled([reply.start(), openTurn(context), peekPendingParallel(context)]);
-    if (started.status === 'rejected') throw started.reason;
-    if (turn.status === 'rejected') throw turn.reason;
-    if (pending.status === 'rejected') throw pending.reason;
+    // Show at once that Xiaoliu is working; reading an existing thread can take a while. The question is stored, the
+    // history read and the model asked meanwhile, so the placeholder's round trips are not on the way to the model
+    // (streamed text waits for the placeholder inside the ReplyWriter). The start is awaited before any failure is
+    // handled, so an error message always edits the placeholder rather than racing it.
+    const started = reply.start();
+    started.catch(() => {}); // handled where it is awaited below; a model failure may come first
+    const [turn, pending] = await Promise.allSettled([openTurn(context), peekPendingParallel(context)]);
+    if (turn.status === 'rejected' || pending.status === 'rejected') {
+      await started.catch(() => {});
+      throw turn.status === 'rejected' ? turn.reason : (pending as PromiseRejectedResult).reason;
+    }
     const history = turn.value;
     // A parallel run waiting in this thread for a yes: this message gives it (and is answered) or withholds it.
     if (await answerPendingParallel(context, pending.value)) return;
@@ -41,6 +45,7 @@ export const chatCommand: Command = {
       onText: (_delta, soFar) => reply.stream(soFar),
       onRetry: () => reply.stream(''),
     });
+    await started; // a placeholder that could not be posted fails the job here (it is retried)
     const skillCall = result.toolCalls.find((call) => skillOf(context, call));
     if (skillCall) {
       const skill = skillOf(context, skillCall)!;

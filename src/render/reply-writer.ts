@@ -1,12 +1,15 @@
 import type { Egress, OutboundFile, PostKey } from '../domain/egress.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
-import type { Sql } from '../store/database.js';
+import { isDatabaseDown, type Sql } from '../store/database.js';
 import { loadReplies, saveReply } from '../store/replies.js';
 import { splitMessage } from './split-message.js';
 
 export const PLACEHOLDER = '_Thinking…_';
 const CONTINUED = ' …';
+/** How long a posted message's record waits for Postgres to come back, and how often it tries. */
+const RECORD_PATIENCE_MS = 5 * 60_000;
+const RECORD_RECHECK_MS = 1000;
 /** The first part number of files attached with `attach`. */
 const ATTACHMENT_PART = 100;
 
@@ -47,8 +50,24 @@ export class ReplyWriter {
   /** A later attempt of the delivery: a part not recorded may still have been posted by the one before. */
   private readonly retry: boolean;
 
-  /** Shows at once that Xiaoliu is working: a placeholder message that the answer will replace. */
-  async start(placeholder = PLACEHOLDER): Promise<void> {
+  /**
+   * Shows at once that Xiaoliu is working: a placeholder message that the answer will replace. The model may be asked
+   * meanwhile: text streamed, and every other call, waits for it. Calling it again (a skill Claude handed over to)
+   * waits for the same start.
+   */
+  start(placeholder = PLACEHOLDER): Promise<void> {
+    this.starting ??= this.open(placeholder);
+    return this.starting;
+  }
+
+  /** The start in flight or done; a later call waits for it, whether it worked or not (the caller sees its error). */
+  private starting: Promise<void> | undefined;
+
+  private async started(): Promise<void> {
+    await this.starting?.catch(() => {});
+  }
+
+  private async open(placeholder: string): Promise<void> {
     await this.load();
     // Best effort: a platform that cannot show a status here still shows the placeholder or the stream.
     await this.egress.setStatus?.(this.address, 'is thinking…').catch(() => {});
@@ -124,6 +143,7 @@ export class ReplyWriter {
    * answer apart, so a retry finds the file it already posted. Parts from 100 on, clear of the answer's own parts.
    */
   async attach(file: OutboundFile, slot = 0): Promise<void> {
+    await this.started();
     await this.load();
     const part = ATTACHMENT_PART + slot;
     if (this.posted.has(part)) return;
@@ -152,7 +172,7 @@ export class ReplyWriter {
     const text = this.latest;
     if (this.finished || text === undefined || text === this.shown) return;
     this.lastEditAt = Date.now();
-    this.inFlight = this.writePreview(text).finally(() => {
+    this.inFlight = this.started().then(() => this.writePreview(text)).finally(() => {
       this.inFlight = undefined;
       // More text arrived while the edit was in flight: schedule the next edit.
       if (!this.finished && this.latest !== this.shown) this.stream(this.latest ?? '');
@@ -200,6 +220,7 @@ export class ReplyWriter {
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.started();
     await this.inFlight;
   }
 
@@ -219,9 +240,24 @@ export class ReplyWriter {
     return { deliveryId: this.deliveryId, part, ...(this.retry ? { retry: true } : {}) };
   }
 
+  /**
+   * Records a posted message. The post exists now: if the record is lost, the job's retry cannot know of it and posts
+   * again. So a database outage is waited out here (checking every RECORD_RECHECK_MS, for up to RECORD_PATIENCE_MS),
+   * where every other step of the job would fail and wait for Postgres from its queue.
+   */
   private async remember(part: number, messageId: string): Promise<void> {
     this.posted.set(part, messageId);
-    await saveReply(this.sql, { deliveryId: this.deliveryId, part, platform: this.egress.platform as Platform, messageId });
+    const reply = { deliveryId: this.deliveryId, part, platform: this.egress.platform as Platform, messageId };
+    for (const started = Date.now(); ; ) {
+      try {
+        await saveReply(this.sql, reply);
+        return;
+      } catch (error) {
+        if (!isDatabaseDown(error) || Date.now() - started > RECORD_PATIENCE_MS) throw error;
+        this.log.warn({ part }, 'Postgres is unreachable: waiting to record a posted message, so a retry edits it');
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RECHECK_MS));
+      }
+    }
   }
 
   private async load(): Promise<void> {

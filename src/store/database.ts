@@ -16,6 +16,19 @@ export type Db = PostgresJsDatabase<typeof schema>;
 export type Sql = postgres.Sql;
 
 /** A connected database. */
+/** Error codes of postgres.js (and the socket under it) that mean "the database is not reachable right now". */
+const DATABASE_DOWN = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  '57P01', '57P02', '57P03', // admin_shutdown, crash_shutdown, cannot_connect_now (a restart or failover)
+]);
+
+/** Whether an error means "Postgres is not reachable right now" (an outage or restart), as opposed to a bad query. */
+export function isDatabaseDown(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DATABASE_DOWN.has(code);
+}
+
 export interface Database {
   db: Db;
   sql: Sql;

@@ -17,7 +17,7 @@ import { TURN_LOCK_MS, endTurn, isMyTurn, renewTurn } from '../queue/conversatio
 import { ReplyWriter } from '../render/reply-writer.js';
 import { claimDelivery, finishDelivery } from '../store/claim-delivery.js';
 import { settingsInForce } from '../store/channel-settings.js';
-import type { Sql } from '../store/database.js';
+import { isDatabaseDown, type Sql } from '../store/database.js';
 import { roleFrom } from '../store/user-roles.js';
 
 /** Everything the processor needs, built once per worker process in the composition root. */
@@ -46,12 +46,6 @@ const TURN_RECHECK_MS = 500;
  */
 const DATABASE_RECHECK_MS = 2000;
 const DATABASE_PATIENCE_MS = 10 * 60_000;
-/** Error codes of postgres.js (and the socket under it) that mean "the database is not reachable right now". */
-const DATABASE_DOWN = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE',
-  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
-  '57P01', '57P02', '57P03', // admin_shutdown, crash_shutdown, cannot_connect_now (a restart or failover)
-]);
 
 const NOT_ALLOWED =
   "Sorry, I'm not set up to answer here. If you think I should be, ask whoever runs Xiaoliu for your team to add this channel.";
@@ -246,7 +240,7 @@ export async function failStalledJob(job: Job<InboundJobData>, deps: Omit<Proces
 /** Steps the job aside until Postgres is back, when that is what failed and the message has not waited too long. */
 async function waitForDatabase(job: Job<InboundJobData>, token: string | undefined, error: unknown, log: Logger): Promise<boolean> {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !DATABASE_DOWN.has(code) || Date.now() - job.timestamp > DATABASE_PATIENCE_MS) return false;
+  if (!isDatabaseDown(error) || Date.now() - job.timestamp > DATABASE_PATIENCE_MS) return false;
   log.warn({ code }, 'Postgres is unreachable: the message waits for it (is DATABASE_URL reachable?)');
   await job.moveToDelayed(Date.now() + DATABASE_RECHECK_MS, token);
   return true;

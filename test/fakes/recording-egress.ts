@@ -3,7 +3,7 @@ import type { Platform, ReplyAddress } from '../../src/domain/inbound-message.js
 
 /** One call the worker made on the fake platform. */
 export type EgressCall =
-  | { op: 'post'; address: ReplyAddress; messageId: string; text: string }
+  | { op: 'post'; address: ReplyAddress; messageId: string; text: string; at: number }
   | { op: 'edit'; address: ReplyAddress; messageId: string; text: string }
   | { op: 'upload'; address: ReplyAddress; messageId: string; file: OutboundFile }
   | { op: 'done'; address: ReplyAddress; deliveryId: string };
@@ -17,6 +17,8 @@ export class RecordingEgress implements Egress {
   /** Current text of every message, by id. */
   readonly messages = new Map<string, { address: ReplyAddress; text: string }>();
   private failures: { op: 'post' | 'edit'; when: (text: string) => boolean; times: number }[] = [];
+  /** How long a post takes to be answered, as a slow platform API would. */
+  postDelayMs = 0;
   private nextId = 1;
 
   constructor(
@@ -30,10 +32,11 @@ export class RecordingEgress implements Egress {
   }
 
   async post(address: ReplyAddress, text: string): Promise<PostedMessage> {
+    if (this.postDelayMs) await new Promise((resolve) => setTimeout(resolve, this.postDelayMs));
     this.maybeFail('post', text);
     const messageId = `m${this.nextId++}`;
     this.messages.set(messageId, { address, text });
-    this.calls.push({ op: 'post', address, messageId, text });
+    this.calls.push({ op: 'post', address, messageId, text, at: Date.now() });
     return { messageId };
   }
 

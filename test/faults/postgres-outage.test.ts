@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app/start-app.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { RecordingEgress } from '../fakes/recording-egress.js';
+import { ReplyWriter } from '../../src/render/reply-writer.js';
+import { claimDelivery } from '../../src/store/claim-delivery.js';
+import { openDatabase } from '../../src/store/database.js';
+import { silentLogger } from '../support/silent-logger.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { inbound, startTestApp, testConfig } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -71,4 +75,33 @@ describe('Postgres unavailable for a while under load (worker behind a proxy the
     expect(stored.map((r) => [r.role, Number(r.n)])).toEqual([['assistant', QUESTIONS], ['user', QUESTIONS]]);
     expect(await app.producer.queue.getJobCounts('failed')).toEqual({ failed: 0 });
   }, 60_000);
+
+  it('records a message posted just as Postgres went away once it is back, so the retry edits it instead of posting again', async () => {
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String(proxy.port);
+    const proxied = await openDatabase(viaProxy.toString(), silentLogger());
+    try {
+      const address = { workspaceId: 'W1', channelId: 'C-cut', threadId: 'T-cut' };
+      await claimDelivery(database.sql, 'shell', address, 'cut-1');
+      // The platform accepts the post, and Postgres vanishes before the post can be recorded.
+      const cutting = new RecordingEgress('shell');
+      const post = cutting.post.bind(cutting);
+      let restored: Promise<void> | undefined;
+      cutting.post = async (...args) => {
+        const posted = await post(...args);
+        await proxy.cut();
+        restored = new Promise((resolve) => setTimeout(resolve, 1500)).then(() => proxy.restore());
+        return posted;
+      };
+      await new ReplyWriter(cutting, address, 'cut-1', proxied.sql, silentLogger(), true).start();
+      await restored;
+      // The next attempt knows the placeholder and edits it: one message.
+      const retry = new ReplyWriter(cutting, address, 'cut-1', proxied.sql, silentLogger(), false);
+      await retry.start();
+      await retry.finish('the answer');
+      expect(cutting.postsIn('C-cut', 'T-cut').map((m) => m.text)).toEqual(['the answer']);
+    } finally {
+      await proxied.close();
+    }
+  }, 30_000);
 });

@@ -118,6 +118,8 @@ describe('kill -9 of worker processes under load (real processes, fake Discord a
     );
     const ids = questions.map((q) => q.id);
 
+    // Model requests made before the worker of the moment started: it is busy once it has made a few more.
+    let requestsAtStart = model.requests.length;
     let worker = await startWorker();
     // Queued in bursts, so a kill finds some answers not yet started, some placeholders just posted, some streaming.
     for (let i = 0; i < CONVERSATIONS; i += 10) {
@@ -128,12 +130,12 @@ describe('kill -9 of worker processes under load (real processes, fake Discord a
     for (let k = 0; k < kills; k++) {
       // Wait for this worker to be busy (the first has just been given work; a successor first recovers the stalled
       // jobs, after the dead worker's locks expire), then kill it at a random point within the next two seconds.
-      const requestsBefore = model.requests.length;
-      await waitFor('the worker to be answering', () => model.requests.length > requestsBefore + 5, 20_000);
+      await waitFor('the worker to be answering', () => model.requests.length > requestsAtStart + 5, 20_000);
       await sleep(Math.round(random() * 1500));
       const answered = await answeredCount(ids);
       await kill(worker);
       expect(answered, 'the kill must come while answers are in flight').toBeLessThan(CONVERSATIONS);
+      requestsAtStart = model.requests.length;
       worker = await startWorker();
     }
 
