@@ -147,6 +147,21 @@ describe('the message pipeline (real Postgres, Redis, BullMQ and Anthropic SDK; 
     expect(posts[0]!.text).toBe('Echo: [Ann] survive a platform hiccup');
   });
 
+  it('stops asking the model when the placeholder cannot be posted, and answers once on the retry', async () => {
+    await start();
+    model.setTiming({ firstTokenDelayMs: 1500 }); // still thinking when the placeholder fails
+    const message = inbound('a question whose placeholder fails', { thread: 'T-nopost' });
+    platform.postDelayMs = 200;
+    platform.failNext('post', 1, (text) => text === PLACEHOLDER);
+    await app.producer.enqueue(message);
+    await waitFor('the answer', () => platform.doneDeliveries().includes(message.id), 20_000);
+
+    expect(platform.postsIn('C1', 'T-nopost').map((p) => p.text)).toEqual(['Echo: [Ann] a question whose placeholder fails']);
+    // The first attempt's model call was cut off when its placeholder failed: one call charged, not two.
+    const usage = await database.sql`select count(*)::int as n from usage where delivery_id = ${message.id}`;
+    expect(usage[0]!.n).toBe(1);
+  });
+
   it('tells the user in the thread when Claude fails on every attempt', async () => {
     await start({ CLAUDE_MAX_ATTEMPTS: '3' });
     model.setReply(() => ({ kind: 'status', status: 529, errorType: 'overloaded_error', retryAfterSeconds: 0.01 }));

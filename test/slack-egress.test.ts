@@ -70,6 +70,18 @@ describe('a retried delivery on Slack, whose first attempt died between posting 
     expect(own('C-retry-1', address.threadId).map((m) => m.text)).toEqual(['The whole answer.']);
   });
 
+  it('does not take an empty stream left by an earlier question for this one', async () => {
+    const address = { workspaceId: 'T0FAKE', channelId: 'C-retry-5', threadId: '1700000000.000300' };
+    const orphan = (await egress.nativeStream!.start(address, 'U1'))!; // an earlier question's stream, never written to
+    const [seconds, micros] = orphan.messageId.split('.');
+    const later = `${seconds}.${String(Number(micros) + 1).padStart(6, '0')}`;
+    slack.seedMessage({ channel: 'C-retry-5', thread_ts: address.threadId, ts: later, user: 'U1', text: 'and now?' });
+    const retry = await writer(address, 'd-retry-5', false);
+    await retry.start();
+    await retry.finish('A new answer.');
+    expect(own('C-retry-5', address.threadId).map((m) => m.text)).toEqual(['', 'A new answer.']);
+  });
+
   it('finds a part the dead attempt posted by its metadata and brings it up to date', async () => {
     const address = { workspaceId: 'T0FAKE', channelId: 'D-retry-2' }; // a top-level DM answer: posts and edits
     await egress.post(address, '_Thinking…_', { deliveryId: 'd-retry-2', part: 0 });

@@ -168,7 +168,7 @@ export class SlackEgress implements Egress {
    */
   private async findOwnMessage(
     address: ReplyAddress,
-    matches: (m: SlackMessage) => boolean,
+    matches: (m: SlackMessage, thread: SlackMessage[]) => boolean,
     options = { waitOnRateLimit: true },
   ): Promise<PostedMessage | undefined> {
     try {
@@ -177,7 +177,7 @@ export class SlackEgress implements Egress {
       const messages: SlackMessage[] = address.threadId
         ? ((await this.call('conversations.replies', options, () => this.client.conversations.replies({ ...query, ts: address.threadId! }))).messages ?? [])
         : ((await this.call('conversations.history', options, () => this.client.conversations.history(query))).messages ?? []);
-      const own = messages.filter((m) => m.user === this.botUserId && m.ts && m.ts !== address.threadId && matches(m));
+      const own = messages.filter((m) => m.user === this.botUserId && m.ts && m.ts !== address.threadId && matches(m, messages));
       const newest = own.sort((a, b) => (tsBefore(a.ts!, b.ts!) ? -1 : 1)).at(-1);
       if (newest) this.log.warn({ channel: address.channelId, ts: newest.ts }, 'Slack failed a call that had worked; using its message');
       return newest ? { messageId: newest.ts! } : undefined;
@@ -296,9 +296,13 @@ function isReplyFor(key: PostKey): (m: SlackMessage) => boolean {
   };
 }
 
-/** A native stream not yet written to: no text, metadata or files. */
-function isOpenStream(m: SlackMessage): boolean {
-  return !m.text && !m.metadata && !m.files;
+/**
+ * A native stream not yet written to (no text, metadata or files), opened after everyone else's messages: an empty
+ * stream older than the newest of those was left by an earlier question, not this one.
+ */
+function isOpenStream(m: SlackMessage, thread: SlackMessage[]): boolean {
+  if (m.text || m.metadata || m.files) return false;
+  return thread.every((other) => other.user === m.user || !other.ts || tsBefore(other.ts, m.ts!));
 }
 
 /** What a message read back from Slack carries that matters when looking for one of Xiaoliu's own. */

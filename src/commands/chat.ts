@@ -15,50 +15,64 @@ export const chatCommand: Command = {
   example: 'ask how do I rotate a Postgres password?',
   takesArgs: true,
   async run(context) {
-    const { message, args, reply, metrics } = context;
+    const { args, reply } = context;
     if (!args) {
       await reply.finish('What would you like to ask? Write your question after my name, or type `help`.');
       return;
     }
     // Show at once that Xiaoliu is working; reading an existing thread can take a while. The question is stored, the
     // history read and the model asked meanwhile, so the placeholder's round trips are not on the way to the model
-    // (streamed text waits for the placeholder inside the ReplyWriter). The start is awaited before any failure is
-    // handled, so an error message always edits the placeholder rather than racing it.
+    // (streamed text waits for the placeholder inside the ReplyWriter).
     const started = reply.start();
-    started.catch(() => {}); // handled where it is awaited below; a model failure may come first
-    const [turn, pending] = await Promise.allSettled([openTurn(context), peekPendingParallel(context)]);
-    if (turn.status === 'rejected' || pending.status === 'rejected') {
-      await started.catch(() => {});
-      throw turn.status === 'rejected' ? turn.reason : (pending as PromiseRejectedResult).reason;
+    // A start that fails ends the model call as well: the job fails and is retried without paying for an answer
+    // nobody would see.
+    const turn = new AbortController();
+    const forward = () => turn.abort(context.signal.reason);
+    if (context.signal.aborted) forward();
+    else context.signal.addEventListener('abort', forward, { once: true });
+    started.catch((error: unknown) => turn.abort(error));
+    try {
+      await answer({ ...context, signal: turn.signal }, started);
+    } catch (error) {
+      // Never leave while the placeholder is still being posted: the next attempt would post another, and an error
+      // message must edit the placeholder rather than race it. A failed start is the cause of whatever followed.
+      throw (await started.then(() => undefined, (startError: unknown) => startError)) ?? error;
+    } finally {
+      context.signal.removeEventListener('abort', forward);
     }
-    const history = turn.value;
-    // A parallel run waiting in this thread for a yes: this message gives it (and is answered) or withholds it.
-    if (await answerPendingParallel(context, pending.value)) return;
-    const prompt = buildPrompt(context.settings.systemPrompt, history, context.config.historyTokenBudget);
-    metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
-    // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill.
-    const tools = skillTools(context.commands, context.settings.skills);
-    const result = await callModel(context, {
-      system: prompt.system,
-      messages: prompt.messages,
-      ...(tools.length ? { tools } : {}),
-      onText: (_delta, soFar) => reply.stream(soFar),
-      onRetry: () => reply.stream(''),
-    });
-    await started; // a placeholder that could not be posted fails the job here (it is retried)
-    const skillCall = result.toolCalls.find((call) => skillOf(context, call));
-    if (skillCall) {
-      const skill = skillOf(context, skillCall)!;
-      const request = (skillCall.input as { request?: unknown }).request;
-      context.log.info({ skill: skill.name }, 'Claude handed the request to a skill');
-      await skill.run({ ...context, args: typeof request === 'string' && request.trim() ? request : args });
-      return;
-    }
-    const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
-    await reply.finish(result.text + truncated);
-    saveAnswerText(context, result.text, result.usage.outputTokens);
   },
 };
+
+/** Chat once the placeholder is on its way: the history, the model call, the answer (or a skill's). */
+async function answer(context: CommandContext, started: Promise<void>): Promise<void> {
+  const { args, reply, metrics } = context;
+  const [turn, pending] = await Promise.all([openTurn(context), peekPendingParallel(context)]);
+  // A parallel run waiting in this thread for a yes: this message gives it (and is answered) or withholds it.
+  if (await answerPendingParallel(context, pending)) return;
+  const prompt = buildPrompt(context.settings.systemPrompt, turn, context.config.historyTokenBudget);
+  metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
+  // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill.
+  const tools = skillTools(context.commands, context.settings.skills);
+  const result = await callModel(context, {
+    system: prompt.system,
+    messages: prompt.messages,
+    ...(tools.length ? { tools } : {}),
+    onText: (_delta, soFar) => reply.stream(soFar),
+    onRetry: () => reply.stream(''),
+  });
+  await started;
+  const skillCall = result.toolCalls.find((call) => skillOf(context, call));
+  if (skillCall) {
+    const skill = skillOf(context, skillCall)!;
+    const request = (skillCall.input as { request?: unknown }).request;
+    context.log.info({ skill: skill.name }, 'Claude handed the request to a skill');
+    await skill.run({ ...context, args: typeof request === 'string' && request.trim() ? request : args });
+    return;
+  }
+  const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
+  await reply.finish(result.text + truncated);
+  saveAnswerText(context, result.text, result.usage.outputTokens);
+}
 
 function skillOf(context: CommandContext, call: ToolCall): Command | undefined {
   return context.commands.find((c) => c.toolDescription && skillToolName(c) === call.name);

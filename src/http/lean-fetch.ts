@@ -18,7 +18,9 @@ import { Agent, request, type Dispatcher } from 'undici';
 /** Statuses whose responses carry no body. */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
-export function createLeanFetch(dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000 })): typeof fetch {
+// undici's own keep-alive defaults (4 s idle, or what the server's Keep-Alive says): a socket kept longer than the
+// server keeps it fails the next POST, and a post whose outcome is unknown costs a look-up or a retry.
+export function createLeanFetch(dispatcher: Dispatcher = new Agent()): typeof fetch {
   return async function leanFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     const body = leanBody(init.body);
     if (input instanceof Request || body === undefined) return fetch(input, init);

@@ -56,9 +56,15 @@ export class ReplyWriter {
    * waits for the same start.
    */
   start(placeholder = PLACEHOLDER): Promise<void> {
-    this.starting ??= this.open(placeholder);
+    this.starting ??= this.open(placeholder).catch((error: unknown) => {
+      this.startFailed = true;
+      throw error;
+    });
     return this.starting;
   }
+
+  /** The start failed: no previews then (they would post part 0 a second time); the caller fails the job. */
+  private startFailed = false;
 
   /** The start in flight or done; a later call waits for it, whether it worked or not (the caller sees its error). */
   private starting: Promise<void> | undefined;
@@ -172,7 +178,7 @@ export class ReplyWriter {
     const text = this.latest;
     if (this.finished || text === undefined || text === this.shown) return;
     this.lastEditAt = Date.now();
-    this.inFlight = this.started().then(() => this.writePreview(text)).finally(() => {
+    this.inFlight = this.started().then(() => (this.startFailed ? undefined : this.writePreview(text))).finally(() => {
       this.inFlight = undefined;
       // More text arrived while the edit was in flight: schedule the next edit.
       if (!this.finished && this.latest !== this.shown) this.stream(this.latest ?? '');
