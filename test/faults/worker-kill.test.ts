@@ -17,8 +17,8 @@ import { waitFor } from '../support/wait-for.js';
 // kill -9 of real worker processes (`node --import tsx src/main.ts worker`, as `npm run worker` runs it) while 50
 // conversations are being answered. The platform is the fake Discord: every message Xiaoliu creates there carries an
 // enforced nonce, so even a kill between Discord creating a message and Xiaoliu recording its id leaves one message.
-// (Slack has no such key: a retried delivery looks its unrecorded parts up instead; test/slack-egress.test.ts kills
-// in exactly that window.)
+// (Slack has no such key: a retried delivery looks its unrecorded parts up instead; test/slack-egress.test.ts reproduces
+// exactly that window.)
 // FAULT_SEED=<n> replays other kill points.
 
 const SEED = Number(process.env.FAULT_SEED ?? 20_251_125);
