@@ -54,13 +54,10 @@ export async function peekPendingParallel({ redis, config, conversation, message
  * the message answers it. A yes from the asker, written right after the question, starts the run (and this returns
  * true: the message is answered); anything else drops the plan, and chat answers the message as usual.
  */
-export async function answerPendingParallel(
-  context: CommandContext,
-  peeked?: Promise<PendingState> | PendingState,
-): Promise<boolean> {
+export async function answerPendingParallel(context: CommandContext, peeked: PendingState): Promise<boolean> {
   const { redis, config, conversation, message, sql } = context;
   const key = pendingKey(config.queuePrefix, conversation.id);
-  const { pendingRaw, started } = await (peeked ?? peekPendingParallel(context));
+  const { pendingRaw, started } = peeked;
   if (started) {
     // A retried job whose first attempt started the run already: finish launching it (each step happens once).
     await launchRun(context, started.meta.plan, started.meta.request);
