@@ -75,7 +75,10 @@ describe('the analyze skill (real pipeline, queue, Postgres and Anthropic SDK; f
     const report = await send(`analyze\n\`\`\`python\n${PYTHON}\`\`\``, 'T-an-explicit');
 
     const request = model.requests.at(-1)!.body;
-    expect(request.tool_choice).toEqual({ type: 'tool', name: 'report_findings' });
+    // Structured output on the default model (it refuses forced tools), thinking adaptively at high effort.
+    expect(request.tool_choice).toBeUndefined();
+    expect(request.output_config).toMatchObject({ effort: 'high', format: { type: 'json_schema' } });
+    expect(request.thinking).toEqual({ type: 'adaptive' });
     // The code with numbered lines, so findings can point at them.
     expect(sentToModel()).toContain('Source `snippet` (pasted in the message, 2 lines):\\n```python\\n1 | def mean(xs):\\n2 |     return sum(xs) / len(xs)\\n```');
     const lines = report.split('\n');
@@ -94,7 +97,7 @@ describe('the analyze skill (real pipeline, queue, Postgres and Anthropic SDK; f
   it('is invoked by the Chinese trigger phrase', async () => {
     model.enqueue({ kind: 'tool_use', name: 'report_findings', input: { verdict: '代码没有问题。', findings: [] } });
     const report = await send(`帮我分析一下这段代码：\n\`\`\`js\nconst a = 1;\n\`\`\``, 'T-an-zh');
-    expect(model.requests.at(-1)!.body.tool_choice).toEqual({ type: 'tool', name: 'report_findings' });
+    expect(model.requests.at(-1)!.body.output_config.format.type).toBe('json_schema');
     expect(report).toBe('**Verdict:** 代码没有问题。\n\n_Analyzed `snippet` (1 line): no findings._');
   });
 
@@ -113,7 +116,7 @@ describe('the analyze skill (real pipeline, queue, Postgres and Anthropic SDK; f
     const report = await send(`is this safe?\n\`\`\`py\n${PYTHON}\`\`\``, 'T-an-handed');
     const [chat, skill] = model.requests.slice(before).map((r) => r.body);
     expect(chat.tools.map((t: { name: string }) => t.name)).toContain('use_analyze_skill');
-    expect(skill.tool_choice).toEqual({ type: 'tool', name: 'report_findings' });
+    expect(skill.output_config.format.type).toBe('json_schema');
     expect(JSON.stringify(skill.messages)).toContain('The request, restated: Check the mean function for bugs');
     expect(JSON.stringify(skill.messages)).toContain('2 |     return sum(xs) / len(xs)');
     expect(report).toMatch(/^\*\*Verdict:\*\* Works for the happy path/);

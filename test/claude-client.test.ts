@@ -11,7 +11,7 @@ const question = { model: 'claude-sonnet-5-5', maxTokens: 100, system: [{ type: 
 describe('ClaudeClient (real SDK against the fake Messages API)', () => {
   let model: FakeAnthropic;
   beforeAll(async () => {
-    model = await startFakeAnthropic({ apiKey: 'right-key' });
+    model = await startFakeAnthropic({ apiKey: 'right-key', pingIntervalMs: 50 });
   });
   afterAll(async () => {
     await model?.close();
@@ -50,18 +50,91 @@ describe('ClaudeClient (real SDK against the fake Messages API)', () => {
     expect(result.costUsd).toBeGreaterThan(0);
   });
 
-  it('sends tools and returns the tool call with its streamed input parsed', async () => {
-    model.enqueue({ kind: 'tool_use', name: 'propose_palette', input: { name: 'Dusk', colours: [{ role: 'primary', hex: '#123456' }] }, text: 'Here:' });
-    const tools = [{ name: 'propose_palette', description: 'd', input_schema: { type: 'object' as const, properties: {} } }];
-    const result = await client().claude.chat({ ...question, tools, toolChoice: { type: 'tool', name: 'propose_palette' } });
+  const palette = { name: 'Dusk', colours: [{ role: 'primary', hex: '#123456' }] };
+  const structured = {
+    name: 'propose_palette',
+    description: 'd',
+    schema: { type: 'object', additionalProperties: false, properties: { name: { type: 'string', maxLength: 40 }, colours: { type: 'array', minItems: 2, items: { type: 'object', properties: {} } } } },
+  };
+
+  it('asks the default model for a structured answer through output_config.format, never a forced tool', async () => {
+    // The default model answers a forced tool_choice with a 400 (the fake says so, as the API does).
+    model.enqueue({ kind: 'tool_use', name: 'propose_palette', input: palette });
+    const deltas: string[] = [];
+    const result = await client().claude.chat({ ...question, structured, onText: (d) => deltas.push(d) });
+    expect(result.structured).toEqual(palette);
+    expect(deltas).toEqual([]); // JSON is never shown as it streams
+    const sent = model.requests.at(-1)!.body;
+    expect(sent.tool_choice).toBeUndefined();
+    expect(sent.output_config.format.type).toBe('json_schema');
+    // Bounds structured outputs reject are left out; every object is closed.
+    expect(JSON.stringify(sent.output_config.format.schema)).not.toMatch(/maxLength|minItems/);
+    expect(sent.output_config.format.schema.properties.colours.items.additionalProperties).toBe(false);
+  });
+
+  it('sends tools the model may call and returns the calls with their streamed input parsed', async () => {
+    model.enqueue({ kind: 'tool_use', name: 'use_doc_skill', input: { request: 'a plan' }, text: 'Here:' });
+    const tools = [{ name: 'use_doc_skill', description: 'd', input_schema: { type: 'object' as const, properties: {} } }];
+    // An older model: the note before the call is text (the 5.5 generation returns it in a thinking block).
+    const result = await client().claude.chat({ ...question, model: 'claude-haiku-4-5', tools });
     expect(result.text).toBe('Here:');
     expect(result.stopReason).toBe('tool_use');
-    expect(result.toolCalls).toEqual([
-      { id: expect.stringMatching(/^toolu_/), name: 'propose_palette', input: { name: 'Dusk', colours: [{ role: 'primary', hex: '#123456' }] } },
-    ]);
+    expect(result.toolCalls).toEqual([{ id: expect.stringMatching(/^toolu_/), name: 'use_doc_skill', input: { request: 'a plan' } }]);
+    expect(model.requests.at(-1)!.body.tool_choice).toBeUndefined();
+  });
+
+  it('leaves room for thinking in max_tokens, so a model that thinks first still answers in full', async () => {
+    // Thinking tokens count against max_tokens; here the model thinks 5,000 tokens before a short answer.
+    model.setThinkingTokens({ medium: 5_000, high: 5_000 });
+    let thinking = 0;
+    model.enqueue({ kind: 'text', text: 'the whole answer' });
+    const result = await client().claude.chat({ ...question, maxTokens: 4096, reasoning: 'adaptive', effort: 'medium', onThinking: () => thinking++ });
+    model.setThinkingTokens({ medium: 300, high: 1_000 });
+    expect(result.text).toBe('the whole answer');
+    expect(result.stopReason).toBe('end_turn');
+    expect(thinking).toBe(1);
     const sent = model.requests.at(-1)!.body;
-    expect(sent.tools[0].name).toBe('propose_palette');
-    expect(sent.tool_choice).toEqual({ type: 'tool', name: 'propose_palette' });
+    expect(sent.thinking).toEqual({ type: 'adaptive' });
+    expect(sent.output_config.effort).toBe('medium');
+    expect(sent.max_tokens).toBeGreaterThan(4096 + 5_000);
+  });
+
+  it('turns thinking off the way each model accepts it', async () => {
+    model.enqueue({ kind: 'text', text: 'a' }, { kind: 'text', text: 'b' });
+    await client().claude.chat({ ...question, reasoning: 'off' });
+    expect(model.requests.at(-1)!.body.thinking).toEqual({ type: 'between_tools' }); // Sonnet 5.5 refuses `disabled`
+    await client().claude.chat({ ...question, model: 'claude-sonnet-5', reasoning: 'off' });
+    expect(model.requests.at(-1)!.body.thinking).toEqual({ type: 'disabled' });
+  });
+
+  it('keeps thinking blocks, signatures intact, so a tool loop can send them back', async () => {
+    model.enqueue({ kind: 'tool_use', name: 'lookup', input: { q: 'x' } }, { kind: 'text', text: 'done' });
+    const tools = [{ name: 'lookup', description: 'd', input_schema: { type: 'object' as const, properties: {} } }];
+    const first = await client().claude.chat({ ...question, tools, reasoning: 'adaptive' });
+    expect(first.content[0]).toMatchObject({ type: 'thinking', signature: expect.any(String) });
+    const call = first.toolCalls[0]!;
+    const loop = [
+      ...question.messages,
+      { role: 'assistant' as const, content: first.content },
+      { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: call.id, content: 'found' }] },
+    ];
+    const second = await client().claude.chat({ ...question, tools, reasoning: 'adaptive', messages: loop });
+    expect(second.text).toBe('done');
+    // A changed thinking block is refused, as the API refuses it.
+    const changed = loop.map((m) => (m.role === 'assistant' ? { ...m, content: [{ ...first.content[0]!, thinking: 'edited' } as never, ...first.content.slice(1)] } : m));
+    const error = await failure(client().claude.chat({ ...question, tools, reasoning: 'adaptive', messages: changed }));
+    expect(error.userMessage).toMatch(/could not handle/);
+    model.setReply((req) => ({ kind: 'text', text: `Echo: ${JSON.stringify(req.body.messages.at(-1).content)}` }));
+  });
+
+  it('stays on a call while the API sends only pings (a tool input that takes longer than the idle timeout)', async () => {
+    const tools = [{ name: 'use_doc_skill', description: 'd', input_schema: { type: 'object' as const, properties: {} } }];
+    model.enqueue({ kind: 'tool_use', name: 'use_doc_skill', input: { request: 'a long plan', detail: 'x' }, pauseMs: 1_000 });
+    const retries: string[] = [];
+    const result = await client({ idleTimeoutMs: 300 }).claude.chat({ ...question, tools, onRetry: (_n, reason) => retries.push(reason) });
+    expect(retries).toEqual([]);
+    expect(result.attempts).toBe(1);
+    expect(result.toolCalls[0]!.input).toEqual({ request: 'a long plan', detail: 'x' });
   });
 
   it('honours retry-after on 429 and says why it retried', async () => {
@@ -76,7 +149,18 @@ describe('ClaudeClient (real SDK against the fake Messages API)', () => {
 
   it.each<[string, FakeReply, RegExp, number]>([
     ['a refused key', { kind: 'status', status: 401, errorType: 'authentication_error' }, /API key was refused/, 1],
-    ['a spend limit', { kind: 'status', status: 429, errorType: 'rate_limit_error', message: 'enforced_spend_limit_reached: spend limit' }, /spending limit/, 1],
+    // https://platform.claude.com/docs/en/api/rate-limits#reaching-your-spend-cap: a 429 with an error code, no
+    // retry-after, and no retry gets past it.
+    ['the tier\'s monthly spend cap', {
+      kind: 'status', status: 429, errorType: 'rate_limit_error', errorCode: 'enforced_spend_limit_reached',
+      message: 'You have reached your API usage limits: your organization has crossed its monthly API usage threshold. You will regain access on 2027-01-01 at 00:00 UTC.',
+    }, /spending limit/, 1],
+    // https://platform.claude.com/docs/en/api/errors: a spend limit the organisation set is a 400.
+    ['the organisation\'s own spend limit', {
+      kind: 'status', status: 400, errorType: 'invalid_request_error',
+      message: 'You have reached your specified API usage limits. You will regain access on 2027-01-01 at 00:00 UTC.',
+    }, /spending limit/, 1],
+    ['a billing problem', { kind: 'status', status: 402, errorType: 'billing_error' }, /billing problem/, 1],
     ['a bad request', { kind: 'status', status: 400, errorType: 'invalid_request_error', message: 'prompt is too long' }, /rephrasing/, 1],
     ['a retry-after longer than it may wait', { kind: 'status', status: 429, retryAfterSeconds: 3600 }, /busy/, 1],
     ['overload on every attempt', { kind: 'status', status: 529, errorType: 'overloaded_error' }, /busy/, 3],

@@ -2,7 +2,8 @@ import Anthropic, { APIError, APIUserAbortError, AuthenticationError, Overloaded
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 
-const MODEL = 'claude-sonnet-5-5';
+// A model that does not think unless asked: these tests are about the wire; the 5.5 generation's own rules have theirs.
+const MODEL = 'claude-haiku-4-5';
 let fake: FakeAnthropic;
 
 const client = (maxRetries = 0, apiKey = 'test-key') => new Anthropic({ apiKey, baseURL: fake.url, maxRetries });
@@ -188,5 +189,94 @@ describe('fake Anthropic API driven by the real SDK', () => {
     stream.abort();
     expect(await done).toBeInstanceOf(APIUserAbortError);
     await waitFor(() => fake.activeStreams() === 0);
+  });
+});
+
+describe('the fake tells the truth about each model (rules cited in fakes/fake-anthropic-models.ts)', () => {
+  const refusal = async (body: Record<string, unknown>) => {
+    const error = await client().messages.create({ ...ask('hi'), model: 'claude-sonnet-5-5', ...body } as never).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    return error as APIError;
+  };
+  const tool = { name: 'pick', description: 'd', input_schema: { type: 'object' as const, properties: {} } };
+
+  it('refuses forced tool use on the 5.5 generation and accepts it on Sonnet 5 and Haiku 5.5', async () => {
+    for (const choice of [{ type: 'tool', name: 'pick' }, { type: 'any' }]) {
+      const error = await refusal({ tools: [tool], tool_choice: choice });
+      expect(error.status).toBe(400);
+      expect(error.apiMessage).toMatch(/tool_choice: type "tool" and "any" are not supported for this model/);
+    }
+    fake.enqueue({ kind: 'tool_use', name: 'pick', input: {} }, { kind: 'tool_use', name: 'pick', input: {} });
+    for (const model of ['claude-sonnet-5', 'claude-haiku-5-5']) {
+      const message = await client().messages.create({ ...ask('hi'), model, tools: [tool], tool_choice: { type: 'tool', name: 'pick' } });
+      expect(message.stop_reason).toBe('tool_use');
+      // Haiku 5.5 answers a forced tool without thinking first.
+      expect(message.content.map((b) => b.type)).toEqual(['tool_use']);
+    }
+  });
+
+  it('refuses thinking: disabled on Sonnet 5.5 (between_tools instead) and on Opus 5.5 (no way off)', async () => {
+    expect((await refusal({ thinking: { type: 'disabled' } })).apiMessage).toMatch(/between_tools/);
+    expect((await refusal({ model: 'claude-opus-5-5', thinking: { type: 'between_tools' } })).status).toBe(400);
+    expect((await refusal({ thinking: { type: 'enabled', budget_tokens: 2000 } })).status).toBe(400);
+  });
+
+  it('thinks by default on Sonnet 5.5, and the thinking counts against max_tokens', async () => {
+    fake.setThinkingTokens({ high: 2_000 });
+    const cut = await client().messages.create({ ...ask('hi'), model: 'claude-sonnet-5-5', max_tokens: 1_500 });
+    expect(cut.stop_reason).toBe('max_tokens');
+    expect(cut.content.map((b) => b.type)).toEqual(['thinking']);
+    expect(cut.usage.output_tokens).toBe(1_500);
+    const off = await client().messages.create({ ...ask('hi'), model: 'claude-sonnet-5-5', max_tokens: 1_500, thinking: { type: 'between_tools' } });
+    expect(off.content.map((b) => b.type)).toEqual(['text']);
+  });
+
+  it('returns the text before a tool call inside an (empty) thinking block on Sonnet 5.5', async () => {
+    fake.enqueue({ kind: 'tool_use', name: 'pick', input: {}, text: 'Let me look that up for you now.' });
+    const message = await client().messages.create({ ...ask('hi'), model: 'claude-sonnet-5-5', tools: [tool] });
+    expect(message.content.map((b) => b.type)).toEqual(['thinking', 'thinking', 'tool_use']);
+    expect(message.content.some((b) => b.type === 'text')).toBe(false);
+  });
+
+  it('answers output_config.format with JSON text, and refuses a schema structured outputs cannot take', async () => {
+    const schema = { type: 'object', additionalProperties: false, properties: { a: { type: 'string' } }, required: ['a'] };
+    fake.enqueue({ kind: 'tool_use', name: 'answer', input: { a: 'x' } });
+    const message = await client().messages.create({ ...ask('hi'), model: 'claude-haiku-4-5', output_config: { format: { type: 'json_schema', schema } } });
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: '{"a":"x"}' })]);
+    const open = { ...schema, additionalProperties: undefined };
+    expect((await refusal({ output_config: { format: { type: 'json_schema', schema: open } } })).apiMessage).toMatch(/additionalProperties/);
+    const bounded = { ...schema, properties: { a: { type: 'string', maxLength: 4 } } };
+    expect((await refusal({ output_config: { format: { type: 'json_schema', schema: bounded } } })).apiMessage).toMatch(/maxLength/);
+  });
+
+  it('is a 404 for a model the API does not serve, retired ones included', async () => {
+    expect((await refusal({ model: 'claude-sonnet-4-5' })).status).toBe(404);
+    expect((await refusal({ model: 'claude-made-up-1' })).status).toBe(404);
+  });
+
+  it('sends spend-limit errors with their error code, and a 402 for billing', async () => {
+    fake.enqueue({ kind: 'status', status: 429, errorCode: 'enforced_spend_limit_reached' }, { kind: 'status', status: 402 });
+    const capped = await client().messages.create(ask('hi')).then(() => undefined, (e: unknown) => e as APIError);
+    expect(capped?.status).toBe(429);
+    expect(capped?.errorCode).toBe('enforced_spend_limit_reached');
+    expect(capped?.headers?.get('retry-after')).toBeNull();
+    const billing = await client().messages.create(ask('hi')).then(() => undefined, (e: unknown) => e as APIError);
+    expect(billing?.status).toBe(402);
+    expect(billing?.type).toBe('billing_error');
+  });
+
+  it('goes quiet but for pings while a tool input is being worked on', async () => {
+    await fake.close();
+    fake = await startFakeAnthropic({ pingIntervalMs: 20 });
+    fake.enqueue({ kind: 'tool_use', name: 'pick', input: { a: 1, b: 2 }, pauseMs: 200 });
+    const response = await fetch(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ ...ask('hi'), model: 'claude-haiku-4-5', tools: [tool], stream: true }),
+    });
+    const raw = await response.text();
+    const firstJson = raw.indexOf('input_json_delta');
+    const between = raw.slice(firstJson, raw.indexOf('input_json_delta', firstJson + 1));
+    expect(between.match(/event: ping/g)?.length).toBeGreaterThanOrEqual(5);
   });
 });

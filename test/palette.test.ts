@@ -93,7 +93,7 @@ describe('the palette skill (real pipeline, fake model; shell and Slack)', () =>
   }
 
   /** The request body of the model call that was forced to propose a palette. */
-  const paletteRequest = (from: number) => model.requests.slice(from).find((r) => r.body.tool_choice?.name === 'propose_palette')?.body;
+  const paletteRequest = (from: number) => model.requests.slice(from).find((r) => r.body.output_config?.format?.schema?.properties?.colours)?.body;
 
   it('designs a palette on `palette …`: table, contrast computed by Xiaoliu, bad hex caught, swatch attached', async () => {
     const before = model.requests.length;
@@ -101,8 +101,11 @@ describe('the palette skill (real pipeline, fake model; shell and Slack)', () =>
     const { texts, files } = await ask(inbound('palette calm fintech dashboard', { thread: 'T-explicit' }));
 
     const body = paletteRequest(before);
-    expect(body.tool_choice).toEqual({ type: 'tool', name: 'propose_palette' });
-    expect(body.tools.map((t: { name: string }) => t.name)).toEqual(['propose_palette']);
+    // Structured output (the default model refuses forced tools); a palette needs no deliberation.
+    expect(body.tool_choice).toBeUndefined();
+    expect(body.tools).toBeUndefined();
+    expect(body.thinking).toEqual({ type: 'between_tools' });
+    expect(body.output_config.effort).toBe('low');
     expect(JSON.stringify(body.messages)).toContain('calm fintech dashboard');
 
     expect(texts).toHaveLength(1);
@@ -161,7 +164,7 @@ describe('the palette skill (real pipeline, fake model; shell and Slack)', () =>
     const [chat, skill] = model.requests.slice(before).map((r) => r.body);
     expect(chat.tool_choice).toBeUndefined();
     expect(chat.tools.map((t: { name: string }) => t.name)).toContain('use_palette_skill');
-    expect(skill.tool_choice).toEqual({ type: 'tool', name: 'propose_palette' });
+    expect(skill.output_config.format.type).toBe('json_schema');
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('**Calm Fintech 平静**');
     expect(files.map((f) => f.filename)).toEqual(['palette.png']);

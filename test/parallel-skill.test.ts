@@ -30,7 +30,7 @@ const PLAN = {
 };
 
 /**
- * Plays the model by request content: the plan (a forced plan_subtasks call), each sub-task ("Sub-task N of M"),
+ * Plays the model by request content: the plan (a structured answer with subtasks), each sub-task ("Sub-task N of M"),
  * answered when the test opens its gate (or at once), and the merge ("Original request: …"). Anything else is chat.
  */
 class ScriptedModel {
@@ -69,7 +69,7 @@ class ScriptedModel {
 
   readonly reply: ReplyFn = async (req): Promise<FakeReply> => {
     const text = lastUserText(req.body);
-    if (req.body.tool_choice?.name === 'plan_subtasks') {
+    if (req.body.output_config?.format?.schema?.properties?.subtasks) {
       this.planRequests.push(text);
       return { kind: 'tool_use', name: 'plan_subtasks', input: this.plan };
     }

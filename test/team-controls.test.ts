@@ -114,7 +114,7 @@ describe('team controls: access, per-channel settings, budgets and usage (real P
     expect(model.requests.length).toBe(before);
     expect(refusal).toMatch(/You have reached the daily budget of \$0\.01 per person \(\$0\.01 used today\)\. It resets at 00:00 UTC, in \d+ (h|min)/);
     // Others are not affected by one person's budget.
-    expect(await say('my question')).toBe('an answer');
+    expect(await say('my question', { author: { id: 'UOTHER', name: 'Olu', isBot: false } })).toBe('an answer');
   });
 
   it("applies a channel's own daily budget, set by an admin, and token limits", async () => {

@@ -90,6 +90,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       maxAttempts: config.anthropic.maxAttempts,
       timeoutMs: config.anthropic.timeoutMs,
       idleTimeoutMs: config.anthropic.idleTimeoutMs,
+      prices: config.anthropic.prices,
       log,
       metrics,
     });

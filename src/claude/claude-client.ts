@@ -1,23 +1,34 @@
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { type Middleware } from '@anthropic-ai/sdk';
 import { UserFacingError } from '../domain/errors.js';
 import { createLeanFetch } from '../http/lean-fetch.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
-import { costOf, type TokenUsage } from './price-table.js';
+import { costOf, type PriceOverrides, type TokenUsage } from './price-table.js';
+import { shapeRequest, type Effort, type Reasoning, type StructuredAnswer } from './shape-request.js';
 
 /** One question for the model, with everything it needs to know. */
 export interface ChatRequest {
   model: string;
+  /** Tokens the visible answer may take; room for thinking is added for models that think (see shapeRequest). */
   maxTokens: number;
   /** System prompt blocks; the last one carries the cache breakpoint of the stable prefix. */
   system: Anthropic.TextBlockParam[];
   messages: Anthropic.MessageParam[];
-  /** Tools the model may call (skills, structured output); their calls come back in `toolCalls`. */
+  /** Tools the model may call (skills); their calls come back in `toolCalls`. The model always decides. */
   tools?: Anthropic.Tool[];
-  /** Forces a tool (`{ type: 'tool', name }`) when the answer must be structured; default: the model decides. */
-  toolChoice?: Anthropic.ToolChoice;
-  /** Called with each piece of text as it streams in, and the whole text so far. */
+  /**
+   * An answer that must be one JSON object of this schema; it comes back parsed in `structured`. Asked for the way the
+   * model supports (structured outputs, or a tool), never by forcing a tool on a model that rejects it.
+   */
+  structured?: StructuredAnswer;
+  /** How much to think: `off` (the default) is the least the model allows; `adaptive` lets it decide. */
+  reasoning?: Reasoning;
+  /** `output_config.effort` where the model takes it; the model's own default otherwise. */
+  effort?: Effort;
+  /** Called with each piece of text as it streams in, and the whole text so far (never for a structured answer). */
   onText?: (delta: string, soFar: string) => void;
+  /** Called when the model starts thinking (before the answer, or between tool calls). */
+  onThinking?: () => void;
   /** Called before a retry: text streamed by the failed attempt is void and will be streamed again. */
   onRetry?: (attempt: number, reason: string) => void;
   /** Aborts the call (shutdown). */
@@ -29,6 +40,13 @@ export interface ChatResult {
   text: string;
   /** Tools the model called, in order, with their parsed input. */
   toolCalls: ToolCall[];
+  /** The structured answer, parsed (unchecked: each caller validates what it uses); undefined if none was asked for. */
+  structured?: unknown;
+  /**
+   * The answer's content blocks as the API requires them back in a tool loop: thinking blocks with their signatures,
+   * unmodified and in order, then text and tool calls.
+   */
+  content: Anthropic.ContentBlockParam[];
   usage: TokenUsage;
   costUsd: number;
   model: string;
@@ -51,6 +69,8 @@ export interface ClaudeClientOptions {
   timeoutMs: number;
   log: Logger;
   metrics: Metrics;
+  /** CLAUDE_PRICES, ahead of the built-in price list. */
+  prices?: PriceOverrides;
   /** First retry delay; doubles each attempt, with jitter. */
   baseDelayMs?: number;
   /** Longest wait before a retry; a longer `retry-after` ends the attempts instead. */
@@ -143,25 +163,22 @@ export class ClaudeClient {
 
   private async stream(request: ChatRequest, attempt: number, signal: AbortSignal, bump: () => void): Promise<ChatResult> {
     const sent = performance.now();
+    const { structuredVia, thinks: _thinks, ...shaped } = shapeRequest(request);
     const stream = await this.sdk.messages.create(
-      {
-        model: request.model,
-        max_tokens: request.maxTokens,
-        system: request.system,
-        messages: request.messages,
-        ...(request.tools?.length ? { tools: request.tools } : {}),
-        ...(request.tools?.length && request.toolChoice ? { tool_choice: request.toolChoice } : {}),
-        stream: true,
-      },
-      { signal },
+      { model: request.model, messages: request.messages, ...shaped, stream: true },
+      // Liveness is watched on the raw body: the SDK drops `ping` events before its iterator, and a long tool input
+      // or a long think streams nothing else for minutes.
+      { signal, middleware: [watchBody(bump)] },
     );
     let text = '';
     let model = request.model;
     let stopReason: string | null = null;
     let complete = false;
-    // Tool inputs stream as JSON fragments, by content block index; parsed once the message is complete.
-    const tools = new Map<number, { id: string; name: string; json: string }>();
+    // Every content block by index, as the API requires it back; tool inputs stream as JSON fragments.
+    const blocks = new Map<number, StreamedBlock>();
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
+    // A structured answer's text is JSON: nobody should see it stream.
+    const streamsText = structuredVia !== 'format';
     for await (const event of stream) {
       bump();
       switch (event.type) {
@@ -173,20 +190,26 @@ export class ClaudeClient {
           usage.outputTokens = event.message.usage.output_tokens;
           break;
         case 'content_block_start':
-          if (event.content_block.type === 'tool_use') {
-            tools.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
-          }
+          blocks.set(event.index, startBlock(event.content_block));
+          if (event.content_block.type === 'thinking' || event.content_block.type === 'redacted_thinking') request.onThinking?.();
           break;
-        case 'content_block_delta':
-          if (event.delta.type === 'input_json_delta') {
-            const tool = tools.get(event.index);
-            if (tool) tool.json += event.delta.partial_json;
-          } else if (event.delta.type === 'text_delta') {
+        case 'content_block_delta': {
+          const block = blocks.get(event.index);
+          const delta = event.delta;
+          if (delta.type === 'text_delta') {
+            if (block?.type === 'text') block.text += delta.text;
             if (!text) this.options.metrics.claudeFirstToken.observe((performance.now() - sent) / 1000);
-            text += event.delta.text;
-            request.onText?.(event.delta.text, text);
+            text += delta.text;
+            if (streamsText) request.onText?.(delta.text, text);
+          } else if (delta.type === 'input_json_delta') {
+            if (block?.type === 'tool_use') block.json += delta.partial_json;
+          } else if (delta.type === 'thinking_delta') {
+            if (block?.type === 'thinking') block.thinking += delta.thinking;
+          } else if (delta.type === 'signature_delta') {
+            if (block?.type === 'thinking') block.signature += delta.signature;
           }
           break;
+        }
         case 'message_delta':
           stopReason = event.delta.stop_reason;
           usage.outputTokens = event.usage.output_tokens;
@@ -199,15 +222,34 @@ export class ClaudeClient {
     // The SDK ends the iteration quietly when aborted: a partial answer must not pass for a whole one.
     if (signal.aborted) throw signal.reason ?? new Error('model call aborted');
     if (!complete) throw new IncompleteStreamError();
-    const costUsd = costOf(model, usage);
-    const { metrics } = this.options;
+    // The model the API names may be a dated id of the one asked for; both price alike. Callers refuse unpriced
+    // models before calling, so a missing price here is a gap in the table worth an error line, not a guess.
+    const { metrics, prices, log } = this.options;
+    const known = costOf(model, usage, prices) ?? costOf(request.model, usage, prices);
+    if (known === undefined) log.error({ model }, 'no price for this model: its spending is recorded as $0; add it to CLAUDE_PRICES');
+    const costUsd = known ?? 0;
     metrics.claudeTokens.inc({ kind: 'input' }, usage.inputTokens);
     metrics.claudeTokens.inc({ kind: 'output' }, usage.outputTokens);
     metrics.claudeTokens.inc({ kind: 'cache_write' }, usage.cacheWriteTokens);
     metrics.claudeTokens.inc({ kind: 'cache_read' }, usage.cacheReadTokens);
     metrics.claudeCost.inc(costUsd);
-    const toolCalls = [...tools.values()].map((tool) => ({ id: tool.id, name: tool.name, input: parseToolInput(tool.name, tool.json, stopReason) }));
-    return { text, toolCalls, usage, costUsd, model, stopReason, attempts: attempt };
+    const ordered = [...blocks.entries()].sort(([x], [y]) => x - y).map(([, block]) => block);
+    const toolCalls: ToolCall[] = [];
+    for (const block of ordered) {
+      if (block.type === 'tool_use') toolCalls.push({ id: block.id, name: block.name, input: parseJson(block.name, block.json, stopReason) });
+    }
+    const result: ChatResult = { text, toolCalls, content: ordered.map(toParam), usage, costUsd, model, stopReason, attempts: attempt };
+    const structuredName = request.structured?.name;
+    if (structuredVia === 'format') {
+      result.structured = text.trim() ? parseJson(structuredName!, text, stopReason) : undefined;
+      result.text = '';
+    } else if (structuredName) {
+      result.structured = toolCalls.find((call) => call.name === structuredName)?.input;
+      result.toolCalls = toolCalls.filter((call) => call.name !== structuredName);
+    }
+    // Cut off before the answer began: all the tokens went into thinking.
+    if (request.structured && result.structured === undefined && stopReason === 'max_tokens') throw tooLong();
+    return result;
   }
 
   /** Exponential backoff with full jitter, or the server's own `retry-after` when it gave one. */
@@ -218,18 +260,83 @@ export class ClaudeClient {
   }
 }
 
-/** A tool's input as JSON; a tool with no parameters streams nothing, which means `{}`. */
-function parseToolInput(name: string, json: string, stopReason: string | null): unknown {
+/** A tool's input, or a structured answer, as JSON; a tool with no parameters streams nothing, which means `{}`. */
+function parseJson(name: string, json: string, stopReason: string | null): unknown {
   if (!json.trim()) return {};
   try {
     return JSON.parse(json);
   } catch {
-    if (stopReason === 'max_tokens') {
-      // The usual cause: a long document or report cut off mid-JSON at the length limit.
-      throw new UserFacingError('The answer was too long and was cut off before it was complete. Try asking for something shorter, or split it into parts.');
-    }
+    // The usual cause: a long document or report cut off mid-JSON at the length limit.
+    if (stopReason === 'max_tokens') throw tooLong();
     throw new UserFacingError(`Claude sent a malformed answer for \`${name}\`. Please try again.`);
   }
+}
+
+function tooLong(): UserFacingError {
+  return new UserFacingError('The answer was too long and was cut off before it was complete. Try asking for something shorter, or split it into parts.');
+}
+
+/** A content block as it streams in. */
+type StreamedBlock =
+  | { type: 'text'; text: string }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
+  | { type: 'tool_use'; id: string; name: string; json: string }
+  | { type: 'other'; block: Anthropic.ContentBlockParam };
+
+function startBlock(block: Anthropic.RawContentBlockStartEvent['content_block']): StreamedBlock {
+  switch (block.type) {
+    case 'text':
+      return { type: 'text', text: block.text };
+    case 'thinking':
+      return { type: 'thinking', thinking: block.thinking, signature: block.signature };
+    case 'redacted_thinking':
+      return { type: 'redacted_thinking', data: block.data };
+    case 'tool_use':
+      return { type: 'tool_use', id: block.id, name: block.name, json: '' };
+    default:
+      // Server tools' blocks arrive whole; they go back as they came.
+      return { type: 'other', block: block as unknown as Anthropic.ContentBlockParam };
+  }
+}
+
+/** A streamed block as the API takes it back in the next request of a tool loop. */
+function toParam(block: StreamedBlock): Anthropic.ContentBlockParam {
+  switch (block.type) {
+    case 'text':
+      return { type: 'text', text: block.text };
+    case 'thinking':
+      return { type: 'thinking', thinking: block.thinking, signature: block.signature };
+    case 'redacted_thinking':
+      return { type: 'redacted_thinking', data: block.data };
+    case 'tool_use':
+      return { type: 'tool_use', id: block.id, name: block.name, input: safeParse(block.json) };
+    case 'other':
+      return block.block;
+  }
+}
+
+function safeParse(json: string): unknown {
+  try {
+    return json.trim() ? JSON.parse(json) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * SDK middleware that calls `alive` whenever bytes of the response body arrive, pings included. A 'readable'
+ * listener only observes: the SDK's iterator still reads every chunk itself, and none is taken from it.
+ */
+function watchBody(alive: () => void): Middleware {
+  return async (request, next) => {
+    const response = await next(request);
+    // Only an event stream is watched; an error's JSON body is read whole, at once, by the SDK.
+    if (!response.ok || !response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
+    const body = response.body as unknown as { on?: (event: string, listener: () => void) => void } | null;
+    if (typeof body?.on === 'function') body.on('readable', alive);
+    return response;
+  };
 }
 
 /** An attempt heard nothing from the API for too long; retried like a dropped connection. */
@@ -289,12 +396,22 @@ function classify(error: unknown): Verdict {
         operatorHint: 'the API key was refused: check ANTHROPIC_API_KEY',
       };
     }
-    if (status === 429 && /spend|billing|credit/i.test(error.message)) {
+    const spend = spendLimitOf(error);
+    if (spend) return spend;
+    if (status === 402) {
       return {
         retryable: false,
-        reason: 'spend_limit',
-        userMessage: 'The team has reached its Claude spending limit, so I cannot answer right now.',
-        operatorHint: 'the Anthropic account hit its spend limit: raise it in the Anthropic console',
+        reason: 'billing',
+        userMessage: 'I cannot answer right now: the Anthropic account I use has a billing problem. An admin needs to check it.',
+        operatorHint: `402 billing_error${error.errorCode ? ` (${error.errorCode})` : ''}: check the payment details on the Billing page of the Claude Console`,
+      };
+    }
+    if (status === 404 && error.type === 'not_found_error') {
+      return {
+        retryable: false,
+        reason: '404',
+        userMessage: 'I cannot answer right now: the Claude model I am set to use was not found. An admin needs to choose another (`config model`).',
+        operatorHint: `the Messages API does not know this model: check CLAUDE_MODEL and the channels' \`config model\` (${error.message})`,
       };
     }
     const transient = status === 408 || status === 409 || status === 429 || status >= 500;
@@ -315,6 +432,34 @@ function classify(error: unknown): Verdict {
     };
   }
   return { retryable: true, reason: 'unknown', userMessage: BUSY, operatorHint: String(error) };
+}
+
+/**
+ * Error codes of spend limits (`error.details.error_code`, which the SDK exposes as `errorCode`; the SDK's own
+ * note says to branch on it, not on the message): the tier's monthly cap and a contract limit come as 429s that no
+ * retry gets past (https://platform.claude.com/docs/en/api/rate-limits#reaching-your-spend-cap), a linked
+ * organisation's limit as a 402.
+ */
+const SPEND_CODES = new Set(['enforced_spend_limit_reached', 'contract_spend_limit_reached', 'linked_organization_spend_limit_reached']);
+/**
+ * A spend limit the organisation set itself is a 400 `invalid_request_error` with no error code; the documented
+ * message is the only sign (https://platform.claude.com/docs/en/api/errors): matched on its opening words as a fallback.
+ */
+const OWN_LIMIT = /^You have reached your specified (?:workspace )?API usage limits/;
+
+/** A spend limit, by status and code: not worth a retry, and the operator must act. */
+function spendLimitOf(error: InstanceType<typeof Anthropic.APIError>): Verdict | undefined {
+  const code = error.errorCode ?? undefined;
+  const own = error.status === 400 && OWN_LIMIT.test(error.apiMessage ?? '');
+  if (!(code && SPEND_CODES.has(code)) && !own) return undefined;
+  return {
+    retryable: false,
+    reason: 'spend_limit',
+    userMessage: 'The team has reached its Claude spending limit, so I cannot answer until it resets or an admin raises it.',
+    operatorHint: own
+      ? 'the organization or workspace spend limit set in the Claude Console was reached: raise it on the Billing page, or wait for the date in the message'
+      : `Anthropic spend limit reached (${code}): raise the limit or the usage tier in the Claude Console; retries fail until it resets`,
+  };
 }
 
 function retryAfter(headers: Headers | undefined): number | undefined {

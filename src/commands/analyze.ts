@@ -60,12 +60,14 @@ export const analyzeCommand: Command = {
     const result = await callModel(context, {
       system: prompt.system,
       messages: prompt.messages,
-      tools: [REPORT_FINDINGS],
-      toolChoice: { type: 'tool', name: REPORT_FINDINGS.name },
+      structured: REPORT_FINDINGS,
+      // Finding real bugs is where thinking pays: the model decides how much, at high effort.
+      reasoning: 'adaptive',
+      effort: 'high',
+      onThinking: () => reply.status('is reading the code…'),
     });
-    const call = result.toolCalls.find((c) => c.name === REPORT_FINDINGS.name);
-    if (!call) throw new UserFacingError('I could not finish the analysis (Claude gave no findings). Please try again.');
-    const text = renderReport(parseFindings(call.input), sources, skipped);
+    if (result.structured === undefined) throw new UserFacingError('I could not finish the analysis (Claude gave no findings). Please try again.');
+    const text = renderReport(parseFindings(result.structured), sources, skipped);
     await reply.finish(text);
     saveAnswerText(context, text);
   },

@@ -1,4 +1,6 @@
 import type { ChatRequest, ChatResult } from '../claude/claude-client.js';
+import { modelProblem } from '../claude/check-model.js';
+import { UserFacingError } from '../domain/errors.js';
 import { recordCall } from '../store/usage.js';
 import type { CommandContext } from './command.js';
 
@@ -11,6 +13,9 @@ export type ModelRequest = Omit<ChatRequest, 'model' | 'maxTokens' | 'signal'> &
  */
 export async function callModel(context: CommandContext, request: ModelRequest): Promise<ChatResult> {
   const { message, conversation, claude, config, settings, sql, signal } = context;
+  // A channel may have been set to a model since retired, or one a price update dropped: say so, call nothing.
+  const problem = modelProblem(settings.model, config.anthropic.prices);
+  if (problem) throw new UserFacingError(`I cannot answer with this channel's model: ${problem}. An admin can change it with \`config model\`.`);
   await context.limits.check(context);
   const result = await claude.chat({
     ...request,

@@ -1,6 +1,7 @@
 import { buildPrompt } from '../claude/build-prompt.js';
 import type { ToolCall } from '../claude/claude-client.js';
 import { estimateTokens } from '../render/estimate-tokens.js';
+import { THINKING_STATUS } from '../render/reply-writer.js';
 import { answerPendingParallel, peekPendingParallel } from '../skills/parallel/pending-plan.js';
 import { saveMessage, saveMessageAndLoad, type StoredMessage } from '../store/conversations.js';
 import { callModel } from './call-model.js';
@@ -57,6 +58,11 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
     system: prompt.system,
     messages: prompt.messages,
     ...(tools.length ? { tools } : {}),
+    // A conversation: the model thinks where a question needs it, at medium effort (the 5.5 default, high, makes
+    // every chat answer slower and dearer than a thread reply should be).
+    reasoning: 'adaptive',
+    effort: 'medium',
+    onThinking: () => reply.status(THINKING_STATUS),
     onText: (_delta, soFar) => reply.stream(soFar),
     onRetry: () => reply.stream(''),
   });

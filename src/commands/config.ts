@@ -1,3 +1,4 @@
+import { modelProblem } from '../claude/check-model.js';
 import { defaultSettings, SKILL_NAMES, type ChannelSettings } from '../domain/channel-settings.js';
 import { UserFacingError } from '../domain/errors.js';
 import { channelKeyOf, listSettingsHistory, saveChannelSettings } from '../store/channel-settings.js';
@@ -7,7 +8,7 @@ import type { Command, CommandContext } from './command.js';
 const USAGE = [
   '`config show` — the settings in force here',
   '`config prompt <text>` — the persona (system prompt); `config prompt default` restores the default',
-  '`config model <model id>` — e.g. `claude-haiku-4-5`',
+  '`config model <model id>` — e.g. `claude-haiku-5-5`',
   '`config reply-mode threads|mentions` — follow threads, or answer on mentions only',
   '`config skills doc,analyze,palette,parallel` — the skills that may run here (`none` for none)',
   '`config budget <dollars>|none` — the most this channel may spend per day',
@@ -61,8 +62,10 @@ function changeOf(context: CommandContext, action: string, value: string): { set
     }
     case 'model': {
       if (!/^[a-z0-9][a-z0-9.@:_-]{2,100}$/.test(value)) {
-        throw new UserFacingError('Give a model id after `config model`, such as `claude-haiku-4-5`.');
+        throw new UserFacingError('Give a model id after `config model`, such as `claude-haiku-5-5`.');
       }
+      const problem = modelProblem(value, context.config.anthropic.prices);
+      if (problem) throw new UserFacingError(`I did not change the model: ${problem}.`);
       return { settings: { model: value }, description: `model set to ${value}` };
     }
     case 'reply-mode':

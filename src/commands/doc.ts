@@ -1,6 +1,5 @@
-import type Anthropic from '@anthropic-ai/sdk';
 import { buildPrompt } from '../claude/build-prompt.js';
-import type { ToolCall } from '../claude/claude-client.js';
+import { toolFor, type StructuredAnswer } from '../claude/shape-request.js';
 import { UserFacingError } from '../domain/errors.js';
 import { setActiveSkill } from '../store/conversations.js';
 import { addToQuestion } from './add-to-question.js';
@@ -13,11 +12,12 @@ import { documentAnswerText, latestDocument, withDocumentsShortened, type Stored
 /** Room for a long document (about 40 pages of prose); chat answers keep CLAUDE_MAX_TOKENS. */
 const DOC_MAX_TOKENS = 16_000;
 
-const WRITE_DOCUMENT: Anthropic.Tool = {
+const WRITE_DOCUMENT: StructuredAnswer = {
   name: 'write_document',
   description: 'Deliver the document: it is attached to the thread as a Markdown file, with the summary as the message.',
-  input_schema: {
+  schema: {
     type: 'object',
+    additionalProperties: false,
     properties: {
       title: { type: 'string', description: 'Short title, in the language of the request.' },
       summary: { type: 'string', description: 'Two to four sentences for the chat message: what the document covers (and, for a revision, what changed).' },
@@ -27,20 +27,9 @@ const WRITE_DOCUMENT: Anthropic.Tool = {
   },
 };
 
-/** Offered only when revising: a follow-up that asks for no change ("thanks", a question) gets an answer, not a version. */
-const ANSWER_WITHOUT_REVISING: Anthropic.Tool = {
-  name: 'answer_without_revising',
-  description: 'Reply in the thread without a new version, when the latest message asks for no change to the document.',
-  input_schema: {
-    type: 'object',
-    properties: { text: { type: 'string', description: 'The reply, in Markdown.' } },
-    required: ['text'],
-  },
-};
-
 const INSTRUCTIONS = [
   'You are writing a document for the people in this thread; use what was said in it as material.',
-  'Call write_document once. The markdown is the complete document: it starts with "# Title", is organised in "##"',
+  'Give the document once, in the form asked for. The markdown is the complete document: it starts with "# Title", is organised in "##"',
   'sections (and "###" where needed), uses tables for anything tabular (options compared, owners, schedules, fields),',
   'numbered lists for steps and code blocks for commands or code. No preamble or sign-off: only the document.',
   'Write in the language of the request.',
@@ -49,9 +38,9 @@ const INSTRUCTIONS = [
 const REVISION_INSTRUCTIONS = [
   INSTRUCTIONS,
   'This thread already has a document; its current version comes after the latest message. Revise it as the latest',
-  'message asks and deliver the whole new version with write_document (not a diff), keeping what was not asked to',
-  'change, with a summary that says what changed. Only if the latest message asks for no change at all (thanks, a',
-  'question about the document) call answer_without_revising instead.',
+  'message asks and deliver the whole new version by calling write_document (not a diff), keeping what was not asked',
+  'to change, with a summary that says what changed. Only if the latest message asks for no change at all (thanks, a',
+  'question about the document) do not call it: answer in a short message instead.',
 ].join(' ');
 
 const MAX_TITLE_CHARS = 200;
@@ -95,21 +84,23 @@ export const docCommand: Command = {
     const result = await callModel(context, {
       system: prompt.system,
       messages: prompt.messages,
-      tools: current ? [WRITE_DOCUMENT, ANSWER_WITHOUT_REVISING] : [WRITE_DOCUMENT],
-      toolChoice: current ? { type: 'any' } : { type: 'tool', name: WRITE_DOCUMENT.name },
+      // A first document must come back as one; a revision may be a reply instead, so the model chooses whether to
+      // call the tool (no model of the 5.5 generation accepts a forced tool, and none needs one here).
+      ...(current ? { tools: [toolFor(WRITE_DOCUMENT)] } : { structured: WRITE_DOCUMENT }),
+      reasoning: 'adaptive',
+      effort: 'medium',
+      onThinking: () => reply.status('is planning the document…'),
       // A whole document is longer than a chat answer; cut off mid-JSON it would be lost entirely.
       maxTokens: Math.max(context.config.anthropic.maxTokens, DOC_MAX_TOKENS),
     });
 
-    const answer = result.toolCalls.find((call) => call.name === ANSWER_WITHOUT_REVISING.name);
-    const write = result.toolCalls.find((call) => call.name === WRITE_DOCUMENT.name);
-    if (current && answer && !write) {
-      const text = stringField(answer, 'text');
-      await reply.finish(text);
-      saveAnswerText(context, text, result.usage.outputTokens);
+    const write = current ? result.toolCalls.find((call) => call.name === WRITE_DOCUMENT.name)?.input : result.structured;
+    if (current && write === undefined && result.text.trim()) {
+      await reply.finish(result.text);
+      saveAnswerText(context, result.text, result.usage.outputTokens);
       return;
     }
-    if (!write) throw new UserFacingError('I could not write the document this time (Claude gave no document). Please try again.');
+    if (write === undefined) throw new UserFacingError('I could not write the document this time (Claude gave no document). Please try again.');
     const document = documentOf(write, current);
     await reply.finish(
       `📄 **${document.title}**${document.version > 1 ? ` (version ${document.version})` : ''}\n\n${document.summary}\n\n` +
@@ -123,17 +114,17 @@ export const docCommand: Command = {
 };
 
 /** The model's document, checked: every field present, the title as the document's first heading. */
-function documentOf(call: ToolCall, current: StoredDocument | undefined) {
-  const title = stringField(call, 'title').replace(/\s+/g, ' ').slice(0, MAX_TITLE_CHARS);
-  const summary = stringField(call, 'summary');
-  let markdown = stringField(call, 'markdown').trim();
+function documentOf(input: unknown, current: StoredDocument | undefined) {
+  const title = stringField(input, 'title').replace(/\s+/g, ' ').slice(0, MAX_TITLE_CHARS);
+  const summary = stringField(input, 'summary');
+  let markdown = stringField(input, 'markdown').trim();
   if (!/^#\s/.test(markdown)) markdown = `# ${title}\n\n${markdown}`;
   const version = (current?.version ?? 0) + 1;
   return { title, summary, markdown: `${markdown}\n`, version, filename: documentFilename(title, version) };
 }
 
-function stringField(call: ToolCall, field: string): string {
-  const value = (call.input as Record<string, unknown> | null)?.[field];
+function stringField(input: unknown, field: string): string {
+  const value = (input as Record<string, unknown> | null)?.[field];
   if (typeof value !== 'string' || !value.trim()) {
     throw new UserFacingError(`I could not finish this: Claude's answer came back without its ${field}. Please try again.`);
   }

@@ -1,4 +1,4 @@
-import type Anthropic from '@anthropic-ai/sdk';
+import type { StructuredAnswer } from '../claude/shape-request.js';
 import { UserFacingError } from '../domain/errors.js';
 import { lineCount, type CodeSource } from './code-sources.js';
 
@@ -18,17 +18,19 @@ export interface FindingsReport {
 }
 
 /** The structured answer analyze asks Claude for. */
-export const REPORT_FINDINGS: Anthropic.Tool = {
+export const REPORT_FINDINGS: StructuredAnswer = {
   name: 'report_findings',
   description: 'Report the result of the code analysis: a one-line verdict and one finding per distinct problem.',
-  input_schema: {
+  schema: {
     type: 'object',
+    additionalProperties: false,
     properties: {
       verdict: { type: 'string', description: 'One line: the overall state of the code.' },
       findings: {
         type: 'array',
         items: {
           type: 'object',
+          additionalProperties: false,
           properties: {
             severity: { type: 'string', enum: [...SEVERITIES] },
             location: { type: 'string', description: 'label:line or label:first-last, e.g. app.py:42 or snippet:3-7' },

@@ -1,5 +1,5 @@
-import type Anthropic from '@anthropic-ai/sdk';
 import { buildPrompt } from '../claude/build-prompt.js';
+import type { StructuredAnswer } from '../claude/shape-request.js';
 import { UserFacingError } from '../domain/errors.js';
 import { checkPairs, type PairCheck, type PairReport } from '../skills/palette/check-pairs.js';
 import { AA_LARGE_TEXT, AA_NORMAL_TEXT, formatRatio, wcagLevel } from '../skills/palette/contrast.js';
@@ -10,11 +10,12 @@ import { openTurn, saveAnswerText } from './chat.js';
 import type { Command } from './command.js';
 
 /** The structured answer Claude must give: the palette, nothing Xiaoliu would have to trust (no contrast figures). */
-export const PROPOSE_PALETTE_TOOL: Anthropic.Tool = {
+export const PROPOSE_PALETTE: StructuredAnswer = {
   name: 'propose_palette',
   description: 'Propose one named colour palette. Xiaoliu validates the hex values, computes the contrast ratios itself and draws the swatches.',
-  input_schema: {
+  schema: {
     type: 'object',
+    additionalProperties: false,
     properties: {
       name: { type: 'string', description: 'A short, evocative name for the palette, e.g. "Harbour Calm".' },
       description: { type: 'string', description: 'One or two sentences: the mood, and where the palette fits.' },
@@ -24,6 +25,7 @@ export const PROPOSE_PALETTE_TOOL: Anthropic.Tool = {
         maxItems: MAX_COLOURS,
         items: {
           type: 'object',
+          additionalProperties: false,
           properties: {
             role: { type: 'string', description: 'primary, secondary, accent, background, surface, text, muted-text, on-primary, border, …' },
             hex: { type: 'string', description: 'The colour as #rrggbb.' },
@@ -37,6 +39,7 @@ export const PROPOSE_PALETTE_TOOL: Anthropic.Tool = {
         description: 'Text/background combinations the palette is meant to be used in, by role.',
         items: {
           type: 'object',
+          additionalProperties: false,
           properties: { text: { type: 'string', description: 'Role of the text colour.' }, background: { type: 'string', description: 'Role of the colour behind it.' } },
           required: ['text', 'background'],
         },
@@ -46,7 +49,7 @@ export const PROPOSE_PALETTE_TOOL: Anthropic.Tool = {
   },
 };
 
-const INSTRUCTIONS = `You are now designing a colour palette for the request in the last message. Answer by calling the ${PROPOSE_PALETTE_TOOL.name} tool once.
+const INSTRUCTIONS = `You are now designing a colour palette for the request in the last message. Answer with the palette only, in the form asked for.
 - 4 to 8 colours, each with a role and a #rrggbb hex value. Include at least one background role (background, surface) and one text role (text, muted-text), plus on-<role> text colours for filled components such as on-primary.
 - Aim for WCAG AA: 4.5:1 between every text colour and the backgrounds it sits on. Do not state contrast ratios; Xiaoliu computes them.
 - List in "pairs" the text/background combinations the palette relies on.
@@ -75,12 +78,13 @@ export const paletteCommand: Command = {
     const result = await callModel(context, {
       system,
       messages,
-      tools: [PROPOSE_PALETTE_TOOL],
-      toolChoice: { type: 'tool', name: PROPOSE_PALETTE_TOOL.name },
+      structured: PROPOSE_PALETTE,
+      // Picking a few colours needs little deliberation; the contrast is computed here, not by the model.
+      reasoning: 'off',
+      effort: 'low',
     });
-    const call = result.toolCalls.find((c) => c.name === PROPOSE_PALETTE_TOOL.name);
-    if (!call) throw new UserFacingError('Claude answered without proposing a palette. Please ask again.');
-    const palette = readPalette(call.input);
+    if (result.structured === undefined) throw new UserFacingError('Claude answered without proposing a palette. Please ask again.');
+    const palette = readPalette(result.structured);
     const report = checkPairs(palette);
     const answer = paletteAnswer(palette, report);
     await reply.finish(answer);

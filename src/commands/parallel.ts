@@ -1,7 +1,7 @@
 import { buildPrompt } from '../claude/build-prompt.js';
 import { estimateRunCost } from '../skills/parallel/estimate-run-cost.js';
 import { launchRun } from '../skills/parallel/launch-run.js';
-import { PLAN_TOOL_NAME, parsePlan, planTool, type ParallelPlan } from '../skills/parallel/parallel-plan.js';
+import { parsePlan, planAnswer, type ParallelPlan } from '../skills/parallel/parallel-plan.js';
 import { loadRun, runIdFor } from '../skills/parallel/parallel-runs.js';
 import { storePendingPlan } from '../skills/parallel/pending-plan.js';
 import { callModel } from './call-model.js';
@@ -66,6 +66,7 @@ export const parallelCommand: Command = {
       model: context.settings.model,
       maxTokens: config.anthropic.maxTokens,
       systemPrompt: context.settings.systemPrompt,
+      prices: config.anthropic.prices,
     });
     context.log.info({ subtasks: plan.subtasks.length, estimateUsd: estimate.usd }, 'parallel run planned');
     if (!confirmed && estimate.usd > config.controls.parallelConfirmUsd) {
@@ -82,10 +83,11 @@ async function planRun(context: CommandContext, history: Awaited<ReturnType<type
   const result = await callModel(context, {
     system: prompt.system,
     messages: prompt.messages,
-    tools: [planTool(max)],
-    toolChoice: { type: 'tool', name: PLAN_TOOL_NAME },
+    structured: planAnswer(max),
+    reasoning: 'adaptive',
+    effort: 'medium',
   });
-  return parsePlan(result.toolCalls.find((call) => call.name === PLAN_TOOL_NAME)?.input, max);
+  return parsePlan(result.structured, max);
 }
 
 /** States the estimate and keeps the plan for the thread's next message: the asker's yes runs it. */

@@ -1,4 +1,6 @@
+import type { PriceOverrides } from '../claude/price-table.js';
 import { ConfigError } from '../domain/errors.js';
+import { checkDefaultModel, readPrices } from './read-prices.js';
 
 /** The model Xiaoliu uses when CLAUDE_MODEL is not set: the current Sonnet in the installed SDK's model list. */
 export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
@@ -22,6 +24,8 @@ export interface Config {
     /** Where the Messages API lives; undefined means Anthropic's own. */
     baseUrl: string | undefined;
     model: string;
+    /** CLAUDE_PRICES: the operator's own prices by model id, ahead of the built-in list. */
+    prices: PriceOverrides;
     maxTokens: number;
     /** Attempts per answer, counting the first, for 429/529/5xx and streams cut off mid-answer. */
     maxAttempts: number;
@@ -161,6 +165,8 @@ type Env = Record<string, string | undefined>;
 /** Reads and validates the configuration; throws a ConfigError naming the first bad variable. */
 export function readConfig(env: Env = process.env): Config {
   const baseUrl = optionalUrl(env, 'ANTHROPIC_BASE_URL', ['http:', 'https:']);
+  const prices = readPrices(env.CLAUDE_PRICES);
+  const model = pattern(env, 'CLAUDE_MODEL', DEFAULT_CLAUDE_MODEL, /^[a-z0-9][a-z0-9.@:_-]{2,100}$/, 'a model id such as claude-sonnet-5-5');
   return {
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/xiaoliu', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
@@ -169,7 +175,8 @@ export function readConfig(env: Env = process.env): Config {
     anthropic: {
       apiKey: apiKey(env, baseUrl),
       baseUrl,
-      model: pattern(env, 'CLAUDE_MODEL', DEFAULT_CLAUDE_MODEL, /^[a-z0-9][a-z0-9.@:_-]{2,100}$/, 'a model id such as claude-sonnet-5-5'),
+      model: checkDefaultModel(model, prices),
+      prices,
       maxTokens: int(env, 'CLAUDE_MAX_TOKENS', 4096, 1, 128_000),
       maxAttempts: int(env, 'CLAUDE_MAX_ATTEMPTS', 4, 1, 10),
       timeoutMs: int(env, 'CLAUDE_TIMEOUT_MS', 600_000, 1000, 3_600_000),

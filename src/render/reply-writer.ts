@@ -6,6 +6,8 @@ import { loadReplies, saveReply } from '../store/replies.js';
 import { splitMessage } from './split-message.js';
 
 export const PLACEHOLDER = '_Thinking…_';
+/** The thread status shown from the start of an answer. */
+export const THINKING_STATUS = 'is thinking…';
 const CONTINUED = ' …';
 /** How long a posted message's record waits for Postgres to come back, and how often it tries. */
 const RECORD_PATIENCE_MS = 5 * 60_000;
@@ -29,6 +31,10 @@ export class ReplyWriter {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private finished = false;
+  /** The last status shown, so the same one is not sent twice. */
+  private statusShown: string | undefined;
+  /** The status call in flight, if any. */
+  private statusInFlight: Promise<unknown> | undefined;
   /** Set while part 0 is a native stream: the Markdown appended to it so far. */
   private streamed: string | undefined;
 
@@ -76,7 +82,8 @@ export class ReplyWriter {
   private async open(placeholder: string): Promise<void> {
     await this.load();
     // Best effort: a platform that cannot show a status here still shows the placeholder or the stream.
-    await this.egress.setStatus?.(this.address, 'is thinking…').catch(() => {});
+    this.statusShown = THINKING_STATUS;
+    await this.egress.setStatus?.(this.address, THINKING_STATUS).catch(() => {});
     if (this.posted.has(0)) {
       // A retry: part 0 may still be an open stream from the failed attempt; close it, then edit as usual.
       await this.egress.nativeStream?.stop(this.address, this.posted.get(0)!).catch(() => {});
@@ -96,6 +103,20 @@ export class ReplyWriter {
     this.shown = placeholder;
   }
 
+  /**
+   * Says what Xiaoliu is doing (thinking, reading) where the platform shows a status: Slack's thread status, Discord's
+   * typing indicator. Best effort, and nothing is posted for it.
+   */
+  status(text: string): void {
+    // The same status again says nothing new (and would be a second Discord typing call for the same wait).
+    if (this.finished || !this.egress.setStatus || text === this.statusShown) return;
+    this.statusShown = text;
+    // Kept so the answer's end waits for it: a status set after the platform cleared it would linger.
+    this.statusInFlight = this.started()
+      .then(() => this.egress.setStatus?.(this.address, text))
+      .catch((error: unknown) => this.log.debug({ err: error }, 'could not show a status'));
+  }
+
   /** Shows the answer so far; cheap to call on every streamed token, it edits at the platform's pace. */
   stream(textSoFar: string): void {
     if (this.finished) return;
@@ -109,6 +130,7 @@ export class ReplyWriter {
 
   /** Posts the final answer: split into parts, or attached as a file when too long for a few messages. */
   async finish(text: string): Promise<void> {
+    await this.statusInFlight;
     await this.settle();
     await this.load();
     const { maxMessageChars, maxParts } = this.egress.limits;

@@ -35,7 +35,7 @@ const plan = {
 const database = await createTestDatabase();
 const model = await startFakeAnthropic({
   reply: async (req) => {
-    if (req.body.tool_choice?.name === 'plan_subtasks') return { kind: 'tool_use', name: 'plan_subtasks', input: plan };
+    if (req.body.output_config?.format?.schema?.properties?.subtasks) return { kind: 'tool_use', name: 'plan_subtasks', input: plan };
     const text = lastUserText(req.body);
     if (/^Sub-task \d+ of/.test(text)) {
       await new Promise((resolve) => setTimeout(resolve, subtaskMs));

@@ -30,9 +30,10 @@ export function statusFor(type: string): number {
   return found ? Number(found[0]) : 500;
 }
 
-export const errorBody = (type: string, message: string, requestId: string) => ({
+// https://platform.claude.com/docs/en/api/errors — `error.details.error_code` names the cause where there is one.
+export const errorBody = (type: string, message: string, requestId: string, errorCode?: string) => ({
   type: 'error',
-  error: { type, message },
+  error: { type, message, ...(errorCode ? { details: { error_code: errorCode } } : {}) },
   request_id: requestId,
 });
 
@@ -47,8 +48,42 @@ const jsonChunks = (json: string): string[] => json.match(/[\s\S]{1,8}/gu) ?? []
 export interface PlannedBlock {
   start: Record<string, unknown>;
   final: Record<string, unknown>;
-  delta: 'text_delta' | 'input_json_delta';
+  delta: 'text_delta' | 'input_json_delta' | 'thinking_delta';
   pieces: string[];
+  /** Output tokens the block costs, when not one per piece (thinking shown as `omitted` still costs its tokens). */
+  tokens?: number;
+}
+
+/**
+ * A thinking block. https://platform.claude.com/docs/en/build-with-claude/streaming: with `display: "omitted"` (the
+ * 5.x default) a thinking block streams one empty thinking_delta then a signature_delta; its tokens are billed as
+ * output and count against max_tokens (https://platform.claude.com/docs/en/models/sonnet-5-5/migration-guide).
+ */
+export function thinkingBlock(model: string, shown: string, tokens: number): PlannedBlock {
+  const signature = signThinking(model, shown);
+  return {
+    start: { type: 'thinking', thinking: '', signature: '' },
+    final: { type: 'thinking', thinking: shown, signature },
+    delta: 'thinking_delta',
+    pieces: [shown],
+    tokens,
+  };
+}
+
+/** The fake's signature: which model thought it, over what it thought, so a changed or moved block is caught. */
+export function signThinking(model: string, thinking: string): string {
+  const digest = createHash('sha256').update(`${model}\0${thinking}`).digest('base64url');
+  return Buffer.from(JSON.stringify({ model, digest })).toString('base64url');
+}
+
+/** The model a signature was issued for, or undefined if the block was changed (or never came from here). */
+export function signedModel(block: { thinking?: unknown; signature?: unknown }): string | undefined {
+  try {
+    const { model } = JSON.parse(Buffer.from(String(block.signature), 'base64url').toString('utf8')) as { model: string };
+    return signThinking(model, String(block.thinking ?? '')) === block.signature ? model : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function textBlock(text: string): PlannedBlock {
@@ -71,7 +106,11 @@ export function toolUseBlock(name: string, input: unknown): PlannedBlock {
 }
 
 export const deltaFor = (block: PlannedBlock, joined: string) =>
-  block.delta === 'text_delta' ? { type: 'text_delta', text: joined } : { type: 'input_json_delta', partial_json: joined };
+  block.delta === 'text_delta'
+    ? { type: 'text_delta', text: joined }
+    : block.delta === 'thinking_delta'
+      ? { type: 'thinking_delta', thinking: joined }
+      : { type: 'input_json_delta', partial_json: joined };
 
 export interface InputUsage {
   input_tokens: number;

@@ -9,19 +9,30 @@ import {
   lastUserText,
   messageObject,
   newId,
+  signedModel,
   sse,
   statusFor,
   textBlock,
+  thinkingBlock,
+  tokenize,
   toolUseBlock,
   type InputUsage,
   type PlannedBlock,
 } from './fake-anthropic-wire.js';
+import { fakeModelOf, refusalFor, thinkingOf, type FakeModel } from './fake-anthropic-models.js';
+import { DEFAULT_RATE_LIMITS, fakeModelInfo, rateLimitHeaders } from './fake-anthropic-models-api.js';
 import { listenLocal } from './listen-local.js';
 
 export type FakeReply =
   | { kind: 'text'; text: string }
-  | { kind: 'tool_use'; name: string; input: unknown; text?: string }
-  | { kind: 'status'; status: number; errorType?: string; message?: string; retryAfterSeconds?: number; shouldRetry?: boolean }
+  /**
+   * A tool call (or, when the request asks for `output_config.format`, the same object as the structured answer).
+   * `pauseMs`: after the first piece of the input the stream carries only pings for this long, as the API does while
+   * the model works on the next key ("one complete key and value at a time":
+   * https://platform.claude.com/docs/en/build-with-claude/streaming).
+   */
+  | { kind: 'tool_use'; name: string; input: unknown; text?: string; pauseMs?: number }
+  | { kind: 'status'; status: number; errorType?: string; message?: string; retryAfterSeconds?: number; shouldRetry?: boolean; errorCode?: string }
   | { kind: 'midstream-error'; textBefore: string; errorType?: string; message?: string }
   | { kind: 'disconnect'; textBefore: string }
   /** Streams textBefore, then goes silent with the connection open (a hung proxy), until the client gives up. */
@@ -43,7 +54,16 @@ export interface FakeAnthropicOptions {
   firstTokenDelayMs?: number;
   tokensPerSecond?: number;
   reply?: ReplyFn;
+  /**
+   * Thinking tokens a model spends before answering, by effort. The amounts are the fake's own (the API documents
+   * none); what is documented is that they are output tokens and count against max_tokens.
+   */
+  thinkingTokens?: Partial<Record<string, number>>;
+  /** How often a silent stream carries a `ping` (the API sends "any number"; no interval is documented). */
+  pingIntervalMs?: number;
 }
+
+const THINKING_TOKENS: Record<string, number> = { low: 0, medium: 300, high: 1_000, xhigh: 3_000, max: 6_000 };
 
 export interface FakeAnthropic {
   url: string;
@@ -51,6 +71,8 @@ export interface FakeAnthropic {
   enqueue(...replies: FakeReply[]): void;
   setReply(fn: ReplyFn): void;
   setTiming(t: { firstTokenDelayMs?: number; tokensPerSecond?: number }): void;
+  /** Changes how many thinking tokens each effort costs, from now on. */
+  setThinkingTokens(tokens: Partial<Record<string, number>>): void;
   activeStreams(): number;
   close(): Promise<void>;
 }
@@ -60,23 +82,89 @@ export const echoReply: ReplyFn = (req) => ({ kind: 'text', text: `Echo: ${lastU
 // Coalescing every token due within this window into one delta keeps a thousand slow streams cheap.
 const TICK_MS = 20;
 
-type Timing = { firstTokenDelayMs: number; tokensPerSecond: number };
+type Timing = { firstTokenDelayMs: number; tokensPerSecond: number; pingIntervalMs: number };
 /** Per response: whether the connection is gone, and how to cancel its pending timer. */
 type Life = { closed: boolean; stop: () => void };
 type ContentReply = Exclude<FakeReply, { kind: 'status' }>;
 
-function sendError(res: ServerResponse, status: number, type: string, message: string, extra: Record<string, string> = {}) {
+function sendError(res: ServerResponse, status: number, type: string, message: string, extra: Record<string, string> = {}, errorCode?: string) {
   const requestId = newId('req_fake_');
   res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...extra });
-  res.end(JSON.stringify(errorBody(type, message, requestId)));
+  res.end(JSON.stringify(errorBody(type, message, requestId, errorCode)));
 }
 
-function planOf(reply: ContentReply): { blocks: PlannedBlock[]; stopReason: string } {
-  if (reply.kind === 'tool_use') {
-    const tool = toolUseBlock(reply.name, reply.input);
-    return { blocks: reply.text ? [textBlock(reply.text), tool] : [tool], stopReason: 'tool_use' };
+/** What one answer streams: its blocks, why it stopped, its output tokens, and where a tool input pauses. */
+interface Plan {
+  blocks: PlannedBlock[];
+  stopReason: string;
+  outputTokens: number;
+  /** Index into the streamed pieces where the stream goes quiet but for pings, and for how long. */
+  pause?: { at: number; ms: number };
+}
+
+function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens: Record<string, number>): Plan {
+  const { thinks, effort } = thinkingOf(body, model);
+  const blocks: PlannedBlock[] = [];
+  const shown = body.thinking?.display === 'summarized';
+  if (thinks) blocks.push(thinkingBlock(String(body.model), shown ? 'Considering the question.' : '', thinkingTokens[effort] ?? 0));
+  let stopReason = 'end_turn';
+  if (reply.kind === 'tool_use' && body.output_config?.format) {
+    // https://platform.claude.com/docs/en/build-with-claude/structured-outputs: the answer is a text block of JSON.
+    blocks.push(textBlock(JSON.stringify(reply.input ?? {})));
+  } else if (reply.kind === 'tool_use') {
+    if (reply.text) {
+      // Sonnet 5.5's migration guide: notes between tool calls come back as thinking blocks, empty unless `display`
+      // returns them, except with `between_tools`.
+      const asNotes = model.notesInThinking && thinks;
+      blocks.push(asNotes ? thinkingBlock(String(body.model), shown ? reply.text : '', tokenize(reply.text).length) : textBlock(reply.text));
+    }
+    blocks.push(toolUseBlock(reply.name, reply.input));
+    stopReason = 'tool_use';
+  } else {
+    blocks.push(textBlock(reply.kind === 'text' ? reply.text : reply.textBefore));
   }
-  return { blocks: [textBlock(reply.kind === 'text' ? reply.text : reply.textBefore)], stopReason: 'end_turn' };
+  // max_tokens covers thinking and text alike: an answer is cut where its tokens run out, thinking first.
+  let budget = Number(body.max_tokens);
+  let outputTokens = 0;
+  const kept: PlannedBlock[] = [];
+  for (const block of blocks) {
+    const cost = block.tokens ?? block.pieces.length;
+    if (budget <= 0) {
+      stopReason = 'max_tokens';
+      break;
+    }
+    if (cost > budget) {
+      stopReason = 'max_tokens';
+      kept.push(block.tokens === undefined ? { ...block, pieces: block.pieces.slice(0, budget) } : { ...block, tokens: budget });
+      outputTokens += budget;
+      budget = 0;
+      break;
+    }
+    kept.push(block);
+    outputTokens += cost;
+    budget -= cost;
+  }
+  const plan: Plan = { blocks: kept, stopReason, outputTokens };
+  if (reply.kind === 'tool_use' && reply.pauseMs) {
+    const before = kept.slice(0, -1).reduce((n, b) => n + b.pieces.length, 0);
+    if (kept.at(-1)?.delta === 'input_json_delta') plan.pause = { at: before + 1, ms: reply.pauseMs };
+  }
+  return plan;
+}
+
+/** Thinking blocks sent back: a changed one is a 400; another model's is dropped (not an error) by the API. */
+function replayProblem(body: any): string | undefined {
+  for (const message of body.messages) {
+    if (message?.role !== 'assistant' || !Array.isArray(message.content)) continue;
+    for (const block of message.content) {
+      if (block?.type !== 'thinking') continue;
+      // https://platform.claude.com/docs/en/build-with-claude/extended-thinking: blocks must be passed back unmodified.
+      if (signedModel(block) === undefined) {
+        return '`thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.';
+      }
+    }
+  }
+  return undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -108,13 +196,29 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const requests: CapturedRequest[] = [];
   const queue: FakeReply[] = [];
   const cache = new PromptCache();
-  const timing: Timing = { firstTokenDelayMs: options.firstTokenDelayMs ?? 0, tokensPerSecond: options.tokensPerSecond ?? 0 };
+  const timing: Timing = {
+    firstTokenDelayMs: options.firstTokenDelayMs ?? 0,
+    tokensPerSecond: options.tokensPerSecond ?? 0,
+    pingIntervalMs: options.pingIntervalMs ?? 5_000,
+  };
+  const thinkingTokens = { ...THINKING_TOKENS, ...options.thinkingTokens } as Record<string, number>;
   let replyFn: ReplyFn = options.reply ?? echoReply;
   let open = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse, life: Life) {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const raw = await readBody(req);
+    const modelPath = /^\/v1\/models\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && modelPath) {
+      if (options.apiKey !== undefined && presentedKey(req.headers) !== options.apiKey) {
+        return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
+      }
+      const id = decodeURIComponent(modelPath[1]!);
+      const info = fakeModelInfo(id);
+      if (!info) return sendError(res, 404, 'not_found_error', `model: ${id}`);
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': newId('req_fake_') });
+      return void res.end(JSON.stringify(info));
+    }
     if (req.method !== 'POST' || path !== '/v1/messages') {
       return sendError(res, 404, 'not_found_error', `Not found: ${req.method} ${path}`);
     }
@@ -132,6 +236,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
     const invalid = typeof body === 'string' ? 'body: There was an error parsing the body as JSON' : validationError(body);
     if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
+    const model = fakeModelOf(body.model);
+    const refusal = refusalFor(body, model) ?? (() => {
+      const problem = replayProblem(body);
+      return problem ? { status: 400, type: 'invalid_request_error', message: problem } : undefined;
+    })();
+    if (refusal) return sendError(res, refusal.status, refusal.type, refusal.message);
 
     const reply = queue.shift() ?? (await replyFn(captured));
     if (life.closed) return;
@@ -140,12 +250,13 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       const extra: Record<string, string> = {};
       if (reply.retryAfterSeconds !== undefined) extra['retry-after'] = String(reply.retryAfterSeconds);
       if (reply.shouldRetry !== undefined) extra['x-should-retry'] = String(reply.shouldRetry);
-      return sendError(res, reply.status, type, reply.message ?? defaultMessageFor(type), extra);
+      return sendError(res, reply.status, type, reply.message ?? defaultMessageFor(type), extra, reply.errorCode);
     }
     const usage = cache.usageFor(body);
     const t = { ...timing };
-    if (body.stream === true) streamReply(res, body.model, reply, usage, t, life);
-    else jsonReply(res, body.model, reply, usage, t, life);
+    const plan = planOf(reply, body, model!, thinkingTokens);
+    if (body.stream === true) streamReply(res, body.model, reply, plan, usage, t, life);
+    else jsonReply(res, body.model, reply, plan, usage, t, life);
   }
 
   const server = createServer((req, res) => {
@@ -172,6 +283,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     enqueue: (...replies) => void queue.push(...replies),
     setReply: (fn) => void (replyFn = fn),
     setTiming: (t) => void Object.assign(timing, Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined))),
+    setThinkingTokens: (tokens) => void Object.assign(thinkingTokens, tokens),
     activeStreams: () => open,
     close: async () => {
       await new Promise<void>((resolve) => {
@@ -188,12 +300,11 @@ function jsonReply(
   res: ServerResponse,
   model: unknown,
   reply: ContentReply,
+  { blocks, stopReason, outputTokens: tokens }: Plan,
   usage: InputUsage,
   t: Timing,
   life: Life,
 ) {
-  const { blocks, stopReason } = planOf(reply);
-  const tokens = blocks.reduce((n, b) => n + b.pieces.length, 0);
   // Without a stream the client sees nothing until the whole reply would have been generated.
   const delay = t.firstTokenDelayMs + (t.tokensPerSecond > 0 ? (tokens * 1000) / t.tokensPerSecond : 0);
   const timer = setTimeout(() => {
@@ -204,7 +315,7 @@ function jsonReply(
       return sendError(res, statusFor(type), type, reply.message ?? defaultMessageFor(type));
     }
     const message = messageObject(newId('msg_fake_'), model, blocks.map((b) => b.final), stopReason, usage, tokens);
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': newId('req_fake_') });
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': newId('req_fake_'), ...rateLimitHeaders(DEFAULT_RATE_LIMITS) });
     res.end(JSON.stringify(message));
   }, delay);
   life.stop = () => clearTimeout(timer);
@@ -214,20 +325,26 @@ function streamReply(
   res: ServerResponse,
   model: unknown,
   reply: ContentReply,
+  { blocks, stopReason, outputTokens, pause }: Plan,
   usage: InputUsage,
   t: Timing,
   life: Life,
 ) {
-  const { blocks, stopReason } = planOf(reply);
   const pieces = blocks.flatMap((b, index) => b.pieces.map((text) => ({ index, text })));
   const requestId = newId('req_fake_');
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId, ...rateLimitHeaders(DEFAULT_RATE_LIMITS) });
 
   let openBlock = 0;
+  // A thinking block's signature arrives last, as a signature_delta just before the block stops.
+  const stop = (index: number): string => {
+    const final = blocks[index]!.final;
+    const signature = final.type === 'thinking' ? sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: final.signature } }) : '';
+    return signature + sse('content_block_stop', { type: 'content_block_stop', index });
+  };
   const moveTo = (index: number): string => {
     let out = '';
     for (; openBlock < index; openBlock++) {
-      out += sse('content_block_stop', { type: 'content_block_stop', index: openBlock });
+      out += stop(openBlock);
       out += sse('content_block_start', { type: 'content_block_start', index: openBlock + 1, content_block: blocks[openBlock + 1]!.start });
     }
     return out;
@@ -240,18 +357,36 @@ function streamReply(
       sse('ping', { type: 'ping' }),
   );
 
-  const t0 = Date.now() + t.firstTokenDelayMs;
+  let t0 = Date.now() + t.firstTokenDelayMs;
   let next = 0;
   let timer: NodeJS.Timeout | undefined;
+  let paused = false;
   const tick = () => {
     const now = Date.now();
-    const due = t.tokensPerSecond > 0 ? Math.min(pieces.length, Math.floor(((now - t0) * t.tokensPerSecond) / 1000) + 1) : pieces.length;
+    let due = t.tokensPerSecond > 0 ? Math.min(pieces.length, Math.floor(((now - t0) * t.tokensPerSecond) / 1000) + 1) : pieces.length;
+    if (pause && !paused) due = Math.min(due, pause.at);
     let out = '';
     while (next < due) {
       const { index } = pieces[next]!;
       let joined = '';
       for (; next < due && pieces[next]!.index === index; next++) joined += pieces[next]!.text;
       out += moveTo(index) + sse('content_block_delta', { type: 'content_block_delta', index, delta: deltaFor(blocks[index]!, joined) });
+    }
+    if (pause && !paused && next === pause.at) {
+      // The model is working on the next key: nothing but pings until it is done.
+      paused = true;
+      if (out) res.write(out);
+      const until = Date.now() + pause.ms;
+      const ping = () => {
+        if (Date.now() >= until) {
+          t0 += pause.ms;
+          return tick();
+        }
+        res.write(sse('ping', { type: 'ping' }));
+        timer = setTimeout(ping, Math.min(t.pingIntervalMs, until - Date.now()));
+      };
+      timer = setTimeout(ping, Math.min(t.pingIntervalMs, pause.ms));
+      return;
     }
     if (next < pieces.length) {
       if (out) res.write(out);
@@ -276,11 +411,11 @@ function streamReply(
     res.end(
       out +
         moveTo(blocks.length - 1) +
-        sse('content_block_stop', { type: 'content_block_stop', index: openBlock }) +
+        stop(openBlock) +
         sse('message_delta', {
           type: 'message_delta',
           delta: { stop_reason: stopReason, stop_sequence: null, stop_details: null, container: null },
-          usage: { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens: pieces.length },
+          usage: { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens: outputTokens },
         }) +
         sse('message_stop', { type: 'message_stop' }),
     );

@@ -1,4 +1,4 @@
-import { priceOf } from '../../claude/price-table.js';
+import { priceOf, type PriceOverrides } from '../../claude/price-table.js';
 import { estimateTokens } from '../../render/estimate-tokens.js';
 import type { ParallelPlan } from './parallel-plan.js';
 
@@ -17,8 +17,14 @@ const PROMPT_OVERHEAD_TOKENS = 200;
  * An upper estimate, so the confirmation never promises less than the run spends: every sub-task and the merge is
  * priced as if its answer ran to `maxTokens`, and the merge reads all those answers. Cache discounts are ignored.
  */
-export function estimateRunCost(plan: ParallelPlan, request: string, options: { model: string; maxTokens: number; systemPrompt: string }): RunEstimate {
-  const price = priceOf(options.model);
+export function estimateRunCost(
+  plan: ParallelPlan,
+  request: string,
+  options: { model: string; maxTokens: number; systemPrompt: string; prices?: PriceOverrides },
+): RunEstimate {
+  const price = priceOf(options.model, options.prices);
+  // Models are checked for a price before any call; one without reads as costly, so the run asks first.
+  if (!price) return { calls: plan.subtasks.length + 1, usd: Number.POSITIVE_INFINITY };
   const shared = estimateTokens(options.systemPrompt) + estimateTokens(request) + estimateTokens(plan.goal) + PROMPT_OVERHEAD_TOKENS;
   let input = 0;
   for (const subtask of plan.subtasks) input += shared + estimateTokens(subtask.title) + estimateTokens(subtask.instructions);

@@ -1,4 +1,4 @@
-import type Anthropic from '@anthropic-ai/sdk';
+import type { StructuredAnswer } from '../../claude/shape-request.js';
 import { UserFacingError } from '../../domain/errors.js';
 
 /** One independent piece of the work, done by its own job. */
@@ -20,15 +20,16 @@ export const PLAN_TOOL_NAME = 'plan_subtasks';
 const MAX_TITLE = 80;
 const MAX_GOAL = 200;
 
-/** The tool Claude answers with when planning; `max` is also stated in the description, so it rarely needs cutting. */
-export function planTool(max: number): Anthropic.Tool {
+/** The answer Claude gives when planning; `max` is also stated in the description, so it rarely needs cutting. */
+export function planAnswer(max: number): StructuredAnswer {
   return {
     name: PLAN_TOOL_NAME,
     description:
       `Split the request into at most ${max} independent sub-tasks that different workers can do at the same time, ` +
       'without seeing each other. Their results will be merged into one answer afterwards.',
-    input_schema: {
+    schema: {
       type: 'object',
+      additionalProperties: false,
       properties: {
         goal: { type: 'string', description: 'The goal of the whole request, in one sentence.' },
         subtasks: {
@@ -37,6 +38,7 @@ export function planTool(max: number): Anthropic.Tool {
           maxItems: max,
           items: {
             type: 'object',
+            additionalProperties: false,
             properties: {
               title: { type: 'string', description: 'A few words, shown in a checklist.' },
               instructions: { type: 'string', description: 'Complete, self-contained instructions for this part.' },

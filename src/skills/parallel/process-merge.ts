@@ -72,6 +72,9 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
         maxTokens: meta.maxTokens,
         system: [{ type: 'text', text: `${meta.systemPrompt}\n\n${MERGE_INSTRUCTIONS}` }],
         messages: [{ role: 'user', content: [{ type: 'text', text: mergeRequest(latest, results) }] }],
+        // Putting finished parts together needs little thought of its own.
+        reasoning: 'adaptive',
+        effort: 'low',
         onText: (_delta, soFar) => reply.stream(soFar),
         onRetry: () => reply.stream(''),
         signal: signal.signal,

@@ -59,6 +59,8 @@ export async function processSubtask(job: Job<SubtaskJobData, SubtaskResult>, to
           ],
         },
       ],
+      reasoning: 'adaptive',
+      effort: 'medium',
       signal: signal.signal,
     });
     await recordCall(deps.sql, callerOf(meta), result);
