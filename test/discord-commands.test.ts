@@ -10,6 +10,7 @@ import { readConfig } from '../src/config/read-config.js';
 import { createLogger } from '../src/log/create-logger.js';
 import { jobIdFor } from '../src/queue/inbound-queue.js';
 import { createRedis } from '../src/redis/create-redis.js';
+import { spawnProcess } from './support/spawn-process.js';
 import { startTestApp } from './support/test-app.js';
 import { silentLogger } from './support/silent-logger.js';
 import { startFakeDiscord } from './fakes/fake-discord.js';
@@ -125,6 +126,46 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     expect(guild.scope).toBe(t.discord.guildId);
     expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
   });
+
+  it('npm run discord:register says where the commands appear: one server\'s commands never reach DMs, global ones do', async () => {
+    const fake = await startFakeDiscord();
+    const register = async (env: Record<string, string>, ...args: string[]) => {
+      const child = spawnProcess(['--import', 'tsx', 'adapters/discord/register-commands.ts', ...args], {
+        DISCORD_TOKEN: fake.token,
+        DISCORD_API_URL: fake.restUrl,
+        ...env,
+      });
+      return { code: await child.exited, output: child.output() };
+    };
+    try {
+      const bob = fake.addUser({ username: 'bob' });
+      fake.sendMessage({ channelId: fake.channelId, author: bob, content: 'hello' }); // Bob shares a server with the bot
+      const dm = fake.dmChannelFor(bob);
+
+      const inGuild = await register({ DISCORD_COMMAND_GUILD_ID: fake.guildId });
+      expect(inGuild.code).toBe(0);
+      expect(fake.commandsAvailable(fake.channelId, bob)).toContain('ask');
+      expect(fake.commandsAvailable(dm, bob)).toEqual([]); // Discord: guild commands are not available in DMs
+      expect(inGuild.output).toContain(`in server ${fake.guildId} only`);
+      expect(inGuild.output).toMatch(/not in DMs.*unset DISCORD_COMMAND_GUILD_ID/is);
+      expect(inGuild.output).not.toContain(fake.token);
+
+      const global = await register({});
+      expect(global.code).toBe(0);
+      expect(fake.commandsAvailable(dm, bob)).toContain('ask');
+      expect(global.output).toMatch(/globally\.\nWhere they appear: in every server .* and in DMs/s);
+      // The test server now lists each command twice (its own and the global one) until its copies are removed.
+      expect(fake.commandsAvailable(fake.channelId, bob).filter((n) => n === 'ask')).toHaveLength(2);
+      const again = await register({ DISCORD_COMMAND_GUILD_ID: fake.guildId });
+      expect(again.output).toMatch(/Warning: global commands are registered too.*twice/);
+      const removed = await register({ DISCORD_COMMAND_GUILD_ID: fake.guildId }, '--remove');
+      expect(removed.code).toBe(0);
+      expect(removed.output).toContain(`Removed Xiaoliu's commands from server ${fake.guildId}`);
+      expect(fake.commandsAvailable(fake.channelId, bob).filter((n) => n === 'ask')).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  }, 30_000);
 
   it('posts a retried part once: the same delivery and part carry the same enforced nonce', async () => {
     const address = { workspaceId: t.discord.guildId, channelId: t.discord.channelId };

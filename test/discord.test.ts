@@ -77,6 +77,50 @@ describe('the Discord adapter (real discord.js against a fake Discord; real pipe
     expect(JSON.stringify(t.model.requests.at(-1)!.body.messages)).toContain('[Bob] Our deploy failed with exit code 137');
   });
 
+  describe('a thread someone started from a message (Discord opens it with a type-21 starter that has no content)', () => {
+    /** Bob's message in the channel, and a thread Alice starts from it, with replies; then Alice asks Xiaoliu. */
+    const threadAbout = async (topic: string, replies = 1, replier = t.alice) => {
+      const original = say(topic, t.discord.channelId, t.bob);
+      const threadId = t.discord.startThreadFromMessage({ channelId: t.discord.channelId, messageId: original.id, by: t.alice });
+      for (let i = 1; i <= replies; i++) say(`reply ${i}`, threadId, replier);
+      const question = say(`${t.mention} what should we check first?`, threadId);
+      await t.answered(`discord-${question.id}`);
+      return { original, threadId, context: t.botMessages(threadId).at(-1)!.content };
+    };
+
+    it('reads the message the thread is about into the context, as its author wrote it', async () => {
+      const { threadId, context } = await threadAbout('The nightly backup failed with ENOSPC on db-2');
+      expect(t.discord.channelMessages(threadId)[0]).toMatchObject({ type: 21, content: '' });
+      expect(context).toBe('Echo: [Bob] The nightly backup failed with ENOSPC on db-2\n[Alice] reply 1\n[Alice] what should we check first?');
+    });
+
+    it('fetches it when Discord leaves referenced_message out, and when the thread is longer than one page', async () => {
+      t.discord.omitStarterReferences(true);
+      try {
+        const short = await threadAbout('Login page returns 502 since 9:00');
+        expect(short.context).toMatch(/^Echo: \[Bob\] Login page returns 502 since 9:00\n\[Alice\] reply 1\n/);
+      } finally {
+        t.discord.omitStarterReferences(false);
+      }
+      // A bot's messages (a CI bot posting logs) fill the thread: the gateway drops them at once, unlike people's.
+      const ciBot = t.discord.addUser({ username: 'ci', global_name: 'CI', bot: true });
+      const long = await threadAbout('Queue latency doubled after the upgrade', 60, ciBot);
+      expect(long.context).toMatch(/^Echo: \[Bob\] Queue latency doubled after the upgrade\n\[CI\] reply 11\n/);
+    });
+
+    it('answers without it when the original was deleted (referenced_message is null)', async () => {
+      const original = say('a message deleted later', t.discord.channelId, t.bob);
+      const threadId = t.discord.startThreadFromMessage({ channelId: t.discord.channelId, messageId: original.id, by: t.alice });
+      await fetch(`${t.discord.restUrl}/v10/channels/${t.discord.channelId}/messages/${original.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bot ${t.discord.token}` },
+      });
+      const question = say(`${t.mention} still there?`, threadId);
+      await t.answered(`discord-${question.id}`);
+      expect(t.botMessages(threadId).map((m) => m.content)).toEqual(['Echo: [Alice] still there?']);
+    });
+  });
+
   it('ignores channel chatter without a mention, and messages from bots, mentions included', async () => {
     const before = t.model.requests.length;
     const otherBot = t.discord.addUser({ username: 'otherbot', bot: true });

@@ -11,9 +11,11 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  MessageType,
   Partials,
   REST,
   Routes,
+  type APIMessage,
   type ClientOptions,
   type Message,
 } from 'discord.js';
@@ -158,7 +160,17 @@ describe('fake Discord with the real discord.js Client', () => {
       { id: thread.id, type: ChannelType.PublicThread, name: 'Answer', parent_id: fake.channelId, guild_id: fake.guildId },
     ]);
     expect(fake.threads[0]!.memberIds).toContain(fake.botUser.id);
-    expect(fake.channelMessages(thread.id).map((m) => m.content)).toEqual(['first answer']);
+    // The thread opens with a type-21 starter: no content, a reference to the message in the parent channel.
+    const [starter, answer] = fake.channelMessages(thread.id);
+    expect(starter).toMatchObject({ type: MessageType.ThreadStarterMessage, content: '', attachments: [], embeds: [] });
+    expect(starter!.message_reference).toMatchObject({ message_id: message.id, channel_id: fake.channelId, guild_id: fake.guildId });
+    expect(answer!.content).toBe('first answer');
+    expect(fake.threads[0]!.message_count).toBe(1); // not counting the starter
+    const [fetched] = [...(await thread.messages.fetch({ limit: 10 })).values()].filter((m) => m.type === MessageType.ThreadStarterMessage);
+    expect(fetched!.reference?.messageId).toBe(message.id);
+    expect((await thread.fetchStarterMessage())?.content).toBe('long question'); // discord.js: GET parent/messages/{thread id}
+    const raw = (await new REST({ api: fake.restUrl }).setToken(fake.token).get(Routes.channelMessages(thread.id))) as APIMessage[];
+    expect(raw.at(-1)!.referenced_message).toMatchObject({ id: message.id, content: 'long question' });
 
     const inThread = next<Message>(client, Events.MessageCreate, fromUser);
     fake.sendMessage({ channelId: thread.id, author: alice, content: 'follow-up' });
@@ -314,6 +326,27 @@ describe('fake Discord with the real discord.js Client', () => {
     expect(body.retry_after).toBeGreaterThan(0);
     expect(body.retry_after).toBeLessThanOrEqual(0.3);
     expect(fake.count429).toBe(1);
+  });
+
+  it("counts the global limit per bot over all its clients, sparing interaction webhooks (Discord's 50 a second)", async () => {
+    fake = await startFakeDiscord({ globalPerSecond: 4 });
+    const typing = (token: string) =>
+      fetch(`${fake!.restUrl}/v10/channels/${fake!.channelId}/typing`, { method: 'POST', headers: { authorization: `Bot ${token}` } });
+    // Every request with the bot's token counts, whichever client sends it: the fifth within the second is refused.
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await typing(fake.token)).status);
+    expect(statuses).toEqual([204, 204, 204, 204, 429]);
+    const limited = await typing(fake.token);
+    expect(limited.headers.get('x-ratelimit-scope')).toBe('global');
+    expect(limited.headers.get('x-ratelimit-global')).toBe('true');
+    expect(((await limited.json()) as { global: boolean }).global).toBe(true);
+    // Interaction webhooks carry no bot token and are not bound by it: an unknown one is a 404, not a 429.
+    const webhook = await fetch(`${fake.restUrl}/v10/webhooks/${fake.applicationId}/no-such-token/messages/@original`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'x' }),
+    });
+    expect(webhook.status).not.toBe(429);
   });
 
   it('resumes after a dropped connection and delivers a message sent meanwhile exactly once', async () => {

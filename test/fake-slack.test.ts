@@ -92,11 +92,43 @@ describe('fake Slack Web API driven by the real WebClient', () => {
     expect(fake.calls.map((c) => c.method)).toEqual(['chat.startStream', 'chat.appendStream', 'chat.stopStream']);
     expect(fake.calls[0]!.args).toMatchObject({ recipient_user_id: 'UALICE', chunks: [{ type: 'markdown_text', text: 'Hello, **world**' }] });
     const [message] = fake.messages(C, '1700000000.000050');
-    expect(message).toMatchObject({ text: 'Hello, **world** and more text!', blocks: [{ type: 'divider' }], stream: { state: 'stopped' } });
+    // The streamed Markdown is the message's block content; stopStream's blocks go below it.
+    expect(message).toMatchObject({
+      text: 'Hello, **world** and more text!',
+      blocks: [{ type: 'markdown', text: 'Hello, **world** and more text!' }, { type: 'divider' }],
+      stream: { state: 'stopped' },
+    });
     expect(message!.ts).toBe(streamer.ts);
 
     const late = web.chat.appendStream({ channel: C, ts: streamer.ts!, markdown_text: 'late' });
     expect(await platformError(late)).toBe('message_not_in_streaming_state');
+  });
+
+  it('shows an open channel stream live to its recipient only, and says so in streaming_state', async () => {
+    const web = client();
+    const thread = '1700000000.000050';
+    const { ts } = await web.chat.startStream({ channel: C, thread_ts: thread, recipient_team_id: 'T0FAKE', recipient_user_id: 'UALICE' });
+    await web.chat.appendStream({ channel: C, ts: ts!, markdown_text: 'Half an answer' });
+    expect(fake.seenBy(C, ts!, 'UALICE')).toBe('Half an answer');
+    expect(fake.seenBy(C, ts!, 'UBOB')).toBe('Thinking…');
+    type Listed = { ts?: string; streaming_state?: string };
+    const open = ((await web.conversations.replies({ channel: C, ts: thread })).messages as Listed[]).find((m) => m.ts === ts);
+    expect(open?.streaming_state).toBe('in_progress');
+
+    await web.chat.stopStream({ channel: C, ts: ts!, markdown_text: ', and the rest.' });
+    expect(fake.seenBy(C, ts!, 'UBOB')).toBe('Half an answer, and the rest.');
+    const closed = ((await web.conversations.replies({ channel: C, ts: thread })).messages as Listed[]).find((m) => m.ts === ts);
+    expect(closed?.streaming_state).toBe('completed');
+  });
+
+  it('keeps a streamed message on screen when chat.update sends only text; blocks: [] replaces it', async () => {
+    const web = client();
+    const { ts } = await web.chat.startStream({ channel: 'D0ALICE', thread_ts: '1700000000.000060' });
+    await web.chat.stopStream({ channel: 'D0ALICE', ts: ts!, markdown_text: 'The streamed answer' });
+    await web.chat.update({ channel: 'D0ALICE', ts: ts!, text: 'Part one' });
+    expect(fake.seenBy('D0ALICE', ts!, 'UALICE')).toBe('The streamed answer'); // the new text is only the fallback
+    await web.chat.update({ channel: 'D0ALICE', ts: ts!, text: 'Part one', blocks: [] });
+    expect(fake.seenBy('D0ALICE', ts!, 'UALICE')).toBe('Part one');
   });
 
   it('uploads a file with filesUploadV2 end to end and shares it in the thread', async () => {
@@ -207,19 +239,42 @@ describe('rate limits', () => {
     expect(fake.messages(C)).toHaveLength(3);
   });
 
-  it('limits chat.update + chat.appendStream together per channel per minute', async () => {
+  it('limits each method per workspace, across channels and clients, by its own tier', async () => {
     await fake.close();
-    fake = await startFakeSlack({ botToken: TOKEN, updatesPerMinute: 3 });
-    const web = client();
-    const { ts } = await web.chat.postMessage({ channel: C, text: 'a' });
-    const stream = await web.chat.startStream({ channel: C, thread_ts: ts!, markdown_text: 'x' });
-    await web.chat.update({ channel: C, ts: ts!, text: 'b' });
-    await web.chat.appendStream({ channel: C, ts: stream.ts!, markdown_text: 'y' });
-    await web.chat.update({ channel: C, ts: ts!, text: 'c' });
-    const limited = await rawPost('chat.appendStream', { channel: C, ts: stream.ts, markdown_text: 'z' });
+    fake = await startFakeSlack({ botToken: TOKEN, methodLimits: { 'chat.update': 3 } });
+    const [one, two] = [client(), client()];
+    const { ts: a } = await one.chat.postMessage({ channel: C, text: 'a' });
+    const { ts: b } = await two.chat.postMessage({ channel: 'C0OTHER', text: 'b' });
+    await one.chat.update({ channel: C, ts: a!, text: 'a1' });
+    await two.chat.update({ channel: 'C0OTHER', ts: b!, text: 'b1' });
+    await one.chat.update({ channel: C, ts: a!, text: 'a2' });
+    const limited = await rawPost('chat.update', { channel: 'C0OTHER', ts: b, text: 'b2' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
-    expect(fake.messages(C, ts).map((m) => m.text)).toEqual(['c', 'xy']);
+    // Another method has a count of its own: appendStream is not held back by chat.update's.
+    const stream = await one.chat.startStream({ channel: C, thread_ts: a!, markdown_text: 'x' });
+    await two.chat.appendStream({ channel: C, ts: stream.ts!, markdown_text: 'y' });
+    expect(fake.messages('C0OTHER').map((m) => m.text)).toEqual(['b1']);
+  });
+
+  it('allows chat.startStream 20 times a minute per workspace (tier 2), whichever client calls', async () => {
+    const [one, two] = [client(), client()];
+    const { ts } = await one.chat.postMessage({ channel: C, text: 'q' });
+    for (let i = 0; i < 20; i++) await (i % 2 ? one : two).chat.startStream({ channel: `C0S${i}`, thread_ts: ts! });
+    const limited = await rawPost('chat.startStream', { channel: 'C0S20', thread_ts: ts });
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toEqual({ ok: false, error: 'ratelimited' });
+  });
+
+  it('caps chat.postMessage per workspace too, and shrinks every window by timeScale', async () => {
+    await fake.close();
+    fake = await startFakeSlack({ botToken: TOKEN, postsPerWorkspaceMinute: 2, timeScale: 0.01 });
+    expect((await rawPost('chat.postMessage', { channel: 'C1', text: '1' })).status).toBe(200);
+    expect((await rawPost('chat.postMessage', { channel: 'C2', text: '2' })).status).toBe(200);
+    expect((await rawPost('chat.postMessage', { channel: 'C3', text: '3' })).status).toBe(429);
+    // The workspace's minute is 600 ms at this scale.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect((await rawPost('chat.postMessage', { channel: 'C3', text: '3' })).status).toBe(200);
   });
 });
 

@@ -32,7 +32,7 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
   beforeAll(async () => {
     database = await createTestDatabase();
     model = await startFakeAnthropic();
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
+    slack = await startFakeSlack({ botToken: 'xoxb-test-token', recordLooks: true });
     slack.seedUser({ id: 'U1', name: 'ann', real_name: 'Ann Lee', display_name: 'Ann' });
     slack.seedUser({ id: 'U2', name: 'bo', real_name: 'Bo Chen', display_name: 'Bo' });
     const config = testConfig(database, model.url, {
@@ -59,8 +59,8 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     return botReplies(channel, threadTs ?? undefined);
   };
 
-  it('answers a mention in a thread under it, streaming into one message, naming the asker', async () => {
-    model.setTiming({ tokensPerSecond: 6 }); // over two seconds, so several appends (one a second) happen
+  it('answers a mention in a thread under it by editing one message that everyone in the channel watches grow', async () => {
+    model.setTiming({ tokensPerSecond: 6 }); // over two seconds, so several edits happen
     model.enqueue({ kind: 'text', text: 'Sure. Here is **one** answer, streamed a few words at a time for you.' });
     const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> explain streaming' });
     const response = await sendSlackEvent(events, SECRET, mention);
@@ -69,14 +69,53 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     const [reply] = await answered('C1', tsOf(mention));
     model.setTiming({ tokensPerSecond: 0 });
     expect(reply!.thread_ts).toBe(tsOf(mention));
-    // Slack's native streaming renders Markdown itself: appended piece by piece, addressed to the asker.
-    expect(reply!.text).toBe('Sure. Here is **one** answer, streamed a few words at a time for you.');
-    const [start] = slack.callsTo('chat.startStream');
-    expect(start!.args).toMatchObject({ channel: 'C1', thread_ts: tsOf(mention), recipient_user_id: 'U1', recipient_team_id: 'T0FAKE' });
-    expect(slack.callsTo('chat.appendStream').length).toBeGreaterThan(1);
-    expect(slack.callsTo('chat.stopStream')).toHaveLength(1);
-    expect(slack.callsTo('chat.update')).toHaveLength(0);
+    // Bo, who did not ask, watches the answer grow as Ann does: a channel stream would be live for Ann alone.
+    const looks = slack.seenOverTime('C1', reply!.ts, 'U2');
+    const final = 'Sure. Here is *one* answer, streamed a few words at a time for you.';
+    const plain = (text: string) => text.replaceAll('*', ''); // a half-written **bold** may not be converted yet
+    expect(looks.some((look) => plain(look).length > 'Sure.'.length && plain(look) !== plain(final) && plain(final).startsWith(plain(look)))).toBe(true);
+    expect(looks.at(-1)).toBe(final);
+    expect(reply!.text).toBe(final);
+    expect(slack.seenOverTime('C1', reply!.ts, 'U1')).toEqual(looks);
+    expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C1')).toHaveLength(0);
+    // The thread status shows in channels too (assistant.threads.setStatus takes chat:write there).
+    expect(slack.statuses.some((s) => s.channel_id === 'C1' && s.thread_ts === tsOf(mention))).toBe(true);
     expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('[Ann] explain streaming');
+  });
+
+  it('streams natively, live for the asker, in an assistant thread (a DM): Markdown rendered by Slack', async () => {
+    model.setTiming({ tokensPerSecond: 6 });
+    model.enqueue({ kind: 'text', text: 'Sure. Here is **one** answer, streamed a few words at a time for you.' });
+    const threadTs = nextEventTs();
+    const question = messageEvent({ channel: 'D11', user: 'U1', text: 'explain streaming', thread_ts: threadTs, channel_type: 'im' });
+    await sendSlackEvent(events, SECRET, question);
+    const [reply] = await answered('D11', tsOf(question), threadTs);
+    model.setTiming({ tokensPerSecond: 0 });
+    const final = 'Sure. Here is **one** answer, streamed a few words at a time for you.';
+    expect(slack.seenBy('D11', reply!.ts, 'U1')).toBe(final);
+    const looks = slack.seenOverTime('D11', reply!.ts, 'U1');
+    expect(looks.some((look) => look !== final && look.length > 0 && final.startsWith(look))).toBe(true);
+    const [start] = slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'D11');
+    expect(start!.args).toMatchObject({ thread_ts: threadTs, recipient_user_id: 'U1', recipient_team_id: 'T0FAKE' });
+    expect(slack.callsTo('chat.appendStream').filter((c) => c.args.channel === 'D11').length).toBeGreaterThan(1);
+    expect(slack.callsTo('chat.stopStream').filter((c) => c.args.channel === 'D11')).toHaveLength(1);
+    expect(slack.callsTo('chat.update').filter((c) => c.args.channel === 'D11')).toHaveLength(0);
+  });
+
+  it('shows each piece of a long streamed answer once after it is split: the edit replaces the streamed blocks', async () => {
+    const paragraphs = Array.from({ length: 14 }, (_, i) => `Paragraph ${i}: ${'words that fill the part '.repeat(25).trim()}`);
+    model.setTiming({ tokensPerSecond: 800 }); // about two seconds of streaming: appends happen before the split
+    model.enqueue({ kind: 'text', text: paragraphs.join('\n\n') });
+    const threadTs = nextEventTs();
+    const question = messageEvent({ channel: 'D12', user: 'U1', text: 'write a lot', thread_ts: threadTs, channel_type: 'im' });
+    await sendSlackEvent(events, SECRET, question);
+    const replies = await answered('D12', tsOf(question), threadTs);
+    model.setTiming({ tokensPerSecond: 0 });
+    expect(slack.callsTo('chat.appendStream').some((c) => c.args.channel === 'D12')).toBe(true);
+    expect(replies.length).toBeGreaterThan(1);
+
+    const seen = replies.map((m) => slack.seenBy('D12', m.ts, 'U1')).join('\n');
+    for (const [i] of paragraphs.entries()) expect(seen.match(new RegExp(`Paragraph ${i}:`, 'g')), `paragraph ${i}`).toHaveLength(1);
   });
 
   it('follows up in a thread it is part of without a new mention, with the earlier turns as context', async () => {
@@ -180,7 +219,7 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
 
   it('waits out a 429 from Slack and still answers, once', async () => {
     const served = slack.count429;
-    slack.rateLimitNext('chat.startStream', 1, 1);
+    slack.rateLimitNext('chat.postMessage', 1, 1);
     const mention = appMentionEvent({ channel: 'C5', user: 'U1', text: '<@UBOT> busy Slack' });
     await sendSlackEvent(events, SECRET, mention);
     const replies = await answered('C5', tsOf(mention));
@@ -191,13 +230,15 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
   it('closes the stream and edits instead when a retried model call rewrites the answer', async () => {
     model.setTiming({ tokensPerSecond: 40 });
     model.enqueue({ kind: 'midstream-error', textBefore: 'A first try that breaks off', errorType: 'overloaded_error' });
-    const mention = appMentionEvent({ channel: 'C9', user: 'U1', text: '<@UBOT> flaky model' });
-    await sendSlackEvent(events, SECRET, mention);
-    const replies = await answered('C9', tsOf(mention));
+    const threadTs = nextEventTs(); // an assistant thread: where answers stream natively
+    const question = messageEvent({ channel: 'D9', user: 'U1', text: 'flaky model', thread_ts: threadTs, channel_type: 'im' });
+    await sendSlackEvent(events, SECRET, question);
+    const replies = await answered('D9', tsOf(question), threadTs);
     model.setTiming({ tokensPerSecond: 0 });
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toBe('Echo: [Ann] flaky model');
-    expect(slack.callsTo('chat.stopStream').filter((c) => c.args.channel === 'C9')).toHaveLength(1);
+    expect(slack.seenBy('D9', replies[0]!.ts, 'U1')).toBe('Echo: [Ann] flaky model');
+    expect(slack.callsTo('chat.stopStream').filter((c) => c.args.channel === 'D9')).toHaveLength(1);
   });
 
   it('splits a long answer with a code block into messages that each keep their fences, in mrkdwn', async () => {
@@ -214,7 +255,7 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
       expect((text.match(/```/g) ?? []).length % 2).toBe(0);
     }
     expect(texts.at(-1)).not.toContain('@channel');
-    expect(slack.callsTo('chat.stopStream').some((c) => c.args.channel === 'C6')).toBe(true); // streamed, then split
+    expect(slack.callsTo('chat.startStream').some((c) => c.args.channel === 'C6')).toBe(false); // a channel: edits
     expect(texts.join('')).toContain('step(149)');
   });
 

@@ -1,10 +1,12 @@
-import { REST, Routes, type APIMessage, type APIUser, type RawFile } from 'discord.js';
+import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUser, type RawFile } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { DiscordConfig } from '../../src/config/read-config.js';
-import type { Egress, EgressLimits, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import type { EditOptions, Egress, EgressLimits, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
+import { RateBudget, type RateBucket } from '../../src/rate/rate-budget.js';
+import { PACED_HEADER, discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
 import { fromDiscordText } from './inbound-text.js';
 import { InteractionStore, scrubToken, type StoredInteraction } from './interaction-store.js';
 import { DISCORD_MAX_CHARS, messageBody } from './outbound-message.js';
@@ -30,6 +32,9 @@ export class DiscordEgress implements Egress {
   private readonly rest: REST;
   private readonly restNoRetry: REST;
   private readonly interactions: InteractionStore;
+  /** Discord's global limit per bot, shared with every other worker through Redis (discord-global-limit.ts). */
+  private readonly budget: RateBudget;
+  private readonly globalBucket: RateBucket;
   private botId: string | undefined;
   /** Where attachments may be fetched from: Discord's CDN, or DISCORD_API_URL's host where a proxy or test stands in. */
   private readonly fileOrigins: string[];
@@ -40,9 +45,12 @@ export class DiscordEgress implements Egress {
     prefix: string,
     private readonly log: Logger,
   ) {
+    this.budget = new RateBudget(redis, prefix);
+    this.globalBucket = discordGlobalBucket(config.token);
     const options = {
       api: config.apiUrl,
       rejectOnRateLimit: (limit: { retryAfter: number }) => limit.retryAfter > MAX_RATE_LIMIT_WAIT_MS,
+      makeRequest: globallyPacedRequest(this.budget, this.globalBucket),
     };
     this.rest = new REST(options).setToken(config.token);
     this.restNoRetry = new REST({ ...options, retries: 0 }).setToken(config.token);
@@ -73,7 +81,7 @@ export class DiscordEgress implements Egress {
     return { messageId: message.id };
   }
 
-  async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
+  async edit(address: ReplyAddress, messageId: string, text: string, options?: EditOptions): Promise<boolean | void> {
     const interaction = await this.interactionOf(address);
     if (interaction) {
       const which = interaction.originalMessageId === messageId ? '@original' : messageId;
@@ -82,7 +90,10 @@ export class DiscordEgress implements Egress {
       );
       return;
     }
-    await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text) });
+    // A preview goes only if the bot's global budget has a slot free now (and takes it here); the final edit waits.
+    if (options?.preview && !(await this.budget.tryAcquire([this.globalBucket]))) return false;
+    const paced = options?.preview ? { headers: { [PACED_HEADER]: '1' } } : {};
+    await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text), ...paced });
   }
 
   async upload(address: ReplyAddress, file: OutboundFile, key?: PostKey): Promise<PostedMessage> {
@@ -115,16 +126,24 @@ export class DiscordEgress implements Egress {
     return downloadAttachment(attachment, { allowedOrigins: this.fileOrigins, maxBytes, platform: 'Discord', ...(signal ? { signal } : {}) });
   }
 
-  /** The thread's messages before Xiaoliu was summoned into it, oldest first, read once for context. */
+  /**
+   * The thread's messages before Xiaoliu was summoned into it, oldest first, read once for context. A thread started
+   * from a message opens with a THREAD_STARTER_MESSAGE (type 21) that has no content of its own, only a reference to
+   * that message in the parent channel: the message the thread is about is put first in its place.
+   */
   async readThread(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botId ??= ((await this.rest.get(Routes.user('@me'))) as APIUser).id;
     const query = new URLSearchParams({ before: beforeMessageId, limit: String(THREAD_HISTORY_LIMIT) });
     const newestFirst = (await this.rest.get(Routes.channelMessages(address.threadId), { query })) as APIMessage[];
+    const starter = newestFirst.find((m) => m.type === MessageType.ThreadStarterMessage);
+    const others = newestFirst.filter((m) => m !== starter).reverse();
+    // A page short of the limit reaches the thread's beginning: no starter there means the thread has none.
+    const reachedStart = newestFirst.length < THREAD_HISTORY_LIMIT;
+    const about = starter ? await this.referencedBy(starter) : reachedStart ? undefined : await this.starterOf(address);
     const botId = this.botId;
-    return newestFirst
+    return [...(about ? [about] : []), ...others]
       .filter((m) => m.content.trim() !== '')
-      .reverse()
       .map((m) => {
         const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
         const fromMe = m.author.id === botId;
@@ -135,6 +154,37 @@ export class DiscordEgress implements Egress {
           fromMe,
         };
       });
+  }
+
+  /**
+   * The message a type-21 starter points at: inline in `referenced_message` (null: it was deleted), or, where Discord
+   * did not resolve it (the field is absent), fetched through `message_reference`.
+   * https://discord.com/developers/docs/resources/message#message-reference-content-attribution-thread-starter-messages
+   */
+  private async referencedBy(starter: APIMessage): Promise<APIMessage | undefined> {
+    if (starter.referenced_message !== undefined) return starter.referenced_message ?? undefined;
+    const ref = starter.message_reference;
+    return ref?.message_id && ref.channel_id ? this.fetchOptional(ref.channel_id, ref.message_id) : undefined;
+  }
+
+  /**
+   * The message a thread was started from, when the thread is too long for its starter to be in the page read: it
+   * has the thread's id and lives in the parent channel, which is how discord.js's ThreadChannel#fetchStarterMessage
+   * finds it too. A thread started without a message has none (Unknown Message).
+   */
+  private starterOf(address: ReplyAddress): Promise<APIMessage | undefined> {
+    return this.fetchOptional(address.channelId, address.threadId!);
+  }
+
+  /** A message, or undefined when Discord says it is not there (deleted, or no access): context, not the answer. */
+  private async fetchOptional(channelId: string, messageId: string): Promise<APIMessage | undefined> {
+    try {
+      return (await this.rest.get(Routes.channelMessage(channelId, messageId))) as APIMessage;
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError)) throw error;
+      this.log.debug({ err: error, channelId, messageId }, 'the message a thread was started from could not be read');
+      return undefined;
+    }
   }
 
   /** A slash command's answer is complete: its token is no longer needed. */

@@ -14,6 +14,15 @@ describe('slashCommands', () => {
     expect(commands.find((c) => c.name === 'reset')!.options).toBeUndefined();
     for (const c of commands) expect(c.description!.length).toBeLessThanOrEqual(100);
   });
+
+  it('offers global commands in servers and DMs; a guild\'s go without contexts, which apply to global commands only', () => {
+    const router = createDefaultRouter().commands;
+    for (const c of slashCommands(router)) expect(c).toMatchObject({ contexts: [0, 1], integration_types: [0] });
+    for (const c of slashCommands(router, 'guild')) {
+      expect(c).not.toHaveProperty('contexts');
+      expect(c).not.toHaveProperty('integration_types');
+    }
+  });
 });
 
 describe('the invite link', () => {

@@ -16,17 +16,20 @@ const clip = (text: string, max = 100) => (text.length <= max ? text : `${text.s
 
 /**
  * One slash command per router command, so a skill command added to the router is registered with the rest. Those
- * that take text get a `prompt` option (required for /ask, which is nothing without a question). Usable in servers
- * and in DMs with the bot.
+ * that take text get a `prompt` option (required for /ask, which is nothing without a question). Global commands are
+ * usable in servers and in DMs with the bot. `contexts` and `integration_types` apply to global commands only, and
+ * guild commands never appear in DMs, so a guild's commands go without them
+ * (https://discord.com/developers/docs/interactions/application-commands#registering-a-command).
  */
-export function slashCommands(commands: readonly Command[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+export function slashCommands(commands: readonly Command[], scope: 'global' | 'guild' = 'global'): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return commands
     .filter((command) => NAME.test(command.name))
     .map((command) => ({
       name: command.name,
       description: clip(command.summary),
-      contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
-      integration_types: [ApplicationIntegrationType.GuildInstall],
+      ...(scope === 'global'
+        ? { contexts: [InteractionContextType.Guild, InteractionContextType.BotDM], integration_types: [ApplicationIntegrationType.GuildInstall] }
+        : {}),
       ...(command.takesArgs
         ? {
             options: [

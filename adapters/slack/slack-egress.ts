@@ -1,31 +1,34 @@
-import { ErrorCode, type WebClient } from '@slack/web-api';
+import { ErrorCode, type ConversationsRepliesResponse, type WebClient } from '@slack/web-api';
 import type { SlackConfig } from '../../src/config/read-config.js';
-import type { Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import type { EditOptions, Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
+import { RateBudgetExhausted, type RateBudget } from '../../src/rate/rate-budget.js';
 import { boltLogger } from './bolt-logger.js';
 import { toMrkdwn } from './format-mrkdwn.js';
 import { defuseBroadcasts } from './mrkdwn-tokens.js';
 import { createSlackClient } from './slack-client.js';
+import { questionTsOf } from './slack-delivery-id.js';
+import { readCaps, readNearest, readSince, tsBefore, type ReadPage } from './thread-reader.js';
+import { slackBuckets, type PacedMethod } from './slack-rate-limits.js';
 import { UserNames } from './user-names.js';
 
-// chat.postMessage allows about one message per second per channel: pace posts so Slack never has to say 429.
-const POST_INTERVAL_MS = 1100;
-// chat.update and chat.appendStream share tier 3's ~50 calls a minute per channel: a long answer, or several answers
-// streaming in one channel, wait for a slot rather than run into 429s (kept a little under 50 for margin).
-const UPDATES_PER_MINUTE = 45;
 // One append a second follows the Web API's own chatStream helper (256 characters at a time, about a second of a
 // model's output) and costs a third of the calls of appending every 400 ms (npm run bench: 1,000 streams at once).
 const APPEND_INTERVAL_MS = 1000;
 // Past this much waiting for rate limits, fail the call and let the job retry later instead of holding a worker.
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+// A stream that cannot start within this (chat.startStream is tier 2, 20 a minute per workspace) is not worth the
+// wait: the answer is posted and edited instead.
+const STREAM_START_MAX_WAIT_MS = 5_000;
+// Appends held back while the budget is tight go with the next one; past this many characters the next one waits for
+// its slot instead, so no call comes near Slack's 12,000 characters of markdown_text.
+const HELD_APPEND_MAX_CHARS = 4_000;
 const THREAD_HISTORY_LIMIT = 50;
 // Invisible metadata on every answer message, naming its delivery and part, so a post whose outcome is unknown (a
 // 5xx or a lost connection after Slack may have made it) can be found instead of posted twice.
 const REPLY_MARKER = 'xiaoliu_reply';
-// How far back to look for a message whose post may have succeeded: the newest messages of a channel, or of a thread.
-const LOOKBACK_MESSAGES = 1000;
 
 /**
  * The worker's side of Slack: posts, edits and uploads through the Web API (REST only, so any worker can answer).
@@ -36,15 +39,21 @@ export class SlackEgress implements Egress {
   readonly limits: EgressLimits;
   private readonly client: WebClient;
   private readonly names: UserNames;
-  private readonly nextPostAt = new Map<string, number>();
-  /** When each channel's recent edits and appends were sent, for paceUpdates. */
-  private readonly updatesAt = new Map<string, number[]>();
-  private updatesPrunedAt = 0;
   private botUserId: string | undefined;
+  /**
+   * Threads where a status Xiaoliu set may still show. Slack clears one "when the app sends a reply", not on edits
+   * (https://docs.slack.dev/reference/methods/assistant.threads.setStatus), so `done` clears what is left.
+   */
+  private readonly statusShown = new Set<string>();
 
   constructor(
     private readonly config: SlackConfig,
     private readonly log: Logger,
+    /**
+     * Slack's per-method, per-workspace limits, shared with every other worker through Redis (slack-rate-limits.ts).
+     * The app always passes it; a test about something else may leave it out (calls then only wait out 429s).
+     */
+    private readonly budget?: RateBudget,
   ) {
     this.client = createSlackClient(config, boltLogger(log.child({ adapter: 'slack' })));
     this.names = new UserNames(this.client, log);
@@ -56,11 +65,20 @@ export class SlackEgress implements Egress {
 
   readonly nativeStream?: NativeStream;
 
-  /** "is thinking…" under the question, where Slack shows thread status (assistant threads); best effort. */
+  /** "is thinking…" under the question, in any thread (Slack clears it when Xiaoliu posts there); best effort. */
   async setStatus(address: ReplyAddress, status: string): Promise<void> {
-    // Slack shows thread status in assistant threads (DMs with the app); elsewhere the call only fails.
-    if (!address.threadId || !address.channelId.startsWith('D')) return;
+    // Channels too: assistant.threads.setStatus "now accepts either the assistant:write or chat:write scope. This
+    // allows channel-based apps to use AI loading states in channels" (docs.slack.dev/changelog/2026/03/05/set-status-scope-update).
+    if (!address.threadId) return;
     await this.client.assistant.threads.setStatus({ channel_id: address.channelId, thread_ts: address.threadId, status });
+    if (status) this.statusShown.add(threadKey(address));
+    else this.statusShown.delete(threadKey(address));
+  }
+
+  /** The answer is complete: a status set since Xiaoliu last posted in the thread would show on for two minutes. */
+  async done(address: ReplyAddress): Promise<void> {
+    // "Sending an empty string in the status field will also clear the status indicator" (setStatus, as above).
+    if (address.threadId && this.statusShown.has(threadKey(address))) await this.setStatus(address, '');
   }
 
   /** Titles an assistant-panel thread (DM threads) after its first question; best effort. */
@@ -73,57 +91,75 @@ export class SlackEgress implements Egress {
    * Slack renders the Markdown of a streamed message itself (no mrkdwn conversion), so only pings are defused. A
    * ping can straddle two appends ('<' then '!channel>'), so defusing works on the whole text so far, and a tail that
    * could still become one waits for the next append. Streams are replies to a question: a top-level DM answer uses
-   * edits instead.
+   * edits instead. And only in DMs (assistant threads included), where the asker is the only reader: in a channel
+   * Slack shows a stream live to its recipient alone and "Thinking…" to everyone else until it stops, so there
+   * answers are edits of a posted message, which everyone in the thread watches grow (README, Slack).
    */
   private createNativeStream(): NativeStream {
     const streams = new Map<string, { raw: string; sent: string }>();
     const safe = (markdown: string) => defuseBroadcasts(markdown).replace(/<([!@#])/g, '<\u200B$1');
-    /** What to append now: the defused text so far, less what was sent, less a tail that may be half a ping. */
-    const next = (messageId: string, markdown: string, final: boolean): string => {
+    /**
+     * What to append now: the defused text so far, less what was sent, less a tail that may be half a ping. `ready` is
+     * marked sent once the call went out (a piece held back for the rate budget stays pending for the next one).
+     */
+    const next = (messageId: string, markdown: string, final: boolean): { piece: string; ready: string } => {
       const state = streams.get(messageId) ?? { raw: '', sent: '' };
       state.raw += markdown;
       const hold = final ? 0 : (/(<[!@#]?|@\w*)$/.exec(state.raw)?.[0].length ?? 0);
       const ready = safe(state.raw.slice(0, state.raw.length - hold));
-      const piece = ready.slice(state.sent.length);
-      state.sent = ready;
       if (final) streams.delete(messageId);
       else streams.set(messageId, state);
-      return piece;
+      return { piece: ready.slice(state.sent.length), ready };
     };
     return {
       start: async (address, recipientId, retry) => {
-        if (!address.threadId) return undefined;
-        // A stream carries no metadata, but one the attempt before opened and did not record is the thread's empty
-        // message: it lived only the moment between chat.startStream and the record.
-        const earlier = retry ? await this.findOwnMessage(address, isOpenStream, { waitOnRateLimit: false }) : undefined;
-        if (earlier) return earlier;
+        if (!address.threadId || !address.channelId.startsWith('D')) return undefined;
+        // A stream carries no metadata, but one the attempt before opened and did not record is the thread's newest
+        // stream, which Slack reports by its streaming_state: still open, or closed since (see isLeftStream).
+        const lookup = { waitOnRateLimit: false };
+        const earlier = retry ? await this.findOwnMessage(address, isLeftStream, lookup, await this.newestReplyTs(address, lookup)) : undefined;
+        if (earlier) return { messageId: earlier.messageId, open: earlier.streamingState === 'in_progress' };
+        try {
+          await this.pace('chat.startStream', address, STREAM_START_MAX_WAIT_MS);
+        } catch (error) {
+          if (error instanceof RateBudgetExhausted) return undefined; // the writer posts and edits instead
+          throw error;
+        }
         try {
           const result = await this.call('chat.startStream', () =>
             this.client.chat.startStream({
               channel: address.channelId,
               thread_ts: address.threadId!,
-              // Required outside DMs: the stream is shown to the person who asked.
-              ...(address.channelId.startsWith('D') ? {} : { recipient_team_id: address.workspaceId, recipient_user_id: recipientId }),
+              // The person the stream is for, as Bolt's own sayStream() always names them (required in channels).
+              ...(recipientId ? { recipient_team_id: address.workspaceId, recipient_user_id: recipientId } : {}),
             }),
           );
-          return { messageId: String(result.ts) };
+          this.statusShown.delete(threadKey(address)); // a new message clears the status
+          return { messageId: String(result.ts), open: true };
         } catch (error) {
-          // The stream may be open all the same; a stream carries no metadata, but it is the thread's empty message.
-          const opened = outcomeUnknown(error) ? await this.findOwnMessage(address, isOpenStream) : undefined;
-          if (opened) return opened;
+          // The stream may be open all the same: Slack then lists it in the thread as in progress.
+          const opened = outcomeUnknown(error) ? await this.findOwnMessage(address, isLeftStream, undefined, await this.newestReplyTs(address)) : undefined;
+          if (opened) return { messageId: opened.messageId, open: opened.streamingState === 'in_progress' };
           throw error;
         }
       },
       append: async (address, messageId, markdown) => {
-        const piece = next(messageId, markdown, false);
-        if (!piece) return;
-        await this.paceUpdates(address.channelId);
+        const { piece, ready } = next(messageId, markdown, false);
+        if (!piece) return true;
+        // A preview: it goes when the workspace's appendStream budget has a slot free now, else it is held for the
+        // next append or for stop (the final text is never lost, only shown later).
+        if (piece.length > HELD_APPEND_MAX_CHARS) await this.pace('chat.appendStream', address);
+        else if (!(await this.tryPace('chat.appendStream', address))) return false;
         await this.call('chat.appendStream', () =>
           this.client.chat.appendStream({ channel: address.channelId, ts: messageId, markdown_text: piece }),
         );
+        const state = streams.get(messageId);
+        if (state) state.sent = ready;
+        return true;
       },
       stop: async (address, messageId, markdown) => {
-        const piece = next(messageId, markdown ?? '', true);
+        const { piece } = next(messageId, markdown ?? '', true);
+        await this.pace('chat.stopStream', address);
         await this.call('chat.stopStream', () =>
           this.client.chat.stopStream({ channel: address.channelId, ts: messageId, ...(piece ? { markdown_text: piece } : {}) }),
         );
@@ -134,13 +170,13 @@ export class SlackEgress implements Egress {
   async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
     if (key?.retry) {
       // Slack has no idempotency key: the attempt before may have posted this part and died before recording it.
-      const earlier = await this.findOwnMessage(address, isReplyFor(key), { waitOnRateLimit: false });
+      const earlier = await this.findOwnMessage(address, isReplyFor(key), { waitOnRateLimit: false }, questionTsOf(key.deliveryId));
       if (earlier) {
         await this.edit(address, earlier.messageId, text);
         return earlier;
       }
     }
-    await this.paceChannel(address.channelId);
+    await this.pace('chat.postMessage', address);
     const metadata = key ? { event_type: REPLY_MARKER, event_payload: { delivery_id: key.deliveryId, part: key.part } } : undefined;
     try {
       const result = await this.call('chat.postMessage', () =>
@@ -153,43 +189,74 @@ export class SlackEgress implements Egress {
           ...(metadata ? { metadata } : {}),
         }),
       );
+      this.statusShown.delete(threadKey(address)); // a new message clears the status
       return { messageId: String(result.ts) };
     } catch (error) {
       // Posting again blindly would show the message twice if Slack made it before failing: look for it first.
-      const posted = key && outcomeUnknown(error) ? await this.findOwnMessage(address, isReplyFor(key)) : undefined;
+      const posted = key && outcomeUnknown(error) ? await this.findOwnMessage(address, isReplyFor(key), undefined, questionTsOf(key.deliveryId)) : undefined;
       if (posted) return posted;
       throw error;
     }
   }
 
   /**
-   * The newest of Xiaoliu's own messages at the address (its thread, or the channel's top level) that `matches`;
-   * undefined if none, or if Slack cannot be asked either (the job's retry then tries the whole call again).
+   * The newest of Xiaoliu's own messages at the address (its thread, or the channel's top level) that `matches`,
+   * among those newer than `oldest` (the question it answers: Slack lists a thread oldest first, so in a long thread
+   * only a lower bound reaches the newest messages within SLACK_APP_CLASS's caps); undefined if none, or if Slack
+   * cannot be asked either (the job's retry then tries the whole call again).
    */
   private async findOwnMessage(
     address: ReplyAddress,
     matches: (m: SlackMessage, thread: SlackMessage[]) => boolean,
     options = { waitOnRateLimit: true },
-  ): Promise<PostedMessage | undefined> {
+    oldest?: string,
+  ): Promise<(PostedMessage & { streamingState?: string }) | undefined> {
     try {
       this.botUserId ??= String((await this.client.auth.test()).user_id);
-      const query = { channel: address.channelId, limit: LOOKBACK_MESSAGES, include_all_metadata: true };
-      const messages: SlackMessage[] = address.threadId
-        ? ((await this.call('conversations.replies', options, () => this.client.conversations.replies({ ...query, ts: address.threadId! }))).messages ?? [])
-        : ((await this.call('conversations.history', options, () => this.client.conversations.history(query))).messages ?? []);
+      const query = { channel: address.channelId, include_all_metadata: true };
+      const read: ReadPage<SlackMessage> = address.threadId
+        ? (args) => this.call('conversations.replies', options, () => this.client.conversations.replies({ ...query, ...args, ts: address.threadId! }))
+        : (args) => this.call('conversations.history', options, () => this.client.conversations.history({ ...query, ...args }));
+      const messages = await readSince(read, oldest, readCaps(this.config.appClass));
       const own = messages.filter((m) => m.user === this.botUserId && m.ts && m.ts !== address.threadId && matches(m, messages));
       const newest = own.sort((a, b) => (tsBefore(a.ts!, b.ts!) ? -1 : 1)).at(-1);
       if (newest) this.log.warn({ channel: address.channelId, ts: newest.ts }, 'Slack failed a call that had worked; using its message');
-      return newest ? { messageId: newest.ts! } : undefined;
+      return newest ? { messageId: newest.ts!, ...(newest.streaming_state ? { streamingState: newest.streaming_state } : {}) } : undefined;
     } catch (error) {
       this.log.warn({ err: error }, 'could not check whether a failed Slack call had worked');
       return undefined;
     }
   }
 
-  async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
-    await this.paceUpdates(address.channelId);
-    await this.call('chat.update', () => this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text) }));
+  /**
+   * Where to look for a stream a dead attempt left (a stream carries no delivery id to start from): the thread's
+   * newest reply, which its parent names (`latest_reply`, read with conversations.history, a budget of its own). Such
+   * a stream is the thread's newest message (isLeftStream), so the look-up then reads one message, however long the
+   * thread. Undefined (read from the start) when the parent cannot be read.
+   */
+  private async newestReplyTs(address: ReplyAddress, options = { waitOnRateLimit: true }): Promise<string | undefined> {
+    if (!address.threadId) return undefined;
+    const parent = { channel: address.channelId, oldest: address.threadId, latest: address.threadId, inclusive: true, limit: 1 };
+    try {
+      const result = await this.call('conversations.history', options, () => this.client.conversations.history(parent));
+      return result.messages?.find((m) => m.ts === address.threadId)?.latest_reply;
+    } catch (error) {
+      this.log.warn({ err: error }, "could not read a thread's parent; looking for the stream from the thread's start");
+      return undefined;
+    }
+  }
+
+  async edit(address: ReplyAddress, messageId: string, text: string, options?: EditOptions): Promise<boolean> {
+    // A preview goes only when the workspace's chat.update budget has a slot free now; any other edit waits for one.
+    if (!options?.preview) await this.pace('chat.update', address);
+    else if (!(await this.tryPace('chat.update', address))) return false;
+    // `blocks: []` too: chat.update keeps the blocks it is not given, and a streamed message's text is its blocks, so
+    // a text-only edit would leave the streamed answer on screen (and a split answer twice). "To remove previous
+    // blocks, include an empty array for this field" (https://docs.slack.dev/reference/methods/chat.update).
+    await this.call('chat.update', () =>
+      this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text), blocks: [] }),
+    );
+    return true;
   }
 
   async upload(address: ReplyAddress, file: OutboundFile): Promise<PostedMessage> {
@@ -197,17 +264,20 @@ export class SlackEgress implements Egress {
     const upload = address.threadId
       ? () => this.client.filesUploadV2({ channel_id: address.channelId, thread_ts: address.threadId!, file: file.data, filename: file.filename, ...comment })
       : () => this.client.filesUploadV2({ channel_id: address.channelId, file: file.data, filename: file.filename, ...comment });
+    await this.pace('files.upload', address);
     const result = (await this.call('files.uploadV2', upload)) as { files?: { files?: { id?: string }[] }[] };
+    this.statusShown.delete(threadKey(address)); // a new message clears the status
     return { messageId: result.files?.[0]?.files?.[0]?.id ?? file.filename };
   }
 
   /**
-   * A file someone attached (url_private), fetched with the bot token, which goes only to Slack's file host (or to
-   * SLACK_API_URL's host, where a proxy or a test stands in for Slack).
+   * A file someone attached (url_private_download, else url_private), fetched with the bot token, which goes only to
+   * Slack's own hosts (or to SLACK_API_URL's, where a proxy or a test stands in for Slack). Slack redirects between
+   * its file hosts (files.slack.com, files-origin.slack.com, slack-files.com): those redirects are followed.
    */
   async download(attachment: InboundAttachment, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
     return downloadAttachment(attachment, {
-      allowedOrigins: ['https://files.slack.com', new URL(this.config.apiUrl).origin],
+      allowedOrigins: ['https://*.slack.com', 'https://*.slack-files.com', new URL(this.config.apiUrl).origin],
       headers: { authorization: `Bearer ${this.config.botToken}` },
       maxBytes,
       platform: 'Slack',
@@ -215,20 +285,25 @@ export class SlackEgress implements Egress {
     });
   }
 
-  /** The thread's messages before Xiaoliu was summoned, read once (conversations.replies is heavily rate limited). */
+  /**
+   * The thread's messages before Xiaoliu was summoned, read once: its first message and those nearest the question,
+   * within what SLACK_APP_CLASS allows (thread-reader.ts).
+   */
   async readThread(address: ReplyAddress, beforeTs: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botUserId ??= String((await this.client.auth.test()).user_id);
-    // conversations.replies allows about one call a minute for most apps: rather than wait that out, answer without
-    // the earlier messages (the caller logs it).
-    const result = await this.call('conversations.replies', { waitOnRateLimit: false }, () =>
-      this.client.conversations.replies({ channel: address.channelId, ts: address.threadId!, limit: THREAD_HISTORY_LIMIT }),
-    );
-    const earlier = (result.messages ?? []).filter((m) => m.ts && tsBefore(m.ts, beforeTs) && m.text);
+    // conversations.replies allows one call a minute for some apps: rather than wait that out, answer without the
+    // earlier messages (the caller logs it), or with those read before the limit.
+    const read: ReadPage<Reply> = (args) =>
+      this.call('conversations.replies', { waitOnRateLimit: false }, () =>
+        this.client.conversations.replies({ channel: address.channelId, ts: address.threadId!, ...args }),
+      );
+    const { messages, unread } = await readNearest(read, beforeTs, THREAD_HISTORY_LIMIT, readCaps(this.config.appClass));
+    const earlier = messages.filter((m) => m.text);
     // One lookup per person, all at once (each may take up to a second on a cold cache).
     const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
     const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
-    return earlier.map((m) => {
+    const thread = earlier.map((m) => {
       const fromMe = m.user === this.botUserId;
       return {
         authorId: m.user ?? m.bot_id ?? 'unknown',
@@ -237,36 +312,21 @@ export class SlackEgress implements Egress {
         fromMe,
       };
     });
+    if (!unread) return thread;
+    // Said in the thread itself, so the model does not take the start of a long thread for all of it.
+    this.log.info({ channel: address.channelId, read: messages.length, appClass: this.config.appClass }, 'read only the start of a long thread (SLACK_APP_CLASS limits)');
+    const note = '(The later messages of this thread, up to the question, could not be read within what Slack lets this app read.)';
+    return [...thread, { authorId: 'slack', authorName: 'Slack', text: note, fromMe: false }];
   }
 
-  /** Waits until this channel may take another post. */
-  private async paceChannel(channelId: string): Promise<void> {
-    const now = Date.now();
-    const at = Math.max(now, this.nextPostAt.get(channelId) ?? 0);
-    this.nextPostAt.set(channelId, at + POST_INTERVAL_MS);
-    // Channels whose slot has passed need no entry: forget them now and then so the map stays small.
-    if (this.nextPostAt.size > 1000) for (const [id, t] of this.nextPostAt) if (t < now) this.nextPostAt.delete(id);
-    if (at > now) await sleep(at - now);
+  /** Waits for a slot of `method`'s budget in this workspace, shared with every other worker (slack-rate-limits.ts). */
+  private async pace(method: PacedMethod, address: ReplyAddress, maxWaitMs = MAX_RATE_LIMIT_WAIT_MS): Promise<void> {
+    await this.budget?.acquire(slackBuckets(method, address.workspaceId, address.channelId), maxWaitMs);
   }
 
-  /** Waits until this channel may take another edit or append: at most UPDATES_PER_MINUTE in any minute. */
-  private async paceUpdates(channelId: string): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      const recent = (this.updatesAt.get(channelId) ?? []).filter((t) => t > now - 60_000);
-      if (recent.length < UPDATES_PER_MINUTE) {
-        recent.push(now);
-        this.updatesAt.set(channelId, recent);
-        // Channels quiet for a minute need no entry: forget them once a minute so the map stays small.
-        if (now - this.updatesPrunedAt > 60_000) {
-          this.updatesPrunedAt = now;
-          for (const [id, times] of this.updatesAt) if (times.at(-1)! <= now - 60_000) this.updatesAt.delete(id);
-        }
-        return;
-      }
-      this.updatesAt.set(channelId, recent);
-      await sleep(recent[0]! + 60_000 - now);
-    }
+  /** Takes a slot only if one is free now, for previews, which may be left out. */
+  private async tryPace(method: PacedMethod, address: ReplyAddress): Promise<boolean> {
+    return (await this.budget?.tryAcquire(slackBuckets(method, address.workspaceId, address.channelId))) ?? true;
   }
 
   /** Runs a Web API call, waiting out 429s as Slack's Retry-After asks; other errors go to the job's retries. */
@@ -288,6 +348,11 @@ export class SlackEgress implements Egress {
   }
 }
 
+/** Names a thread (channel and parent ts) for statusShown. */
+function threadKey(address: ReplyAddress): string {
+  return `${address.channelId} ${address.threadId ?? ''}`;
+}
+
 /** Xiaoliu's message for this part of this delivery, by the metadata every answer message carries. */
 function isReplyFor(key: PostKey): (m: SlackMessage) => boolean {
   return (m) => {
@@ -297,21 +362,31 @@ function isReplyFor(key: PostKey): (m: SlackMessage) => boolean {
 }
 
 /**
- * A native stream not yet written to (no text, metadata or files), opened after everyone else's messages: an empty
- * stream older than the newest of those was left by an earlier question, not this one.
+ * A native stream an attempt opened and died before recording, by its streaming_state ('in_progress' |
+ * 'completed' | 'errored' in @slack/types): one still open, or one Slack has closed since with nothing in it (a
+ * recorded stream is written to, and found by its record instead). Only one opened after everyone else's messages:
+ * an older one was left by an earlier question, not this one. A thread answers one question at a time, so nothing
+ * else writes to an open stream meanwhile.
  */
-function isOpenStream(m: SlackMessage, thread: SlackMessage[]): boolean {
-  if (m.text || m.metadata || m.files) return false;
+function isLeftStream(m: SlackMessage, thread: SlackMessage[]): boolean {
+  if (!m.streaming_state) return false;
+  if (m.streaming_state !== 'in_progress' && (m.text || m.blocks?.length || m.metadata || m.files)) return false;
   return thread.every((other) => other.user === m.user || !other.ts || tsBefore(other.ts, m.ts!));
 }
+
+/** A message of a thread as conversations.replies returns it. */
+type Reply = NonNullable<ConversationsRepliesResponse['messages']>[number];
 
 /** What a message read back from Slack carries that matters when looking for one of Xiaoliu's own. */
 interface SlackMessage {
   ts?: string;
   user?: string;
   text?: string;
+  blocks?: unknown[];
   metadata?: unknown;
   files?: unknown[];
+  /** Set on streamed messages: whether the stream is still open ('in_progress'). */
+  streaming_state?: string;
 }
 
 /**
@@ -321,15 +396,6 @@ interface SlackMessage {
 function outcomeUnknown(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === ErrorCode.HTTPError || code === ErrorCode.RequestError;
-}
-
-/** Slack ts ('1700000000.000100') are microsecond times: compare them exactly, not as floats. */
-function tsBefore(a: string, b: string): boolean {
-  const micros = (ts: string) => {
-    const [seconds = '0', fraction = '0'] = ts.split('.');
-    return BigInt(seconds) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6));
-  };
-  return micros(a) < micros(b);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -6,9 +6,12 @@ import type { HttpServer } from '../../src/http/create-http-server.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import type { Metrics } from '../../src/metrics/create-metrics.js';
 import type { InboundProducer } from '../../src/queue/inbound-queue.js';
+import { HeldMessages } from '../../src/ingress/held-messages.js';
 import { ThreadMembership } from '../../src/ingress/thread-membership.js';
 import type { Sql } from '../../src/store/database.js';
 import { greetAssistantThread } from './assistant-greeting.js';
+import { slackAttachments, type SlackFile } from './slack-attachments.js';
+import { slackDeliveryId } from './slack-delivery-id.js';
 import { boltLogger } from './bolt-logger.js';
 import { fromSlackText, mentionsBot } from './from-slack-text.js';
 import { createSlackClient, slackClientOptions } from './slack-client.js';
@@ -40,7 +43,7 @@ interface SlackMessageEvent {
   text?: string;
   ts: string;
   thread_ts?: string;
-  files?: { name?: string; mimetype?: string; size?: number; url_private?: string }[];
+  files?: SlackFile[];
 }
 
 // Slack signs each request with its time and Bolt refuses ones over 5 minutes old; a time as far in the future can
@@ -101,7 +104,19 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
 
   const threads = new ThreadMembership(deps.sql, 'slack');
 
-  const enqueue = async (message: InboundMessage) => {
+  // Slack delivers again only what it has not been told arrived. An HTTP event is answered once queued
+  // (processBeforeResponse), so a failure to queue is a 500 and Slack tries again: three more times over about five
+  // minutes. But in Socket Mode Bolt acknowledges every event before its listener runs, and a slash command is
+  // acknowledged before it is queued: those would be lost while Redis is down, so they are held in Postgres instead
+  // and queued once it is back (HeldMessages).
+  const held = new HeldMessages(deps.sql, producer, log.child({ adapter: 'slack' }));
+  held.start();
+  const enqueue = async (message: InboundMessage, acknowledged = Boolean(socketReceiver)) => {
+    if (acknowledged) {
+      const outcome = await held.submit(message);
+      log.debug({ deliveryId: message.id, kind: message.kind, outcome }, 'took a Slack message');
+      return;
+    }
     await producer.enqueue(message);
     log.debug({ deliveryId: message.id, kind: message.kind }, 'queued Slack message');
   };
@@ -114,18 +129,13 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
   ): Promise<InboundMessage> => ({
     v: 1,
     // One id per Slack message, not per event: a mention arrives as app_mention and as message, and retries repeat.
-    id: `slack-${teamId}-${event.channel}-${event.ts}`,
+    id: slackDeliveryId(teamId, event.channel, event.ts),
     platform: 'slack',
     kind,
     address: { workspaceId: teamId, channelId: event.channel, ...(threadId ? { threadId } : {}) },
     author: { id: event.user ?? 'unknown', name: await names.nameOf(event.user), isBot: false },
     text: fromSlackText(event.text ?? '', botUserId),
-    attachments: (event.files ?? []).map((f) => ({
-      name: f.name ?? 'file',
-      mimeType: f.mimetype ?? 'application/octet-stream',
-      size: f.size ?? 0,
-      url: f.url_private ?? '',
-    })),
+    attachments: slackAttachments(event.files),
     sentAt: new Date(Number(event.ts) * 1000).toISOString(),
     messageId: event.ts,
     ...(event.thread_ts && event.thread_ts !== event.ts ? { inExistingThread: true } : {}),
@@ -205,7 +215,7 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
     try {
       await enqueue({
         v: 1,
-        id: `slack-${command.team_id}-${command.channel_id}-${rootTs}`,
+        id: slackDeliveryId(command.team_id, command.channel_id, rootTs),
         platform: 'slack',
         kind: 'slash',
         address: { workspaceId: command.team_id, channelId: command.channel_id, threadId: rootTs },
@@ -215,15 +225,16 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
         attachments: [],
         // Slack's clock, like every other message of the thread, so the thread's order is one clock's order.
         sentAt: new Date(Number(rootTs) * 1000).toISOString(),
-      });
+      }, true);
     } catch (error) {
-      log.error({ err: error }, 'could not queue a slash command: is Redis reachable at REDIS_URL?');
+      log.error({ err: error }, 'could not queue or hold a slash command: are Redis (REDIS_URL) and Postgres (DATABASE_URL) reachable?');
       await respond({ response_type: 'ephemeral', text: 'Sorry, I could not take that request right now. Please try again.' });
     }
   };
 
   app.error(async (error) => {
-    log.error({ err: error }, 'Slack listener failed; Slack will deliver the event again');
+    // Over HTTP Slack delivers the event again; in Socket Mode it was acknowledged already, and is lost.
+    log.error({ err: error }, socketReceiver ? 'Slack listener failed; the event is lost' : 'Slack listener failed; Slack will deliver the event again');
     throw error; // rethrown so the receiver answers 500 and Slack retries
   });
 
@@ -252,11 +263,14 @@ export async function startSlackIngress(deps: SlackIngressDeps): Promise<SlackIn
   return {
     botUserId,
     async stop() {
-      if (!socketReceiver) return;
-      // Bolt's stop() does not wait for the socket to close; the client says when it has.
-      const closed = new Promise((resolve) => socketReceiver.client.once('disconnected', resolve));
-      await app.stop();
-      await closed;
+      if (socketReceiver) {
+        // Bolt's stop() does not wait for the socket to close; the client says when it has.
+        const closed = new Promise((resolve) => socketReceiver.client.once('disconnected', resolve));
+        await app.stop();
+        await closed;
+      }
+      // Messages still held stay in Postgres: the next gateway to start queues them.
+      await held.stop();
     },
   };
 }

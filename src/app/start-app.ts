@@ -17,6 +17,7 @@ import { createHttpServer, type HttpServer } from '../http/create-http-server.js
 import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
 import { INBOUND_QUEUE, createInboundProducer, type InboundJobData, type InboundProducer } from '../queue/inbound-queue.js';
+import { RateBudget } from '../rate/rate-budget.js';
 import { createRedis } from '../redis/create-redis.js';
 import { openDatabase, runMigrations, type Database } from '../store/database.js';
 import { startWorker, type RunningWorker } from '../worker/start-worker.js';
@@ -78,7 +79,11 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   if (roles.worker) {
     const egress = new Map<Platform, Egress>();
     const platforms: Egress[] = [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs)];
-    if (config.slack) platforms.push(new SlackEgress(config.slack, log));
+    if (config.slack) {
+      // Slack's per-method limits are per workspace, so every worker takes its slots from one budget in Redis.
+      const budget = new RateBudget(redis, config.queuePrefix, { timeScale: config.slack.rateTimeScale });
+      platforms.push(new SlackEgress(config.slack, log, budget));
+    }
     if (config.discord) platforms.push(new DiscordEgress(config.discord, redis, config.queuePrefix, log));
     if (config.httpApi.enabled) platforms.push(new HttpEgress(redis, database.sql, config.queuePrefix, config.httpApi.maxFileBytes));
     for (const e of [...platforms, ...(options.extraEgress ?? [])]) {

@@ -1,11 +1,13 @@
 import { UserFacingError } from '../domain/errors.js';
 import type { InboundAttachment } from '../domain/inbound-message.js';
+import { isAllowedOrigin } from './allowed-origin.js';
 import { formatBytes } from './format-bytes.js';
 
 export interface DownloadOptions {
   /**
-   * Origins (`https://files.slack.com`) the file may come from. A URL anywhere else is refused before any request,
-   * so credentials in `headers` reach only the platform's own file hosts.
+   * Origins (`https://cdn.discordapp.com`, or `https://*.slack.com` for a domain and its subdomains) the file may
+   * come from, or be redirected to. A URL anywhere else is refused before any request, so credentials in `headers`
+   * reach only the platform's own file hosts.
    */
   allowedOrigins: readonly string[];
   /** Sent with the request (the bot token, for Slack). */
@@ -18,10 +20,17 @@ export interface DownloadOptions {
   timeoutMs?: number;
 }
 
+// Slack serves a file from several hosts and redirects between them (url_private of a PDF, every file on Enterprise
+// Grid); more hops than this is a loop.
+const MAX_REDIRECTS = 3;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /**
  * Fetches an attached file, never more than `maxBytes` of it: a declared size over the limit is refused before the
  * request, a Content-Length over it before the body, and a body that keeps coming is cut off as soon as it passes
- * the limit. Redirects are refused, not followed: a redirect could carry the credentials to another host.
+ * the limit. Redirects are followed by hand, and only to allowed origins, with the same headers: fetch would drop
+ * the credentials on a redirect to another host (so Slack's second host answers its sign-in page), or, worse,
+ * carry them anywhere. A redirect elsewhere is refused without a request there.
  */
 export async function downloadAttachment(attachment: InboundAttachment, options: DownloadOptions): Promise<Buffer> {
   const { maxBytes, platform } = options;
@@ -34,18 +43,28 @@ export async function downloadAttachment(attachment: InboundAttachment, options:
   } catch {
     throw new UserFacingError(`I could not download ${name}: ${platform} gave no link to it.`);
   }
-  if (!options.allowedOrigins.includes(url.origin)) {
+  if (!isAllowedOrigin(url, options.allowedOrigins)) {
     throw new UserFacingError(`I did not download ${name}: it is not on ${platform}'s own file servers, and I only fetch files from there.`);
   }
   if (attachment.size > maxBytes) throw tooLarge(attachment.size);
 
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
-  const response = await fetch(url, {
-    headers: options.headers ?? {},
-    redirect: 'error',
-    signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
-  });
-  const where = `${url.origin}${url.pathname}`; // no query: it may carry a signature
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let response: Response;
+  for (let hops = 0; ; hops++) {
+    response = await fetch(url, { headers: options.headers ?? {}, redirect: 'manual', signal });
+    if (!REDIRECTS.has(response.status)) break;
+    await response.body?.cancel();
+    const from = placeOf(url);
+    const next = parseUrl(response.headers.get('location'), url);
+    if (!next) throw new Error(`${platform} redirected ${from} without a usable Location`);
+    if (hops >= MAX_REDIRECTS) throw new Error(`${platform} sent ${from} through more than ${MAX_REDIRECTS} redirects: not followed further`);
+    if (!isAllowedOrigin(next, options.allowedOrigins)) {
+      throw new Error(`${platform} redirected ${from} to ${next.origin}, which is not one of its file hosts: not followed, so nothing is sent there`);
+    }
+    url = next;
+  }
+  const where = placeOf(url);
   if (!response.ok) {
     await response.body?.cancel();
     throw new Error(`downloading ${where} failed: HTTP ${response.status}`);
@@ -76,4 +95,19 @@ export async function downloadAttachment(attachment: InboundAttachment, options:
     chunks.push(next.value);
   }
   return Buffer.concat(chunks);
+}
+
+/** A URL for logs: origin and path, no query (it may carry a signature) and no user name. */
+function placeOf(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+/** A redirect's Location, resolved against the URL that sent it; undefined when there is none or it is not a URL. */
+function parseUrl(location: string | null, base: URL): URL | undefined {
+  if (!location) return undefined;
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
 }

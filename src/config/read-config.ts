@@ -105,10 +105,24 @@ export interface SlackConfig {
   slashCommand: string;
   /** Whether follow-ups in a thread Xiaoliu is part of need a new @mention ('mentions') or not ('threads'). */
   replyMode: 'threads' | 'mentions';
-  /** Least time between two edits of a streaming message (chat.update is ~50 per minute per channel). */
+  /** Least time between two edits of a streaming message (chat.update is tier 3: 50+ a minute per workspace). */
   editIntervalMs: number;
-  /** Stream answers with chat.startStream/appendStream/stopStream instead of editing a message. */
+  /**
+   * Stream answers with chat.startStream/appendStream/stopStream instead of editing a message, in DM threads and the
+   * assistant panel (a channel stream is live only for its recipient, so channels always get edits).
+   */
   nativeStreaming: boolean;
+  /**
+   * How Slack limits the app's reads of threads and channels (conversations.replies/history): 'internal' and
+   * 'marketplace' apps get Tier 3; 'non-marketplace' (commercially distributed outside the Marketplace) 1 call a
+   * minute and 15 messages a call.
+   */
+  appClass: 'internal' | 'marketplace' | 'non-marketplace';
+  /**
+   * For tests only: multiplies every Slack rate-limit window the workers pace by (1 = Slack's own), so a test against
+   * a fake Slack shrunk alike runs in seconds. Below 1 against the real Slack only draws 429s.
+   */
+  rateTimeScale: number;
 }
 
 export interface DiscordConfig {
@@ -246,6 +260,8 @@ function readSlackConfig(env: Env): SlackConfig | undefined {
     replyMode: oneOf(env, 'SLACK_REPLY_MODE', 'threads', ['threads', 'mentions'] as const),
     editIntervalMs: int(env, 'SLACK_EDIT_INTERVAL_MS', 1200, 100, 60_000),
     nativeStreaming: bool(env, 'SLACK_NATIVE_STREAMING', true),
+    appClass: oneOf(env, 'SLACK_APP_CLASS', 'internal', ['internal', 'marketplace', 'non-marketplace'] as const),
+    rateTimeScale: fraction(env, 'SLACK_RATE_TIME_SCALE', 1),
   };
 }
 
@@ -346,6 +362,17 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const value = Number(raw);
   if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** A number above 0 and at most 1. */
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+(e-?\d+)?$/i.test(raw) || !(value > 0 && value <= 1)) {
+    throw new ConfigError(name, `${name} must be a number above 0 and at most 1 (got "${raw}")`);
   }
   return value;
 }

@@ -47,14 +47,36 @@ export interface ThreadMessage {
  */
 export interface NativeStream {
   /**
-   * Opens a streaming message in the address's thread, for the person who asked. Undefined where not possible.
+   * Opens a streaming message in the address's thread, for the person who asked. Undefined where not possible or
+   * not wanted (Slack shows a channel stream live only to its recipient: there, everyone watches edits instead).
    * `retry`: an earlier attempt may have opened one and died before recording it; reuse it if so.
    */
-  start(address: ReplyAddress, recipientId: string, retry?: boolean): Promise<PostedMessage | undefined>;
-  /** Appends Markdown to the streaming message. */
-  append(address: ReplyAddress, messageId: string, markdown: string): Promise<void>;
+  start(address: ReplyAddress, recipientId: string, retry?: boolean): Promise<StartedStream | undefined>;
+  /**
+   * Appends Markdown to the streaming message. False: held back because the platform's rate budget is tight; it goes
+   * with the next append (an empty one just tries again) or with `stop`, so nothing is lost.
+   */
+  append(address: ReplyAddress, messageId: string, markdown: string): Promise<boolean | void>;
   /** Ends the stream, optionally with a last piece of Markdown; the message is then edited like any other. */
   stop(address: ReplyAddress, messageId: string, markdown?: string): Promise<void>;
+}
+
+/** What kind of edit this is, so a platform short of rate budget knows which edits it may leave out. */
+export interface EditOptions {
+  /**
+   * A streaming preview, soon replaced by more text: a platform may skip it when its rate budget is tight, and says
+   * so by returning false. The next edit, and always the final one, carries the whole text.
+   */
+  preview?: boolean;
+}
+
+/** The message `NativeStream.start` opened, or found left by an earlier attempt. */
+export interface StartedStream extends PostedMessage {
+  /**
+   * False when it is an earlier attempt's stream that the platform has closed since (it closes streams left open):
+   * nothing can be appended to it any more, so it is edited like any other message.
+   */
+  open: boolean;
 }
 
 /** How a platform wants answers shaped and paced. */
@@ -78,8 +100,8 @@ export interface Egress {
   readonly limits: EgressLimits;
   /** Posts a new message in the address's channel and thread; `key` names it, for platforms that dedupe posts. */
   post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage>;
-  /** Replaces the text of a message this egress posted. */
-  edit(address: ReplyAddress, messageId: string, text: string): Promise<void>;
+  /** Replaces the text of a message this egress posted; false when a preview was skipped (see EditOptions). */
+  edit(address: ReplyAddress, messageId: string, text: string, options?: EditOptions): Promise<boolean | void>;
   /** Attaches a file in the address's channel and thread. */
   upload?(address: ReplyAddress, file: OutboundFile, key?: PostKey): Promise<PostedMessage>;
   /** Native streaming, where the platform has it; otherwise answers stream by editing one message. */

@@ -1,4 +1,4 @@
-import type { Egress, OutboundFile, PostKey } from '../domain/egress.js';
+import type { EditOptions, Egress, OutboundFile, PostKey } from '../domain/egress.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import { isDatabaseDown, type Sql } from '../store/database.js';
@@ -95,8 +95,11 @@ export class ReplyWriter {
       });
       if (opened) {
         await this.remember(0, opened.messageId);
-        this.streamed = '';
-        return;
+        if (opened.open) {
+          this.streamed = '';
+          return;
+        }
+        // The dead attempt's stream, closed since: it becomes part 0, edited like a posted placeholder.
       }
     }
     if (!this.posted.has(0)) await this.postPart(0, placeholder);
@@ -213,7 +216,7 @@ export class ReplyWriter {
     const max = this.egress.limits.maxMessageChars - CONTINUED.length;
     const preview = text.length > max ? `${text.slice(0, max)}${CONTINUED}` : text || PLACEHOLDER;
     try {
-      await this.writePart(0, preview);
+      await this.writePart(0, preview, { preview: true });
     } catch (error) {
       // A lost preview edit costs nothing: the final edit carries the whole answer.
       this.log.warn({ err: error }, 'could not update the streaming message');
@@ -228,9 +231,10 @@ export class ReplyWriter {
     try {
       if (text.startsWith(streamed)) {
         const delta = text.slice(streamed.length);
-        if (delta) await stream.append(this.address, messageId, delta);
+        // Held back last time (the platform's rate budget was tight): an empty append sends what it kept.
+        const sent = delta || this.shown !== text ? await stream.append(this.address, messageId, delta) : undefined;
         this.streamed = text;
-        this.shown = text;
+        if (sent !== false) this.shown = text;
         return;
       }
       this.streamed = undefined;
@@ -252,10 +256,11 @@ export class ReplyWriter {
     await this.inFlight;
   }
 
-  private async writePart(part: number, text: string): Promise<void> {
+  private async writePart(part: number, text: string, options?: EditOptions): Promise<void> {
     const messageId = this.posted.get(part);
     if (messageId === undefined) await this.postPart(part, text);
-    else await this.egress.edit(this.address, messageId, text);
+    // A preview the platform skipped (its rate budget is tight) leaves `shown` behind, so the next flush tries again.
+    else if ((await this.egress.edit(this.address, messageId, text, options)) === false) return;
     if (part === 0) this.shown = text;
   }
 

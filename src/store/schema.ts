@@ -175,3 +175,20 @@ export const channelSettings = pgTable(
   },
   (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.channelId, t.version] })],
 );
+
+/**
+ * Messages a gateway took from a platform that will not deliver them again (Slack in Socket Mode acknowledges before
+ * Xiaoliu can queue) while Redis was unreachable: held here, in order, until they are queued, so neither the outage
+ * nor a gateway dying during it loses them (src/ingress/held-messages.ts).
+ */
+export const heldMessages = pgTable(
+  'held_messages',
+  {
+    /** The delivery id: a platform's redelivery, or a second gateway, holds it once. */
+    id: text('id').primaryKey(),
+    /** The normalized InboundMessage, as it will be queued. */
+    message: jsonb('message').notNull(),
+    heldAt: timestamp('held_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('held_messages_held_at').on(t.heldAt)],
+);

@@ -34,20 +34,86 @@ function messageOr404(ctx: FakeContext, channelId: string, messageId: string): S
 
 const TEXT_TYPES: readonly number[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
 
-/** A new thread: stored, joined by the bot, announced with THREAD_CREATE (a GUILDS-intent event). */
-function startThread(ctx: FakeContext, req: RestRequest, parent: ChannelRecord, id: string, type: number): ChannelRecord {
+/** A new thread's name (1 to 100 characters, as Discord validates it) and auto-archive duration. */
+export interface ThreadSpec {
+  name: string;
+  autoArchiveDuration?: number;
+}
+
+function threadSpecOf(req: RestRequest): ThreadSpec {
   const name = req.body?.name;
   if (typeof name !== 'string' || name.length < 1 || name.length > 100) {
     throw formError('name', 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
   }
-  const archive = Number(req.body?.auto_archive_duration ?? parent.default_auto_archive_duration ?? 1440);
-  const thread = threadChannel(id, parent, ctx.world.bot.id, name, archive, type);
+  const archive = req.body?.auto_archive_duration;
+  return { name, ...(archive !== undefined ? { autoArchiveDuration: Number(archive) } : {}) };
+}
+
+/** A new thread: stored, joined by its creator, announced with THREAD_CREATE (a GUILDS-intent event). */
+function startThread(ctx: FakeContext, later: Later, parent: ChannelRecord, id: string, type: number, spec: ThreadSpec, ownerId: string): ChannelRecord {
+  const archive = spec.autoArchiveDuration ?? Number(parent.default_auto_archive_duration ?? 1440);
+  const thread = threadChannel(id, parent, ownerId, spec.name, archive, type);
   ctx.world.channels.set(id, thread);
-  ctx.world.threadMembers.set(id, new Set([ctx.world.bot.id]));
-  const member = { id, user_id: ctx.world.bot.id, join_timestamp: new Date().toISOString(), flags: 0 };
-  const created = { ...thread, newly_created: true, member };
-  req.later(() => ctx.gateway.dispatch('THREAD_CREATE', (intents) => (intents & Intent.Guilds ? created : undefined)));
-  return { ...thread, member };
+  ctx.world.threadMembers.set(id, new Set([ownerId]));
+  // The thread member object comes only to the member it describes: here, when the bot opened the thread.
+  const member = ownerId === ctx.world.bot.id ? { id, user_id: ownerId, join_timestamp: new Date().toISOString(), flags: 0 } : undefined;
+  const created = { ...thread, newly_created: true, ...(member ? { member } : {}) };
+  later(() => ctx.gateway.dispatch('THREAD_CREATE', (intents) => (intents & Intent.Guilds ? created : undefined)));
+  return member ? { ...thread, member } : thread;
+}
+
+type Later = RestRequest['later'];
+
+/**
+ * A public thread started from a message, by the bot (REST) or by a person (the fake's startThreadFromMessage).
+ * "The created thread and the message it was started from will share the same id"
+ * (https://discord.com/developers/docs/topics/threads#public-and-private-threads), and the thread opens with a
+ * THREAD_STARTER_MESSAGE (type 21) pointing back at that message (see starterMessage).
+ */
+export function threadFromMessage(ctx: FakeContext, later: Later, parent: ChannelRecord, messageId: string, spec: ThreadSpec, ownerId: string): ChannelRecord {
+  if (!TEXT_TYPES.includes(parent.type)) throw new ApiError(400, 50024, 'Cannot execute action on this channel type');
+  const starter = messageOr404(ctx, parent.id, messageId);
+  if (ctx.world.channels.has(starter.message.id)) {
+    throw new ApiError(400, 160004, 'A thread has already been created for this message');
+  }
+  const type = parent.type === ChannelType.GuildAnnouncement ? ChannelType.AnnouncementThread : ChannelType.PublicThread;
+  const thread = startThread(ctx, later, parent, starter.message.id, type, spec, ownerId);
+  const m = starter.message as Record<string, unknown>;
+  m.thread = { ...thread };
+  m.flags = Number(m.flags ?? 0) | MessageFlags.HasThread;
+  ctx.world.stored(thread.id).push(starterMessage(ctx, thread, starter));
+  return thread;
+}
+
+/**
+ * The first message of a thread started from a message (type 21, THREAD_STARTER_MESSAGE). Per
+ * https://discord.com/developers/docs/resources/message#message-reference-content-attribution-thread-starter-messages
+ * it has `message_id`, `channel_id` and `guild_id` in `message_reference`, pointing at the message in the parent
+ * channel, and "will never have content, embeds, or attachments, mainly just the message_reference and
+ * referenced_message fields"; it cannot be deleted (the `deletable` column of
+ * https://discord.com/developers/docs/resources/message#message-object-message-types). A thread's `message_count`
+ * does not include it ("not including the initial message",
+ * https://discord.com/developers/docs/resources/channel#channel-object-channel-structure), and the fake does not
+ * send it over the gateway. The docs do not say who its author is: the fake uses the original message's author, and
+ * Xiaoliu reads the author from the referenced message instead.
+ */
+function starterMessage(ctx: FakeContext, thread: ChannelRecord, starter: StoredMessage): StoredMessage {
+  const message_reference = { type: 0, message_id: starter.message.id, channel_id: thread.parent_id, guild_id: thread.guild_id };
+  const message = ctx.world.buildMessage(thread, starter.message.author, {}, { type: MessageType.ThreadStarterMessage, mentions: [], message_reference });
+  return { message, files: [], editCount: 0, deleted: false };
+}
+
+/**
+ * A message as REST serves it. A thread starter's `referenced_message` is the original as it is now, null once it
+ * was deleted ("If the field exists but is null, the referenced message was deleted",
+ * https://discord.com/developers/docs/resources/message#message-object, note 4), or absent when the fake is told
+ * to model a backend that did not fetch it.
+ */
+function served(ctx: FakeContext, message: StoredMessage['message']): StoredMessage['message'] {
+  if (message.type !== MessageType.ThreadStarterMessage || !ctx.resolveStarterReferences) return message;
+  const ref = message.message_reference!;
+  const original = ctx.world.findMessage(ref.channel_id!, ref.message_id!);
+  return { ...message, referenced_message: original ? original.message : null };
 }
 
 // Discord checks an enforced nonce against the author's messages of the past few minutes.
@@ -99,9 +165,9 @@ export function channelRoutes(ctx: FakeContext, gatewayInfo: () => unknown): Rou
       if (before) list = list.filter((m) => BigInt(m.id) < BigInt(before));
       if (after) list = list.filter((m) => BigInt(m.id) > BigInt(after)).slice(0, limit);
       // Discord answers newest first.
-      return json(list.slice(-limit).reverse());
+      return json(list.slice(-limit).reverse().map((m) => served(ctx, m)));
     }),
-    route('GET', '/channels/:id/messages/:id', (req) => json(messageOr404(ctx, req.params[0]!, req.params[1]!).message)),
+    route('GET', '/channels/:id/messages/:id', (req) => json(served(ctx, messageOr404(ctx, req.params[0]!, req.params[1]!).message))),
 
     route('POST', '/channels/:id/messages', (req) => {
       const channel = channelOr404(ctx, req.params[0]);
@@ -168,17 +234,7 @@ export function channelRoutes(ctx: FakeContext, gatewayInfo: () => unknown): Rou
     // message.startThread(): the thread takes the starting message's id, as on Discord.
     route('POST', '/channels/:id/messages/:id/threads', (req) => {
       const parent = channelOr404(ctx, req.params[0]);
-      if (!TEXT_TYPES.includes(parent.type)) throw new ApiError(400, 50024, 'Cannot execute action on this channel type');
-      const starter = messageOr404(ctx, parent.id, req.params[1]!);
-      if (world.channels.has(starter.message.id)) {
-        throw new ApiError(400, 160004, 'A thread has already been created for this message');
-      }
-      const type = parent.type === ChannelType.GuildAnnouncement ? ChannelType.AnnouncementThread : ChannelType.PublicThread;
-      const thread = startThread(ctx, req, parent, starter.message.id, type);
-      const m = starter.message as Record<string, unknown>;
-      m.thread = { ...thread };
-      m.flags = Number(m.flags ?? 0) | MessageFlags.HasThread;
-      return json(thread, 201);
+      return json(threadFromMessage(ctx, req.later, parent, req.params[1]!, threadSpecOf(req), world.bot.id), 201);
     }),
     // channel.threads.create() without a starting message.
     route('POST', '/channels/:id/threads', (req) => {
@@ -188,7 +244,7 @@ export function channelRoutes(ctx: FakeContext, gatewayInfo: () => unknown): Rou
       if (![ChannelType.PublicThread, ChannelType.PrivateThread, ChannelType.AnnouncementThread].includes(type)) {
         throw formError('type', 'BASE_TYPE_CHOICES', 'Value must be one of {10, 11, 12}.');
       }
-      return json(startThread(ctx, req, parent, snowflake(), type), 201);
+      return json(startThread(ctx, req.later, parent, snowflake(), type, threadSpecOf(req), world.bot.id), 201);
     }),
     route('PUT', '/channels/:id/thread-members/@me', (req) => {
       const thread = channelOr404(ctx, req.params[0]);

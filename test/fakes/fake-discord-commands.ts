@@ -1,6 +1,7 @@
 // Application command registration: PUT/POST/GET of global and guild commands, validated and given stable ids.
+import { ChannelType } from 'discord.js';
 import { ApiError, formError, type FakeContext, type RestRequest, type Route } from './fake-discord-messages.js';
-import { snowflake } from './fake-discord-model.js';
+import { Intent, snowflake, type ChannelRecord, type FakeWorld } from './fake-discord-model.js';
 
 export interface RegisteredCommands {
   global: Record<string, unknown>[];
@@ -9,7 +10,7 @@ export interface RegisteredCommands {
 
 const NAME_RE = /^[-_\p{L}\p{N}]{1,32}$/u;
 
-export function commandRoutes(ctx: FakeContext, commands: RegisteredCommands): Route[] {
+export function commandRoutes(ctx: FakeContext, commands: RegisteredCommands, privilegedIntents: number): Route[] {
   const app = '/applications/(\\d+)';
   const list = (appId: string, guildId?: string): Record<string, unknown>[] => {
     if (appId !== ctx.applicationId) throw new ApiError(403, 50001, 'Missing Access');
@@ -45,7 +46,10 @@ export function commandRoutes(ctx: FakeContext, commands: RegisteredCommands): R
       method: 'GET',
       pattern: /^\/applications\/@me$/,
       auth: true,
-      handle: () => ({ status: 200, body: { id: ctx.applicationId, name: bot.username, description: '', bot_public: true, bot, flags: 0 } }),
+      handle: () => {
+        const flags = applicationFlags(privilegedIntents, commands.global.length > 0);
+        return { status: 200, body: { id: ctx.applicationId, name: bot.username, description: '', bot_public: true, bot, flags } };
+      },
     },
     route('GET', '/commands', (req) => ({ status: 200, body: list(req.params[0]!) })),
     route('PUT', '/commands', (req) => put(req, req.params[0]!)),
@@ -90,4 +94,50 @@ function command(
     description,
     ...(guildId ? { guild_id: guildId } : {}),
   };
+}
+
+/**
+ * The application's flags (https://discord.com/developers/docs/resources/application#application-object-application-flags)
+ * for a bot in under 100 servers: a privileged intent switched on in the portal's Bot page shows as its `_LIMITED`
+ * flag (GATEWAY_PRESENCE_LIMITED 1 << 13, GATEWAY_GUILD_MEMBERS_LIMITED 1 << 15, GATEWAY_MESSAGE_CONTENT_LIMITED
+ * 1 << 19; the unlimited ones, 1 << 12, 14 and 18, are for verified bots in 100 or more servers), and
+ * APPLICATION_COMMAND_BADGE (1 << 23) "indicates if an app has registered global application commands".
+ */
+export function applicationFlags(privilegedIntents: number, hasGlobalCommands: boolean): number {
+  let flags = 0;
+  if (privilegedIntents & Intent.GuildPresences) flags |= 1 << 13;
+  if (privilegedIntents & Intent.GuildMembers) flags |= 1 << 15;
+  if (privilegedIntents & Intent.MessageContent) flags |= 1 << 19;
+  if (hasGlobalCommands) flags |= 1 << 23;
+  return flags;
+}
+
+// Interaction context types: https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-context-types
+const GUILD = 0;
+const BOT_DM = 1;
+const PRIVATE_CHANNEL = 2;
+const USER_INSTALL = 1;
+
+/**
+ * The commands a person finds in a channel's command picker, by Discord's documented scoping
+ * (https://discord.com/developers/docs/interactions/application-commands#registering-a-command): "Guild commands
+ * are not available in DMs"; global commands are "available for every guild that adds your app" and "also
+ * available in DMs if that app has a bot that shares a mutual guild with the user". `contexts` and
+ * `integration_types` apply "only for globally-scoped commands" (#application-command-object-application-command-
+ * structure on the same page; "Guild commands don't support the BOT_DM interaction context"); `contexts` left null
+ * means all of them ("defaults to all contexts [0,1,2]"), and PRIVATE_CHANNEL "is only meaningful for commands
+ * installed to a user" (#interaction-contexts).
+ */
+export function commandsAvailable(world: FakeWorld, commands: RegisteredCommands, channel: ChannelRecord, userId: string): Record<string, unknown>[] {
+  const context = channel.guild_id ? GUILD : channel.type === ChannelType.DM ? BOT_DM : PRIVATE_CHANNEL;
+  const sharesGuild = [...world.guilds.values()].some((g) => g.members.has(userId));
+  const global = commands.global.filter((c) => {
+    const contexts = (c.contexts as number[] | null | undefined) ?? [GUILD, BOT_DM, PRIVATE_CHANNEL];
+    if (!contexts.includes(context)) return false;
+    if (context === BOT_DM) return sharesGuild;
+    if (context === PRIVATE_CHANNEL) return ((c.integration_types as number[] | undefined) ?? []).includes(USER_INSTALL);
+    return true;
+  });
+  const guild = channel.guild_id ? (commands.guilds[channel.guild_id] ?? []) : [];
+  return [...guild, ...global];
 }

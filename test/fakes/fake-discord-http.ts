@@ -120,7 +120,7 @@ async function handle(deps: RestHandlerDeps, req: IncomingMessage, res: ServerRe
   if (!route) return send(404, { message: '404: Not Found', code: 0 });
 
   // Every answer on a real route, errors included, carries its bucket's headers.
-  const verdict = limiter.check(method, path);
+  const verdict = limiter.check(method, path, req.headers.authorization);
   if (verdict.limited) {
     const { retryAfterSeconds, scope } = verdict.limited;
     const retry_after = Number(retryAfterSeconds.toFixed(3));

@@ -12,7 +12,7 @@ import {
   type RestRequest,
   type Route,
 } from './fake-discord-messages.js';
-import type { RegisteredCommands } from './fake-discord-commands.js';
+import { commandsAvailable, type RegisteredCommands } from './fake-discord-commands.js';
 import { randomHex, snowflake, type StoredMessage } from './fake-discord-model.js';
 
 export type CommandOptionValue = string | number | boolean;
@@ -99,9 +99,11 @@ export class FakeInteractions {
     let message: { id: string } | undefined;
     if (type === 2) {
       const name = input.name ?? 'ask';
-      const registered = [...this.commands.global, ...(guildId ? (this.commands.guilds[guildId] ?? []) : [])].find(
-        (c) => c.name === name && (c.type ?? 1) === 1,
-      );
+      const isIt = (c: Record<string, unknown>) => c.name === name && (c.type ?? 1) === 1;
+      const registered = commandsAvailable(world, this.commands, channel, input.user.id).find(isIt);
+      // Nothing registered (most tests): any name goes. Registered, but not where it is used: no client could send it.
+      const anywhere = [...this.commands.global, ...Object.values(this.commands.guilds).flat()].some(isIt);
+      if (anywhere && !registered) throw new Error(`fake-discord: /${name} is not available in channel ${channel.id} (see commandsAvailable)`);
       data = {
         id: registered?.id ?? snowflake(),
         name,

@@ -67,6 +67,12 @@ export interface FakeContext {
   /** http://host:port — attachment URLs point here. */
   origin: string;
   typing: Map<string, number>;
+  /**
+   * Whether REST answers resolve a thread starter message's `referenced_message` (default true). Discord may leave
+   * it out: "If the message is one of these but the referenced_message field is not present, the backend did not
+   * attempt to fetch the message" (https://discord.com/developers/docs/resources/message#message-object, note 4).
+   */
+  resolveStarterReferences: boolean;
 }
 
 export const MAX_CONTENT = 2000;

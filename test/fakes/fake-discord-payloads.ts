@@ -95,6 +95,27 @@ export function threadChannel(
   };
 }
 
+/** READY: the bot, and its guilds as unavailable stubs (their GUILD_CREATEs follow). */
+export function readyPayload(world: FakeWorld, applicationId: string, flags: number, sessionId: string, resumeUrl: string): Record<string, unknown> {
+  return {
+    v: 10,
+    user: world.bot,
+    guilds: [...world.guilds.keys()].map((id) => ({ id, unavailable: true })),
+    session_id: sessionId,
+    session_type: 'normal',
+    resume_gateway_url: resumeUrl,
+    shard: [0, 1],
+    application: { id: applicationId, flags },
+    private_channels: [],
+    presences: [],
+    relationships: [],
+    guild_join_requests: [],
+    geo_ordered_rtc_regions: [],
+    user_settings: {},
+    _trace: ['["fake-discord-gateway",{"micros":0}]'],
+  };
+}
+
 /** GUILD_CREATE: the whole guild, so discord.js can cache channels, roles and its own member. */
 export function guildCreatePayload(world: FakeWorld, guildId: string): Record<string, unknown> {
   const g = world.guilds.get(guildId)!;

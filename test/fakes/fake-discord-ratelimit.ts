@@ -14,6 +14,8 @@ export interface RateLimitOptions {
   editsPer5s: number;
   /** Length of the post/edit windows; 5000 like Discord, shrink it to keep tests fast. */
   windowMs: number;
+  /** Requests per second per bot token, over every client of the bot together (Discord: 50). */
+  globalPerSecond: number;
 }
 
 export interface RateLimitVerdict {
@@ -64,6 +66,8 @@ export class RateLimiter {
   private forced: Forced[] = [];
   /** Window state per bucket hash + major parameter. */
   private windows = new Map<string, { used: number; resetAt: number }>();
+  /** The global limit's window per Authorization header, i.e. per bot, whichever process sends. */
+  private globals = new Map<string, { used: number; resetAt: number }>();
 
   constructor(private readonly options: RateLimitOptions) {}
 
@@ -84,8 +88,24 @@ export class RateLimiter {
     return { name: `${method} ${shape}`, ...DEFAULT_BUCKET };
   }
 
+  /**
+   * Discord's global limit: "All bots can make up to 50 requests per second to our API", counted by the request's
+   * authentication ("Individuals are determined using a request's authentication—for example, a bot token for a
+   * bot"), so every process of one bot shares it; "Interaction endpoints are not bound to the bot's Global Rate Limit"
+   * (https://discord.com/developers/docs/topics/rate-limits#global-rate-limit). Requests without a token (interaction
+   * webhooks here) are left out; Discord would count those per IP address. Seconds to wait when over it.
+   */
+  private overGlobal(path: string, authorization: string | undefined, now: number): number | undefined {
+    if (!this.options.enabled || !authorization || /^\/(interactions|webhooks)\//.test(path)) return undefined;
+    let window = this.globals.get(authorization);
+    if (!window || now >= window.resetAt) this.globals.set(authorization, (window = { used: 0, resetAt: now + 1000 }));
+    if (window.used >= this.options.globalPerSecond) return (window.resetAt - now) / 1000;
+    window.used++;
+    return undefined;
+  }
+
   /** Decides the fate of one request and the headers its response carries. */
-  check(method: string, path: string, now = Date.now()): RateLimitVerdict {
+  check(method: string, path: string, authorization?: string, now = Date.now()): RateLimitVerdict {
     const bucket = this.bucketFor(method, path);
     const hash = hashOf(bucket.name);
     const key = `${hash}:${majorParameter(path)}`;
@@ -112,6 +132,8 @@ export class RateLimiter {
     }
     const resetAfter = (window.resetAt - now) / 1000;
     if (window.used >= limit) return this.limited(headers(0, resetAfter), resetAfter, 'user');
+    const globalWait = this.overGlobal(path, authorization, now);
+    if (globalWait !== undefined) return this.limited(headers(limit - window.used, resetAfter), globalWait, 'global');
     window.used++;
     return { headers: headers(limit - window.used, resetAfter) };
   }

@@ -2,17 +2,18 @@
 //   new Client({ intents, rest: { api: fake.restUrl } }).login(fake.token)
 import { createServer } from 'node:http';
 import { ChannelType, type APIMessage, type APIUser } from 'discord.js';
-import { channelRoutes } from './fake-discord-channels.js';
+import { serveAttachment, type AttachmentDownload } from './fake-discord-cdn.js';
+import { channelRoutes, threadFromMessage } from './fake-discord-channels.js';
 import { FakeGateway, type GatewayConnection, type IdentifyRecord, type ResumeRecord } from './fake-discord-gateway.js';
 import {
   FakeInteractions,
   type InteractionResponseRecord,
   type SendInteractionInput,
 } from './fake-discord-interactions.js';
-import { commandRoutes, type RegisteredCommands } from './fake-discord-commands.js';
+import { applicationFlags, commandRoutes, commandsAvailable, type RegisteredCommands } from './fake-discord-commands.js';
 import { createRestHandler, type FakeCall } from './fake-discord-http.js';
 import { createMessage, type FakeContext, type Route } from './fake-discord-messages.js';
-import { dmChannel, dmChannelWith, guildCreatePayload, seedGuild, type FakeGuildOptions } from './fake-discord-payloads.js';
+import { dmChannel, dmChannelWith, guildCreatePayload, readyPayload, seedGuild, type FakeGuildOptions } from './fake-discord-payloads.js';
 import {
   FakeWorld,
   PRIVILEGED_INTENTS,
@@ -51,6 +52,8 @@ export interface FakeDiscordOptions {
   editsPer5s?: number;
   /** Window of postsPer5s / editsPer5s; 5000 like Discord, shrink it to keep tests fast. */
   rateLimitWindowMs?: number;
+  /** The global limit per bot, over all its clients together (Discord: 50 a second; fake-discord-ratelimit.ts). */
+  globalPerSecond?: number;
   /** Time allowed to acknowledge an interaction (Discord: 3 s). */
   interactionAckTimeoutMs?: number;
   /** Echo the bot's own messages back as MESSAGE_CREATE/UPDATE like Discord does (default true). */
@@ -102,10 +105,19 @@ export interface FakeDiscord {
   dmChannelFor(user: APIUser): string;
   sendMessage(input: SendMessageInput): APIMessage;
   sendInteraction(input: SendInteractionInput): { id: string; token: string };
+  /**
+   * A person starts a public thread from a message in a text channel (as in Discord's client); returns the thread's
+   * id, which is the message's. The thread opens with a THREAD_STARTER_MESSAGE (type 21) pointing at the message.
+   */
+  startThreadFromMessage(input: { channelId: string; messageId: string; by: APIUser; name?: string }): string;
+  /** Serve thread starter messages without `referenced_message`, as Discord may (default: resolved). */
+  omitStarterReferences(omit: boolean): void;
+  /** Names of the slash commands `user` finds in the picker of a channel or DM, by Discord's scoping rules. */
+  commandsAvailable(channelId: string, user: APIUser): string[];
   channelMessages(channelId: string): FakeMessage[];
   interactionResponses(interactionId: string): InteractionResponseRecord[];
   /** Every GET of an attachment URL, and whether it carried an Authorization header (Discord's CDN needs none). */
-  attachmentDownloads: { path: string; withAuthorization: boolean }[];
+  attachmentDownloads: AttachmentDownload[];
   rateLimitNext(matcher: RouteMatcher, times?: number, retryAfterSeconds?: number, scope?: RateLimitScope): void;
   /** Sends any dispatch as it is, unchecked (malformed payloads included), to every live session. */
   dispatchRaw(t: string, d: unknown): void;
@@ -138,39 +150,33 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     postsPer5s: options.postsPer5s ?? 5,
     editsPer5s: options.editsPer5s ?? 5,
     windowMs: options.rateLimitWindowMs ?? 5000,
+    globalPerSecond: options.globalPerSecond ?? 50,
   });
   const server = createServer();
   const origin = await listenLocal(server, options);
   const gatewayUrl = origin.replace(/^http/, 'ws');
 
+  const allowedPrivilegedIntents = options.allowedPrivilegedIntents ?? PRIVILEGED_INTENTS;
   const gateway = new FakeGateway(server, {
     token,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
-    allowedPrivilegedIntents: options.allowedPrivilegedIntents ?? PRIVILEGED_INTENTS,
+    allowedPrivilegedIntents,
     baseUrl: gatewayUrl,
     guildIds: () => [...world.guilds.keys()],
     guildCreate: (id) => guildCreatePayload(world, id),
-    // READY lists guilds as unavailable stubs; their GUILD_CREATEs follow.
-    ready: (sessionId, resumeUrl) => ({
-      v: 10,
-      user: botUser,
-      guilds: [...world.guilds.keys()].map((id) => ({ id, unavailable: true })),
-      session_id: sessionId,
-      session_type: 'normal',
-      resume_gateway_url: resumeUrl,
-      shard: [0, 1],
-      application: { id: applicationId, flags: 0 },
-      private_channels: [],
-      presences: [],
-      relationships: [],
-      guild_join_requests: [],
-      geo_ordered_rtc_regions: [],
-      user_settings: {},
-      _trace: ['["fake-discord-gateway",{"micros":0}]'],
-    }),
+    ready: (sessionId, resumeUrl) =>
+      readyPayload(world, applicationId, applicationFlags(allowedPrivilegedIntents, commands.global.length > 0), sessionId, resumeUrl),
   });
 
-  const ctx: FakeContext = { world, gateway, applicationId, echoOwnMessages: options.echoOwnMessages ?? true, origin, typing };
+  const ctx: FakeContext = {
+    world,
+    gateway,
+    applicationId,
+    echoOwnMessages: options.echoOwnMessages ?? true,
+    origin,
+    typing,
+    resolveStarterReferences: true,
+  };
   const commands: RegisteredCommands = { global: [], guilds: {} };
   const interactions = new FakeInteractions(ctx, commands, options.interactionAckTimeoutMs ?? 3000);
   const gatewayInfo = () => ({
@@ -184,27 +190,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       max_concurrency: 1,
     },
   });
-  const routes: Route[] = [...channelRoutes(ctx, gatewayInfo), ...interactions.routes(), ...commandRoutes(ctx, commands)];
+  const routes: Route[] = [...channelRoutes(ctx, gatewayInfo), ...interactions.routes(), ...commandRoutes(ctx, commands, allowedPrivilegedIntents)];
 
   const rest = createRestHandler({ routes, limiter, token, origin, calls });
-  const attachmentDownloads: { path: string; withAuthorization: boolean }[] = [];
+  const attachmentDownloads: AttachmentDownload[] = [];
   server.on('request', (req, res) => {
-    // Attachment URLs (the CDN's part of Discord): the stored file's bytes, no token needed.
-    const path = new URL(req.url ?? '/', origin).pathname;
-    const match = /^\/attachments\/(\d+)\/(\d+)\/[^/]+$/.exec(path);
-    if (!match || req.method !== 'GET') return rest(req, res);
-    attachmentDownloads.push({ path, withAuthorization: req.headers.authorization !== undefined });
-    const file = world
-      .stored(match[1]!)
-      .map((m) => ({ m, index: (m.message.attachments as { id: string }[]).findIndex((a) => a.id === match[2]) }))
-      .find(({ index }) => index >= 0);
-    const data = file?.m.files[file.index]?.data;
-    if (!data) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      return void res.end('not found');
-    }
-    res.writeHead(200, { 'content-type': file!.m.files[file!.index]!.contentType, 'content-length': String(data.length) });
-    res.end(data);
+    if (!serveAttachment(world, origin, attachmentDownloads, req, res)) rest(req, res);
   });
 
   return {
@@ -261,6 +252,21 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return createMessage(ctx, null, channel, author, { content: input.content }, files, extra).message;
     },
     sendInteraction: (input) => interactions.send(input),
+    startThreadFromMessage(input) {
+      const parent = world.channel(input.channelId);
+      if (!parent) throw new Error(`fake-discord: unknown channel ${input.channelId}`);
+      // THREAD_CREATE goes out at once: it precedes any message written in the thread.
+      const now = (fn: () => void) => fn();
+      return threadFromMessage(ctx, now, parent, input.messageId, { name: input.name ?? 'Thread' }, input.by.id).id;
+    },
+    omitStarterReferences(omit) {
+      ctx.resolveStarterReferences = !omit;
+    },
+    commandsAvailable(channelId, user) {
+      const channel = world.channel(channelId);
+      if (!channel) throw new Error(`fake-discord: unknown channel ${channelId}`);
+      return commandsAvailable(world, commands, channel, user.id).map((c) => String(c.name)).sort();
+    },
     // Snapshots: later edits do not change what a test already read.
     channelMessages: (channelId) =>
       world

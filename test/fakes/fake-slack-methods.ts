@@ -1,6 +1,7 @@
 // The Web API methods the fake implements, with the arguments, answers and error codes Slack documents for them.
-import type { SlackState, SlackMessage } from './fake-slack-state.js';
-import { compareTs, decodeCursor, encodeCursor, type SlackArgs } from './fake-slack-wire.js';
+import { isStreaming, type SlackState, type SlackMessage } from './fake-slack-state.js';
+import { conversationsHistory, conversationsReplies, type SlackAppClass } from './fake-slack-history.js';
+import type { SlackArgs } from './fake-slack-wire.js';
 
 export type SlackReply = { ok: true; [key: string]: unknown } | { ok: false; error: string; [key: string]: unknown };
 
@@ -13,6 +14,8 @@ export interface MethodContext {
   streamLifetimeMs: number;
   /** A fresh Socket Mode URL (one-time ticket) for apps.connections.open. */
   socketUrl: () => string;
+  /** Which history limits apply (fake-slack-history.ts). */
+  appClass: SlackAppClass;
 }
 
 type Handler = (args: SlackArgs, ctx: MethodContext) => SlackReply;
@@ -71,16 +74,24 @@ function openStream(args: SlackArgs, ctx: MethodContext): SlackMessage | SlackRe
   const found = ownMessage(args, ctx, 'message_not_in_streaming_state');
   if ('ok' in found) return found;
   const stream = found.stream;
-  if (stream && stream.state === 'streaming' && Date.now() - stream.startedAt > ctx.streamLifetimeMs) stream.state = 'stopped';
+  if (stream && stream.state === 'streaming' && !isStreaming(found)) stream.state = 'stopped';
   if (!stream || stream.state !== 'streaming') return fail('message_not_in_streaming_state');
   return found;
 }
 
-/** Slack returns a message's metadata from conversations.history/replies only when asked (include_all_metadata). */
-function withMetadataIfAsked(view: Record<string, unknown>, args: SlackArgs): Record<string, unknown> {
-  if (args.include_all_metadata === true || args.include_all_metadata === 'true') return view;
-  const { metadata: _metadata, ...rest } = view;
-  return rest;
+/**
+ * Keeps a stream's markdown in the message's blocks, ahead of any chat.stopStream `blocks` ("rendered at the bottom
+ * of the finalized message": https://docs.slack.dev/reference/methods/chat.stopStream). The streamed text is block
+ * content, not just `text`: an edit that sends only `text` leaves it on screen (chat.update keeps blocks it is not
+ * given, https://docs.slack.dev/reference/methods/chat.update), which apps have found duplicating answers
+ * (https://github.com/NousResearch/hermes-agent/pull/109525, https://github.com/paradigmxyz/centaur/pull/125). Slack
+ * does not document the block type it stores; the fake uses a `markdown` block, the block for standard Markdown.
+ */
+function showStreamed(message: SlackMessage, after: unknown[] = []): void {
+  const streamed = message.text ? [{ type: 'markdown', text: message.text }] : [];
+  const blocks = [...streamed, ...after];
+  if (blocks.length) message.blocks = blocks;
+  else delete message.blocks;
 }
 
 export const methods: Record<string, Handler> = {
@@ -123,10 +134,14 @@ export const methods: Record<string, Handler> = {
     const c = content(args);
     if (c.error) return fail(c.error);
     if (c.text === undefined && c.blocks === undefined && !args.attachments) return fail('no_text');
-    // Slack keeps the old blocks unless `blocks` is given (an empty array removes them).
+    // Slack keeps the old blocks unless `blocks` is given (https://docs.slack.dev/reference/methods/chat.update: "If
+    // you don't include this field, the message's previous blocks will be retained. To remove previous blocks,
+    // include an empty array for this field.")
     if (c.text !== undefined) found.text = c.text;
-    if (c.blocks !== undefined) found.blocks = c.blocks.length ? c.blocks : undefined;
+    if (c.blocks?.length) found.blocks = c.blocks;
+    else if (c.blocks) delete found.blocks;
     found.edited = { user: state.bot.userId, ts: state.clock.next() };
+    state.changed(found);
     return { ok: true, channel: found.channel, ts: found.ts, text: found.text, message: state.view(found) };
   },
 
@@ -153,20 +168,24 @@ export const methods: Record<string, Handler> = {
     return { ok: true, channel: found.channel, ts: found.ts };
   },
 
-  'chat.startStream': (args, { state }) => {
+  'chat.startStream': (args, { state, streamLifetimeMs }) => {
     const channel = str(args.channel);
     const thread_ts = str(args.thread_ts);
     if (!channel) return fail('channel_not_found');
     if (!thread_ts) return fail('invalid_arguments');
     const s = streamed(args);
     if (s.error) return fail(s.error);
+    const startedAt = Date.now();
     const message = state.addBotMessage({
       channel,
       thread_ts,
       text: s.text,
+      ...(s.text ? { blocks: [{ type: 'markdown', text: s.text }] } : {}),
       stream: {
         state: 'streaming',
-        startedAt: Date.now(),
+        startedAt,
+        endsAt: startedAt + streamLifetimeMs,
+        opening: s.text,
         chunks: s.chunks,
         ...(str(args.recipient_team_id) ? { recipient_team_id: args.recipient_team_id } : {}),
         ...(str(args.recipient_user_id) ? { recipient_user_id: args.recipient_user_id } : {}),
@@ -182,6 +201,8 @@ export const methods: Record<string, Handler> = {
     if (s.error) return fail(s.error);
     found.text += s.text;
     found.stream!.chunks.push(...s.chunks);
+    showStreamed(found);
+    ctx.state.changed(found);
     return { ok: true, channel: found.channel, ts: found.ts };
   },
 
@@ -195,11 +216,15 @@ export const methods: Record<string, Handler> = {
     found.text += s.text;
     found.stream!.chunks.push(...s.chunks);
     found.stream!.state = 'stopped';
-    if (Array.isArray(blocks) && blocks.length) found.blocks = [...(found.blocks ?? []), ...blocks];
+    showStreamed(found, Array.isArray(blocks) ? blocks : []);
     if (args.metadata) found.metadata = args.metadata;
+    ctx.state.changed(found);
     return { ok: true, channel: found.channel, ts: found.ts, message: ctx.state.view(found) };
   },
 
+  // Accepted in any conversation with a thread, channels included: "The assistant.threads.setStatus API method now
+  // accepts either the assistant:write or chat:write scope. This allows channel-based apps to use AI loading states
+  // in channels" (https://docs.slack.dev/changelog/2026/03/05/set-status-scope-update).
   'assistant.threads.setStatus': (args, { state }) => {
     const channel_id = str(args.channel_id);
     const thread_ts = str(args.thread_ts);
@@ -229,44 +254,9 @@ export const methods: Record<string, Handler> = {
     return { ok: true };
   },
 
-  'conversations.replies': (args, { state }) => {
-    const channel = str(args.channel);
-    const ts = str(args.ts);
-    if (!channel) return fail('channel_not_found');
-    const thread = ts ? state.list(channel, ts) : [];
-    if (thread.length === 0) return fail('thread_not_found');
-    const limit = Math.max(1, Math.min(1000, Number(args.limit) || 1000));
-    let start = 0;
-    if (str(args.cursor)) {
-      const from = decodeCursor(args.cursor);
-      if (!from) return fail('invalid_cursor');
-      start = thread.findIndex((m) => compareTs(m.ts, from) >= 0);
-      if (start < 0) start = thread.length;
-    }
-    const page = thread.slice(start, start + limit);
-    const next = thread[start + limit];
-    return {
-      ok: true,
-      messages: page.map((m) => withMetadataIfAsked(state.view(m), args)),
-      has_more: next !== undefined,
-      response_metadata: { next_cursor: next ? encodeCursor(next.ts) : '' },
-    };
-  },
-
-  // Newest first, top-level messages only (replies stay in their threads), as Slack lists a channel's history.
-  'conversations.history': (args, { state }) => {
-    const channel = str(args.channel);
-    if (!channel) return fail('channel_not_found');
-    const limit = Math.max(1, Math.min(1000, Number(args.limit) || 100));
-    const topLevel = state.list(channel).filter((m) => !m.thread_ts).reverse();
-    const page = topLevel.slice(0, limit);
-    return {
-      ok: true,
-      messages: page.map((m) => withMetadataIfAsked(state.view(m), args)),
-      has_more: topLevel.length > limit,
-      response_metadata: { next_cursor: '' },
-    };
-  },
+  // Oldest-first threads, newest-first history, time windows and the caps of each app class: fake-slack-history.ts.
+  'conversations.replies': (args, { state, appClass }) => conversationsReplies(args, state, appClass),
+  'conversations.history': (args, { state, appClass }) => conversationsHistory(args, state, appClass),
 
   'users.info': (args, { state }) => {
     const id = str(args.user);

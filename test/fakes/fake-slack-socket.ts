@@ -1,5 +1,10 @@
 // Socket Mode for the fake Slack: apps.connections.open hands out a one-time ws:// URL on the fake's own HTTP server,
 // and this module speaks the protocol @slack/socket-mode implements on it — hello, envelopes, acks, pings, disconnect.
+// Every envelope is acknowledged by sending back its envelope_id; an acknowledged envelope is never sent again, and
+// only an unacknowledged events_api one is retried, with retry_attempt and retry_reason
+// (https://docs.slack.dev/apis/events-api/using-socket-mode). Bolt acknowledges an event before its listeners run
+// ("Events API requests are acknowledged right away", @slack/bolt 5.1 App.processEvent in node_modules), so an event
+// whose listener fails in Socket Mode is not retried: the app must keep it (src/ingress/held-messages.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';

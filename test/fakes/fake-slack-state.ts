@@ -1,4 +1,5 @@
 // What the fake Slack workspace holds: messages by channel and thread, users, ephemerals, uploads, assistant status.
+import { seenBy, type Rendering } from './fake-slack-views.js';
 import { TsClock, compareTs } from './fake-slack-wire.js';
 
 export interface SlackFileRef {
@@ -20,10 +21,17 @@ export interface SlackMessage {
   files?: SlackFileRef[];
   metadata?: unknown;
   edited?: { user: string; ts: string };
-  /** Present on messages made by chat.startStream. `text` holds the markdown streamed so far. */
+  /**
+   * Present on messages made by chat.startStream. `text` holds the markdown streamed so far, and so does the first of
+   * `blocks` (see `showStreamed` in fake-slack-methods.ts).
+   */
   stream?: {
     state: 'streaming' | 'stopped';
     startedAt: number;
+    /** When Slack closes the stream if chat.stopStream has not. */
+    endsAt: number;
+    /** The markdown chat.startStream itself carried: what people other than the recipient see until the stop. */
+    opening: string;
     recipient_team_id?: string;
     recipient_user_id?: string;
     /** Every chunk received, markdown ones included, in order. */
@@ -118,9 +126,14 @@ export class SlackState {
   readonly suggestedPrompts: PromptsRecord[] = [];
   /** Assistant status per 'channel thread_ts'; Slack clears it when the app replies in that thread. */
   readonly currentStatus = new Map<string, string>();
+  /** Every look each message had, per 'channel ts', in order: what people saw as it changed. */
+  private readonly renderings = new Map<string, Rendering[]>();
   private fileCounter = 0;
 
-  constructor(readonly bot: { userId: string; botId: string; appId: string; teamId: string }) {}
+  constructor(
+    readonly bot: { userId: string; botId: string; appId: string; teamId: string },
+    private readonly recordLooks = false,
+  ) {}
 
   newFileId(): string {
     this.fileCounter += 1;
@@ -135,7 +148,32 @@ export class SlackState {
     list.sort((a, b) => compareTs(a.ts, b.ts));
     this.byChannel.set(message.channel, list);
     if (message.bot_id === this.bot.botId && message.thread_ts) this.currentStatus.delete(`${message.channel} ${message.thread_ts}`);
+    this.changed(message);
     return message;
+  }
+
+  /**
+   * Records how a message looks after a change (post, edit, stream call), for `seenOverTime`; only when asked
+   * (`recordLooks`), since a benchmark's thousands of answers would otherwise be kept in every version.
+   */
+  changed(m: SlackMessage): void {
+    if (!this.recordLooks) return;
+    const key = `${m.channel} ${m.ts}`;
+    const looks = this.renderings.get(key) ?? [];
+    looks.push(renderingOf(m));
+    this.renderings.set(key, looks);
+  }
+
+  /** What `userId` sees of the message now (an open stream past its lifetime counts as closed, as Slack closes it). */
+  seenBy(channel: string, ts: string, userId: string): string | undefined {
+    const m = this.find(channel, ts);
+    return m ? seenBy(renderingOf(m), userId) : undefined;
+  }
+
+  /** Everything `userId` saw of the message, in order, each look once (a change they could not see adds none). */
+  seenOverTime(channel: string, ts: string, userId: string): string[] {
+    const looks = (this.renderings.get(`${channel} ${ts}`) ?? []).map((r) => seenBy(r, userId));
+    return looks.filter((look, i) => i === 0 || look !== looks[i - 1]);
   }
 
   /** A message posted by the bot itself, as chat.postMessage / chat.startStream / a file share make them. */
@@ -193,6 +231,11 @@ export class SlackState {
       ...(m.files ? { files: m.files } : {}),
       ...(m.metadata ? { metadata: m.metadata } : {}),
       ...(m.edited ? { edited: m.edited } : {}),
+      // Streamed messages say whether their stream is still open (@slack/types 3.2 BotMessageEvent.streaming_state:
+      // 'in_progress' | 'completed' | 'errored'; @slack/web-api 8.2's response types list it on the messages of
+      // chat.stopStream and of conversations.replies / history). What Slack reports for a stream it ended itself,
+      // past its lifetime, is not documented: the fake says 'completed'.
+      ...(m.stream ? { streaming_state: isStreaming(m) ? 'in_progress' : 'completed' } : {}),
       ...(m.thread_ts ? { thread_ts: m.thread_ts, ...(parent?.user ? { parent_user_id: parent.user } : {}) } : {}),
       ...(replies.length > 0
         ? {
@@ -205,4 +248,15 @@ export class SlackState {
         : {}),
     };
   }
+}
+
+/** Whether a streamed message's stream is still open: not stopped, and not yet closed by Slack for its age. */
+export function isStreaming(m: SlackMessage): boolean {
+  return m.stream?.state === 'streaming' && Date.now() <= m.stream.endsAt;
+}
+
+/** How a message looks now: a copy, so later changes do not rewrite what was seen. */
+function renderingOf(m: SlackMessage): Rendering {
+  const stream = m.stream && isStreaming(m) ? { opening: m.stream.opening, ...(m.stream.recipient_user_id ? { recipient: m.stream.recipient_user_id } : {}) } : undefined;
+  return { text: m.text, ...(m.blocks ? { blocks: structuredClone(m.blocks) } : {}), ...(stream ? { stream } : {}) };
 }

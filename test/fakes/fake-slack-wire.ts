@@ -115,13 +115,16 @@ export const microsToTs = (micros: number): string =>
 export const compareTs = (a: string, b: string): number => tsToMicros(a) - tsToMicros(b);
 
 /**
- * Hands out message timestamps that only ever grow, like Slack's ('1700000000.000100', '…000200', …).
- * Seeded messages push the clock forward so a new reply always sorts after the history it answers.
+ * Hands out message timestamps that only ever grow, like Slack's. A message's ts is the Unix time it was posted,
+ * with "a sequence that guarantees uniqueness and ordering" after the point
+ * (https://github.com/slackhq/slack-api-docs/issues/7, Slack's answer), and `oldest`/`latest` compare it with Unix
+ * times (https://docs.slack.dev/reference/methods/conversations.replies): so the clock is the real time, kept unique
+ * and increasing. Seeded messages push it forward so a new reply always sorts after the history it answers.
  */
 export class TsClock {
   private last = 1_700_000_000 * MICROS;
   next(): string {
-    this.last += 100;
+    this.last = Math.max(this.last + 100, Date.now() * 1000);
     return microsToTs(this.last);
   }
   observe(ts: string): void {
@@ -153,15 +156,17 @@ export class TokenBucket {
   ) {}
   /** Takes a token and returns undefined, or returns the Retry-After seconds without taking one. */
   take(key: string, now = Date.now()): number | undefined {
+    const wait = this.peek(key, now);
+    if (wait === undefined) this.buckets.get(key)!.tokens -= 1;
+    return wait;
+  }
+  /** Like take, but never takes: undefined when a token is there. */
+  peek(key: string, now = Date.now()): number | undefined {
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
     b.at = now;
     this.buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return undefined;
-    }
-    return retrySeconds(((1 - b.tokens) / this.perSecond) * 1000);
+    return b.tokens >= 1 ? undefined : retrySeconds(((1 - b.tokens) / this.perSecond) * 1000);
   }
 }
 
@@ -173,12 +178,14 @@ export class SlidingWindow {
     private readonly windowMs = 60_000,
   ) {}
   take(key: string, now = Date.now()): number | undefined {
+    const wait = this.peek(key, now);
+    if (wait === undefined) this.hits.get(key)!.push(now);
+    return wait;
+  }
+  /** Like take, but never counts the call: undefined when it would be allowed. */
+  peek(key: string, now = Date.now()): number | undefined {
     const recent = (this.hits.get(key) ?? []).filter((t) => t > now - this.windowMs);
     this.hits.set(key, recent);
-    if (recent.length < this.limit) {
-      recent.push(now);
-      return undefined;
-    }
-    return retrySeconds(recent[0]! + this.windowMs - now);
+    return recent.length < this.limit ? undefined : retrySeconds(recent[0]! + this.windowMs - now);
   }
 }

@@ -2,6 +2,7 @@
 // `slackApiUrl: fake.apiUrl`, so Slack code can be tested offline against Slack's wire behaviour, rate limits included.
 // Socket Mode (apps.connections.open and its WebSocket) is served on the same port; see fake-slack-socket.ts.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FakeSlackFiles, type FileDownload, type FileRequest, type HostedFile } from './fake-slack-files.js';
 import { methods, type SlackReply } from './fake-slack-methods.js';
 import { FakeSocketMode, type SocketModeApi, type SocketModeOptions } from './fake-slack-socket.js';
 import {
@@ -15,14 +16,18 @@ import {
   type TitleRecord,
   type UploadRecord,
 } from './fake-slack-state.js';
-import { SlidingWindow, TokenBucket, parseBody, presentedToken, readRaw, sendJson, type SlackArgs } from './fake-slack-wire.js';
+import { historyRateLimits, type SlackAppClass } from './fake-slack-history.js';
+import { SlackRateLimits, type SlackRateOptions } from './fake-slack-tiers.js';
+import { parseBody, presentedToken, readRaw, sendJson, type SlackArgs } from './fake-slack-wire.js';
 import { listenLocal } from './listen-local.js';
+import { manifestBotScopes } from './slack-manifest-scopes.js';
 
 export type { EphemeralRecord, PromptsRecord, SeedMessage, SeedUser, SlackMessage, StatusRecord, TitleRecord, UploadRecord };
 export type { SlackArgs };
+export type { FileDownload, FileRequest, HostedFile };
 export type { SendSocketEventOptions, SocketAck, SocketEnvelope, SocketEnvelopeType } from './fake-slack-socket.js';
 
-export interface FakeSlackOptions extends SocketModeOptions {
+export interface FakeSlackOptions extends SocketModeOptions, SlackRateOptions {
   host?: string;
   port?: number;
   /** When set, Web API calls (apps.connections.open aside) must present it (Bearer or `token` arg), else `invalid_auth`. */
@@ -32,16 +37,28 @@ export interface FakeSlackOptions extends SocketModeOptions {
   teamId?: string; // 'T0FAKE'
   teamName?: string; // 'Fake Workspace'
   appId?: string; // 'A0FAKE'
-  /** Automatic per-channel limits below (default true). Forced ones (`rateLimitNext`) always apply. */
+  /**
+   * Slack's automatic limits (default true): per method per workspace by tier, and chat.postMessage per channel and
+   * per workspace (fake-slack-tiers.ts, options in SlackRateOptions). Forced ones (`rateLimitNext`) always apply.
+   */
   enforceRateLimits?: boolean;
-  /** chat.postMessage per channel per second (default 1)… */
-  postPerSecond?: number;
-  /** …with a burst of this many back to back (default 3: Slack "allows short bursts" without saying how many). */
-  postBurst?: number;
-  /** chat.update + chat.appendStream per channel in any 60 s (default 50, Slack's tier 3). */
-  updatesPerMinute?: number;
   /** A native stream closes this long after chat.startStream (default 5 min, as Slack's do). */
   streamLifetimeMs?: number;
+  /** Keep every look of every message, for `seenOverTime` (default false: benchmarks make thousands of answers). */
+  recordLooks?: boolean;
+  /** An Enterprise Grid workspace: every file's `url_private` redirects to another Slack file host (fake-slack-files.ts). */
+  enterpriseGrid?: boolean;
+  /**
+   * The app's class, which sets the limits of conversations.replies and conversations.history (default 'internal':
+   * Tier 3; 'non-marketplace': 1 call a minute, at most 15 messages a call; fake-slack-history.ts).
+   */
+  appClass?: SlackAppClass;
+  /**
+   * The bot token's scopes, sent on every Web API response in `x-oauth-scopes` (the header @slack/web-api reads into
+   * `response_metadata.scopes`; https://api.slack.com/methods/auth.test). Default: those adapters/slack/manifest.yml
+   * asks for, as an app created from it and installed has.
+   */
+  scopes?: string[];
 }
 
 export interface SlackCall {
@@ -54,15 +71,6 @@ export interface SlackCall {
   status: number;
   ok: boolean;
   error?: string;
-}
-
-/** A file as a message event lists it (`files[]`), served at its `url_private` on the fake's own host. */
-export interface HostedFile {
-  id: string;
-  name: string;
-  mimetype: string;
-  size: number;
-  url_private: string;
 }
 
 /** What `waitFor` resolves with: `check(...) && value` patterns drop their falsy side. */
@@ -87,6 +95,13 @@ export interface FakeSlack extends SocketModeApi {
   callsTo(method: string): SlackCall[];
   /** Current messages (after edits, streams and deletes) of a channel, or of one thread with the parent first. */
   messages(channel: string, threadTs?: string): SlackMessage[];
+  /**
+   * What person `userId` sees of a message now, in Slack's client: its blocks in place of its text, and an open
+   * native stream addressed to someone else as a placeholder (fake-slack-views.ts).
+   */
+  seenBy(channel: string, ts: string, userId: string): string | undefined;
+  /** Everything `userId` saw of a message as it changed, each look once (needs `recordLooks`). */
+  seenOverTime(channel: string, ts: string, userId: string): string[];
   ephemerals: EphemeralRecord[];
   /** Completed uploads (files.completeUploadExternal), with their bytes. */
   uploads: UploadRecord[];
@@ -114,18 +129,19 @@ export interface FakeSlack extends SocketModeApi {
   failAfterNext(method: string, status: number, times?: number): void;
   setEnforceRateLimits(enforce: boolean): void;
   /**
-   * Hosts a file someone shared, as Slack's file host does: GET `url_private` with the bot token gets the bytes;
-   * without it Slack answers its sign-in page (HTML, 200). `size` defaults to the real length.
+   * Hosts a file someone shared, as Slack's file hosts do: GET `url_private_download` (or `url_private`, which
+   * redirects PDFs to another Slack file host) with the bot token gets the bytes; without it Slack answers its
+   * sign-in page (HTML, 200). `size` defaults to the real length. See fake-slack-files.ts.
    */
   hostFile(file: { name: string; mimetype?: string; content: Buffer | string; size?: number }): HostedFile;
-  /** Every request for a hosted file, and whether it presented the bot token. */
-  fileDownloads: { fileId: string; authorized: boolean }[];
+  /** Every request answered with a hosted file (or the sign-in page), and whether it presented the bot token. */
+  fileDownloads: FileDownload[];
+  /** Every request to a file URL, redirects included. */
+  fileRequests: FileRequest[];
   /** Resolves with the first truthy `check(fake)`, polling; rejects after `timeoutMs` (default 5000). */
   waitFor<T>(check: (fake: FakeSlack) => T, timeoutMs?: number): Promise<Truthy<T>>;
   close(): Promise<void>;
 }
-
-const UPDATE_METHODS = new Set(['chat.update', 'chat.appendStream']);
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const state = new SlackState({
@@ -133,16 +149,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     botId: options.botId ?? 'BBOT',
     appId: options.appId ?? 'A0FAKE',
     teamId: options.teamId ?? 'T0FAKE',
-  });
+  }, options.recordLooks ?? false);
   const calls: SlackCall[] = [];
   const responses: ResponseUrlPost[] = [];
   const forced429 = new Map<string, number[]>();
   const forcedFailures = new Map<string, ForcedFailure[]>();
   const failuresAfter = new Map<string, number[]>();
-  const hostedFiles = new Map<string, Buffer>();
-  const fileDownloads: { fileId: string; authorized: boolean }[] = [];
-  const posts = new TokenBucket(options.postPerSecond ?? 1, options.postBurst ?? 3);
-  const updates = new SlidingWindow(options.updatesPerMinute ?? 50);
+  const appClass = options.appClass ?? 'internal';
+  const limits = new SlackRateLimits({ ...options, methodLimits: { ...historyRateLimits(appClass), ...options.methodLimits } });
   let enforce = options.enforceRateLimits ?? true;
   let served429 = 0;
   let baseUrl = '';
@@ -152,24 +166,24 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     calls.push(call);
     return call;
   };
+  const scopes = { 'x-oauth-scopes': (options.scopes ?? manifestBotScopes()).join(',') };
   const reply = (res: ServerResponse, call: SlackCall, body: SlackReply, status = 200, headers: Record<string, string> = {}) => {
     call.status = status;
     call.ok = body.ok;
     if (!body.ok) call.error = body.error;
-    sendJson(res, status, body, headers);
+    sendJson(res, status, body, call.method === 'apps.connections.open' ? headers : { ...scopes, ...headers });
   };
   const rateLimited = (res: ServerResponse, call: SlackCall, retryAfter: number) => {
     served429 += 1;
     reply(res, call, { ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(retryAfter) });
   };
 
-  /** Seconds to wait if this call is over an automatic per-channel limit; consumes quota only when allowed. */
+  /** Seconds to wait if this call is over an automatic limit; consumes quota only when allowed. */
   function automaticLimit(method: string, args: SlackArgs): number | undefined {
     if (!enforce) return undefined;
     const channel = typeof args.channel === 'string' ? args.channel : '';
-    if (method === 'chat.postMessage') return posts.take(channel);
-    if (UPDATE_METHODS.has(method)) return updates.take(channel);
-    return undefined;
+    // Every client of the app presents the same bot token, so all of them count against the one workspace.
+    return limits.take(method, state.bot.teamId, channel);
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string) {
@@ -200,7 +214,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (wait !== undefined) return rateLimited(res, call, wait);
     const streamLifetimeMs = options.streamLifetimeMs ?? 5 * 60_000;
     const teamName = options.teamName ?? 'Fake Workspace';
-    const result = handler(parsed.args, { state, baseUrl, teamName, streamLifetimeMs, socketUrl: () => socket.openUrl() });
+    const result = handler(parsed.args, { state, baseUrl, teamName, streamLifetimeMs, appClass, socketUrl: () => socket.openUrl() });
     const failAfter = failuresAfter.get(method)?.shift();
     if (failAfter !== undefined) {
       call.status = failAfter;
@@ -249,27 +263,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     sendJson(res, 200, { ok: true });
   }
 
-  // url_private of a hosted file: the bytes for the bot token, Slack's sign-in page for anyone else.
-  function handleFile(req: IncomingMessage, res: ServerResponse, fileId: string) {
-    const bytes = hostedFiles.get(fileId);
-    const authorized = options.botToken === undefined || presentedToken(req, {}) === options.botToken;
-    fileDownloads.push({ fileId, authorized });
-    if (!bytes) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      return void res.end('file not found');
-    }
-    if (!authorized) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end('<!DOCTYPE html><html><body>Sign in to Fake Workspace</body></html>');
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) });
-    res.end(bytes);
-  }
-
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const file = /^\/files-pri\/[A-Z0-9]+-(F[A-Z0-9]+)\/[^/]+$/.exec(path);
-    if (file && req.method === 'GET') return handleFile(req, res, file[1]!);
+    if (files.handle(req, res, path)) return;
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
     const upload = /^\/upload\/([A-Za-z0-9]+)$/.exec(path);
     const respond = /^\/respond\/([^/]+)$/.exec(path);
@@ -292,6 +288,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     });
   });
 
+  const files = new FakeSlackFiles(() => baseUrl, {
+    teamId: options.teamId ?? 'T0FAKE',
+    ...(options.botToken !== undefined ? { botToken: options.botToken } : {}),
+    ...(options.enterpriseGrid ? { enterpriseGrid: true } : {}),
+  });
   baseUrl = await listenLocal(server, options);
   const socket = new FakeSocketMode(server, baseUrl.replace(/^http/, 'ws'), options.appId ?? 'A0FAKE', options);
 
@@ -301,6 +302,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
     messages: (channel, threadTs) => state.list(channel, threadTs).map((m) => ({ ...m })),
+    seenBy: (channel, ts, userId) => state.seenBy(channel, ts, userId),
+    seenOverTime: (channel, ts, userId) => state.seenOverTime(channel, ts, userId),
     ephemerals: state.ephemerals,
     uploads: state.uploads,
     statuses: state.statuses,
@@ -331,14 +334,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       failuresAfter.set(method, queue);
     },
     setEnforceRateLimits: (on) => void (enforce = on),
-    hostFile: ({ name, mimetype = 'text/plain', content, size }) => {
-      const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
-      const id = `F${(hostedFiles.size + 1).toString(36).toUpperCase().padStart(8, '0')}`;
-      hostedFiles.set(id, bytes);
-      const team = options.teamId ?? 'T0FAKE';
-      return { id, name, mimetype, size: size ?? bytes.length, url_private: `${baseUrl}/files-pri/${team}-${id}/${encodeURIComponent(name)}` };
-    },
-    fileDownloads,
+    hostFile: (file) => files.host(file),
+    fileDownloads: files.downloads,
+    fileRequests: files.requests,
     get socketConnections() {
       return socket.socketConnections;
     },

@@ -53,7 +53,12 @@ async function deliver(
   return { status: res.status, body: await res.text(), headers: res.headers };
 }
 
-/** POSTs an Events API payload (an envelope object, or a raw JSON string sent byte for byte). */
+/**
+ * POSTs an Events API payload (an envelope object, or a raw JSON string sent byte for byte). A test playing Slack's
+ * redelivery sends the same payload again with `x-slack-retry-num` / `x-slack-retry-reason` headers: Slack retries a
+ * delivery that failed (no 2xx, or no answer within 3 seconds) three times, at once, after about a minute and after
+ * about five minutes (https://docs.slack.dev/apis/events-api/, "Failure conditions" and retries).
+ */
 export function sendSlackEvent(
   url: string,
   signingSecret: string,

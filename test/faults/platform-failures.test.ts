@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app/start-app.js';
 import { echoReply, startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
-import { appMentionEvent, messageEvent, sendSlackEvent } from '../fakes/slack-events.js';
+import { appMentionEvent, messageEvent, nextEventTs, sendSlackEvent } from '../fakes/slack-events.js';
 import { startDiscordTestApp, type DiscordTestApp } from '../support/discord-test-app.js';
 import { startTestApp, testConfig } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -70,22 +70,28 @@ describe('Slack failing after it did the work (5xx once the message exists): no 
     expect(texts.join('\n').match(/step\(0\);/g)).toHaveLength(1);
   });
 
+  // Answers stream natively in assistant threads (DM threads); in channels they are edits everyone can watch.
+  const assistantThreadQuestion = (channel: string, text: string) => {
+    const thread = nextEventTs();
+    return { thread, event: messageEvent({ channel, user: 'U1', text, thread_ts: thread, channel_type: 'im' }) };
+  };
+
   it('streams into one message when chat.startStream answers 500 after opening the stream', async () => {
     slack.failAfterNext('chat.startStream', 500);
-    const mention = appMentionEvent({ channel: 'C3', user: 'U1', text: '<@UBOT> stream through a flaky edge' });
-    await sendSlackEvent(events, SECRET, mention);
-    await answered('C3', tsOf(mention));
+    const { thread, event } = assistantThreadQuestion('D3', 'stream through a flaky edge');
+    await sendSlackEvent(events, SECRET, event);
+    await answered('D3', tsOf(event));
 
-    expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C3').map((c) => c.status)).toContain(500);
-    expect(botMessages('C3', tsOf(mention)).map((m) => m.text)).toEqual(['Echo: [u1] stream through a flaky edge']);
+    expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'D3').map((c) => c.status)).toContain(500);
+    expect(botMessages('D3', thread).map((m) => m.text)).toEqual(['Echo: [u1] stream through a flaky edge']);
   });
 
   it('ends with one correct message when chat.update and chat.stopStream answer 500 after applying', async () => {
     slack.failAfterNext('chat.stopStream', 500);
-    const mention = appMentionEvent({ channel: 'C4', user: 'U1', text: '<@UBOT> stop through a flaky edge' });
-    await sendSlackEvent(events, SECRET, mention);
-    await answered('C4', tsOf(mention));
-    expect(botMessages('C4', tsOf(mention)).map((m) => m.text)).toEqual(['Echo: [u1] stop through a flaky edge']);
+    const { thread, event } = assistantThreadQuestion('D5', 'stop through a flaky edge');
+    await sendSlackEvent(events, SECRET, event);
+    await answered('D5', tsOf(event));
+    expect(botMessages('D5', thread).map((m) => m.text)).toEqual(['Echo: [u1] stop through a flaky edge']);
 
     slack.failAfterNext('chat.update', 500, 2);
     const dm = messageEvent({ channel: 'D4', user: 'U1', text: 'edit through a flaky edge', channel_type: 'im' });

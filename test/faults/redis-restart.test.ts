@@ -29,13 +29,16 @@ describe.skipIf(!hasRedisServer)('Redis restarted under load (private redis-serv
     database = await createTestDatabase();
     // Answers stream for about six seconds, so the ones started before Redis dies are still streaming after it is back.
     model = await startFakeAnthropic({ firstTokenDelayMs: 200, tokensPerSecond: 2 });
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
+    // Thirty answers, some given twice after the restart, in seconds and in one workspace: more chat.update calls than
+    // Slack's 50 a minute per workspace allow, so its windows are shrunk tenfold, in the fake and the app alike.
+    slack = await startFakeSlack({ botToken: 'xoxb-test-token', timeScale: 0.1 });
     redis = await startPrivateRedis();
     const config = testConfig(database, model.url, {
       REDIS_URL: redis.url,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.apiUrl,
+      SLACK_RATE_TIME_SCALE: '0.1',
       WORKER_CONCURRENCY: '50',
       JOB_ATTEMPTS: '5',
       WORKER_LOCK_MS: String(LOCK_MS),

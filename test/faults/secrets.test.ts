@@ -5,7 +5,7 @@ import { createRedis } from '../../src/redis/create-redis.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { snowflake, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
-import { appMentionEvent, messageEvent, sendSlackEvent } from '../fakes/slack-events.js';
+import { appMentionEvent, messageEvent, nextEventTs, sendSlackEvent } from '../fakes/slack-events.js';
 import { canariesIn, databaseContents, redisContents } from '../support/secret-scan.js';
 import { spawnProcess } from '../support/spawn-process.js';
 import { TEST_REDIS_URL } from '../support/test-app.js';
@@ -87,9 +87,10 @@ describe('secrets never reach logs, job payloads, stored rows or users (a real x
       await waitForAnswer(database.sql, `slack-T0FAKE-D1-${dm.event.ts as string}`, 20_000);
       slack.failNext('chat.startStream', 'invalid_auth');
       model.enqueue({ kind: 'status', status: 401, errorType: 'authentication_error', message: 'invalid x-api-key' });
-      const refused = appMentionEvent({ channel: 'C2', user: 'U1', text: '<@UBOT> will the key work?' });
+      // In an assistant thread (a DM thread), where answers stream natively.
+      const refused = messageEvent({ channel: 'D2', user: 'U1', text: 'will the key work?', thread_ts: nextEventTs(), channel_type: 'im' });
       await sendSlackEvent(events, secret, refused);
-      await waitForAnswer(database.sql, `slack-T0FAKE-C2-${refused.event.ts as string}`, 20_000);
+      await waitForAnswer(database.sql, `slack-T0FAKE-D2-${refused.event.ts as string}`, 20_000);
       expect((await sendSlackEvent(events, 'not-the-secret', mention)).status).toBe(401);
 
       // Discord: a mention, a slash command (its token is a credential), a rate limit, an interaction Discord

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RateBudget } from '../src/rate/rate-budget.js';
+import { createRedis } from '../src/redis/create-redis.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackEgress } from '../adapters/slack/slack-egress.js';
+import type { RunningApp } from '../src/app/start-app.js';
+import { readConfig, type SlackConfig } from '../src/config/read-config.js';
+import type { ReplyAddress } from '../src/domain/inbound-message.js';
+import { ReplyWriter } from '../src/render/reply-writer.js';
+import { claimDelivery } from '../src/store/claim-delivery.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
+import { appMentionEvent, nextEventTs, sendSlackEvent } from './fakes/slack-events.js';
+import { silentLogger } from './support/silent-logger.js';
+import { TEST_REDIS_URL, startTestApp, testConfig } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { waitForAnswer } from './support/wait-for-answer.js';
+
+const SECRET = 'thread-reads-secret';
+const TOKEN = 'xoxb-test-token';
+
+const redisConnections: Redis[] = [];
+afterAll(async () => {
+  await Promise.all(redisConnections.map((r) => r.quit()));
+});
+
+/** A worker's real SlackEgress, with its rate budget in the test Redis under a prefix of its own. */
+function slackEgress(config: SlackConfig): SlackEgress {
+  const redis = createRedis(TEST_REDIS_URL);
+  redisConnections.push(redis);
+  return new SlackEgress(config, silentLogger(), new RateBudget(redis, `xt-${randomBytes(4).toString('hex')}`));
+}
+
+/** Seeds a thread of `count` messages (the parent, then replies) in `channel`, and returns the parent's ts. */
+function seedThread(slack: FakeSlack, channel: string, count: number): string {
+  const parent = nextEventTs();
+  slack.seedMessage({ channel, ts: parent, user: 'U2', text: 'Topic: the deploy is failing' });
+  for (let i = 1; i < count; i++) {
+    slack.seedMessage({ channel, ts: nextEventTs(), thread_ts: parent, user: i % 2 ? 'U1' : 'U2', text: `message #${String(i).padStart(3, '0')}` });
+  }
+  return parent;
+}
+
+describe.each(['internal', 'non-marketplace'] as const)('Xiaoliu summoned into a long Slack thread, as an app of class %s', (appClass) => {
+  let database: TestDatabase;
+  let model: FakeAnthropic;
+  let slack: FakeSlack;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    model = await startFakeAnthropic();
+    slack = await startFakeSlack({ botToken: TOKEN, appClass });
+    slack.seedUser({ id: 'U1', name: 'ann', real_name: 'Ann Lee', display_name: 'Ann' });
+    slack.seedUser({ id: 'U2', name: 'bo', real_name: 'Bo Chen', display_name: 'Bo' });
+    const config = testConfig(database, model.url, {
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_APP_CLASS: appClass,
+    });
+    app = await startTestApp(config, []);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await slack?.close();
+    await model?.close();
+    await database?.drop();
+  });
+
+  it('reads the messages nearest the mention in a 200-message thread, within the calls Slack allows', async () => {
+    const parent = seedThread(slack, 'C-long', 200);
+    const mention = appMentionEvent({ channel: 'C-long', user: 'U1', text: '<@UBOT> so what do you think?', thread_ts: parent });
+    expect((await sendSlackEvent(`http://127.0.0.1:${app.port}/slack/events`, SECRET, mention)).status).toBe(200);
+    await waitForAnswer(database.sql, `slack-T0FAKE-C-long-${mention.event.ts as string}`);
+
+    const sent = JSON.stringify(model.requests.at(-1)!.body.messages);
+    expect(sent).toContain('[Bo] Topic: the deploy is failing');
+    const reads = slack.callsTo('conversations.replies').filter((c) => c.args.channel === 'C-long');
+    // Never more than the app may make, and never a 429.
+    expect(reads.every((c) => c.status === 200)).toBe(true);
+    if (appClass === 'internal') {
+      // The last messages before the mention are there; the first replies of the thread, far from it, are not.
+      expect(sent).toContain('message #199');
+      expect(sent).toContain('message #160');
+      expect(sent).not.toContain('message #010');
+    } else {
+      // One call a minute, 15 messages a call: the start of the thread, and a note that the rest was not read.
+      expect(reads).toHaveLength(1);
+      expect(sent).toContain('message #014');
+      expect(sent).not.toContain('message #199');
+      expect(sent).toMatch(/later messages of this thread[^"]*could not be read/);
+    }
+  });
+});
+
+describe('the crash-recovery look-up in a long Slack thread (real SlackEgress and ReplyWriter, fake Slack, Postgres)', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  async function start(appClass: 'internal' | 'non-marketplace', streaming: boolean) {
+    const slack = await startFakeSlack({ botToken: TOKEN, appClass });
+    const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, SLACK_APP_CLASS: appClass };
+    const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: String(streaming) });
+    return { slack, egress: slackEgress(config.slack!) };
+  }
+
+  it.each(['internal', 'non-marketplace'] as const)(
+    "finds the bot's own message at the end of a 200-message thread, past the first page (%s app)",
+    async (appClass) => {
+      const { slack, egress } = await start(appClass, false);
+      try {
+        const parent = seedThread(slack, 'C-recover', 200);
+        const question = nextEventTs();
+        slack.seedMessage({ channel: 'C-recover', ts: question, thread_ts: parent, user: 'U1', text: '<@UBOT> help' });
+        const address: ReplyAddress = { workspaceId: 'T0FAKE', channelId: 'C-recover', threadId: parent };
+        const deliveryId = `slack-T0FAKE-C-recover-${question}`;
+        // The dead attempt: posted its placeholder, then died before recording it.
+        await egress.post(address, '_Thinking…_', { deliveryId, part: 0 });
+        await claimDelivery(database.sql, 'slack', address, deliveryId, 'U1');
+        const retry = new ReplyWriter(egress, address, deliveryId, database.sql, silentLogger(), false, 'U1');
+        await retry.start();
+        await retry.finish('Answered once.');
+
+        const own = slack.messages('C-recover', parent).filter((m) => m.user === 'UBOT');
+        expect(own.map((m) => m.text)).toEqual(['Answered once.']);
+        expect(slack.count429).toBe(0);
+      } finally {
+        await slack.close();
+      }
+    },
+  );
+
+  it('reuses the stream a dead attempt opened at the end of a 200-message thread (app outside the Marketplace)', async () => {
+    const { slack, egress } = await start('non-marketplace', true);
+    try {
+      const parent = seedThread(slack, 'D-stream', 200);
+      const address: ReplyAddress = { workspaceId: 'T0FAKE', channelId: 'D-stream', threadId: parent };
+      const question = nextEventTs();
+      slack.seedMessage({ channel: 'D-stream', ts: question, thread_ts: parent, user: 'U1', text: '<@UBOT> help' });
+      await egress.nativeStream!.start(address, 'U1'); // the dead attempt's stream, never recorded
+      const deliveryId = `slack-T0FAKE-D-stream-${question}`;
+      await claimDelivery(database.sql, 'slack', address, deliveryId, 'U1');
+      const retry = new ReplyWriter(egress, address, deliveryId, database.sql, silentLogger(), false, 'U1');
+      await retry.start();
+      await retry.finish('The whole answer.');
+      expect(slack.messages('D-stream', parent).filter((m) => m.user === 'UBOT').map((m) => m.text)).toEqual(['The whole answer.']);
+    } finally {
+      await slack.close();
+    }
+  });
+});
