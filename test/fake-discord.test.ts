@@ -21,6 +21,7 @@ import {
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from './fakes/fake-discord.js';
+import { RateLimiter } from './fakes/fake-discord-ratelimit.js';
 
 const INTENTS = [
   GatewayIntentBits.Guilds,
@@ -347,6 +348,17 @@ describe('fake Discord with the real discord.js Client', () => {
       body: JSON.stringify({ content: 'x' }),
     });
     expect(webhook.status).not.toBe(429);
+  });
+
+  it('counts the global limit over any second, a rolling window, not one that restarts every second', () => {
+    const limiter = new RateLimiter({ enabled: true, postsPer5s: 5, editsPer5s: 5, windowMs: 5000, globalPerSecond: 4 });
+    const typing = (channel: string, at: number) => limiter.check('POST', `/channels/${channel}/typing`, 'Bot t', at).limited;
+    // Two at t = 0 and two at t = 600 ms: a fifth within the second is refused until the first two are a second old…
+    expect([typing('1', 0), typing('2', 0), typing('3', 600), typing('4', 600)]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(typing('5', 900)).toEqual({ scope: 'global', retryAfterSeconds: 0.1 });
+    // …then two fit, not four: the two from t = 600 ms are still within the last second.
+    expect([typing('6', 1000), typing('7', 1000)]).toEqual([undefined, undefined]);
+    expect(typing('8', 1000)).toEqual({ scope: 'global', retryAfterSeconds: 0.6 });
   });
 
   it('resumes after a dropped connection and delivers a message sent meanwhile exactly once', async () => {

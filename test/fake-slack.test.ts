@@ -257,6 +257,17 @@ describe('rate limits', () => {
     expect(fake.messages('C0OTHER').map((m) => m.text)).toEqual(['b1']);
   });
 
+  it('counts each workspace of an org-wide install on its own (teamOf), one token for all', async () => {
+    await fake.close();
+    fake = await startFakeSlack({ botToken: TOKEN, methodLimits: { 'chat.update': 2 }, teamOf: (channel) => channel.split('-')[1] });
+    const { ts: a } = await client().chat.postMessage({ channel: 'C1-T1', text: 'a' });
+    const { ts: b } = await client().chat.postMessage({ channel: 'C2-T2', text: 'b' });
+    for (let i = 0; i < 2; i++) expect((await rawPost('chat.update', { channel: 'C1-T1', ts: a, text: `a${i}` })).status).toBe(200);
+    expect((await rawPost('chat.update', { channel: 'C1-T1', ts: a, text: 'a2' })).status).toBe(429);
+    // T2 has its own count, though the same token calls.
+    expect((await rawPost('chat.update', { channel: 'C2-T2', ts: b, text: 'b1' })).status).toBe(200);
+  });
+
   it('allows chat.startStream 20 times a minute per workspace (tier 2), whichever client calls', async () => {
     const [one, two] = [client(), client()];
     const { ts } = await one.chat.postMessage({ channel: C, text: 'q' });

@@ -58,8 +58,45 @@ describe('RateBudget', () => {
     await expect(budget!.acquire([bucket], 1_000)).rejects.toBeInstanceOf(RateBudgetExhausted);
   });
 
+  it('charges a bucket only when the call goes: calls queued in one lane do not hold up another lane', async () => {
+    // Slack's chat.postMessage, at 1/10 time: a lane (a channel) frees a slot every 100 ms, the shared bucket (the
+    // workspace) takes ten at once.
+    const [budget] = budgets(1, 0.1);
+    const shared = { key: 'test:{t}:workspace', intervalMs: 100, burst: 10 };
+    const lane = (name: string) => ({ key: `test:{t}:lane-${name}`, intervalMs: 1000, burst: 1 });
+    // Ten calls queue in lane A, the last 0.9 s from now (sent in this order on the one connection).
+    const queued = Array.from({ length: 10 }, () => budget!.acquire([shared, lane('a')], 60_000));
+    // A call in idle lane B gets its slot at once: a longest wait of 0 refuses any wait at all.
+    await budget!.acquire([shared, lane('b')], 0);
+    await Promise.all(queued);
+  });
+
+  it('a call that waited on one bucket takes the others when it goes, and goes no sooner than they free', async () => {
+    const redis = createRedis(TEST_REDIS_URL);
+    connections.push(redis);
+    const prefix = `xt-${randomBytes(4).toString('hex')}`;
+    const budget = new RateBudget(redis, prefix, { timeScale: 0.1 });
+    const shared = { key: 'test:{t}:s', intervalMs: 1000, burst: 1 };
+    const lane = { key: 'test:{t}:l', intervalMs: 5000, burst: 1 };
+    await budget.acquire([shared], 0); // the shared bucket's next slot is 100 ms away
+    const waiting = budget.acquire([shared, lane], 60_000); // waits for it…
+    await budget.acquire([lane], 0); // …while another call takes the lane's slot: its next is 500 ms away
+    const laneFreeAt = Number(await redis.get(`${prefix}:rate:${lane.key}`));
+    await waiting;
+    // The waiting call went only once the lane had a slot again (a lower bound, on Redis's own clock)…
+    expect(await redisNow(redis)).toBeGreaterThanOrEqual(laneFreeAt);
+    // …and took it: the lane's next slot is a whole interval later.
+    expect(Number(await redis.get(`${prefix}:rate:${lane.key}`))).toBeGreaterThanOrEqual(laneFreeAt + 500);
+  });
+
   it('turns "N per window" into an interval that leaves one call of the window unused', () => {
     expect(perWindow('k', 50, 60_000, 5)).toEqual({ key: 'k', intervalMs: 60_000 / 45, burst: 5 });
     expect(() => perWindow('k', 5, 1000, 5)).toThrow(/limit > burst/);
   });
 });
+
+/** Redis's clock, in ms: the one the budget's script reads. */
+async function redisNow(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { RateBudget } from '../src/rate/rate-budget.js';
 import { createRedis } from '../src/redis/create-redis.js';
@@ -7,6 +8,7 @@ import { SlackEgress } from '../adapters/slack/slack-egress.js';
 import type { RunningApp } from '../src/app/start-app.js';
 import { readConfig, type SlackConfig } from '../src/config/read-config.js';
 import type { ReplyAddress } from '../src/domain/inbound-message.js';
+import { createLogger } from '../src/log/create-logger.js';
 import { ReplyWriter } from '../src/render/reply-writer.js';
 import { claimDelivery } from '../src/store/claim-delivery.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
@@ -154,5 +156,74 @@ describe('the crash-recovery look-up in a long Slack thread (real SlackEgress an
     } finally {
       await slack.close();
     }
+  });
+});
+
+/**
+ * conversations.replies and conversations.history on the shared rate budget, for an app outside the Marketplace: one
+ * call a minute per workspace, whichever worker makes it (the fake enforces it as Slack documents, test/fakes/
+ * fake-slack-history.ts). Slack's minute is 3 s here, in the fake and in the budget alike.
+ */
+describe('Slack thread reads of an app outside the Marketplace, paced by the budget every worker shares', () => {
+  const timeScale = 0.05;
+  let database: TestDatabase;
+  let slack: FakeSlack;
+  const lines: string[] = [];
+  let egresses: SlackEgress[];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    slack = await startFakeSlack({ botToken: TOKEN, appClass: 'non-marketplace', timeScale });
+    const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, SLACK_APP_CLASS: 'non-marketplace' };
+    const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: 'false' }).slack!;
+    const log = createLogger({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => done(void lines.push(String(chunk))) }));
+    const prefix = `xt-${randomBytes(4).toString('hex')}`;
+    // Two workers: their own WebClient, Redis connection and budget object each; all they share is Redis.
+    egresses = [0, 1].map(() => {
+      const redis = createRedis(TEST_REDIS_URL);
+      redisConnections.push(redis);
+      return new SlackEgress(config, log, new RateBudget(redis, prefix, { timeScale }));
+    });
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await database?.drop();
+  });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('two crash recoveries in one workspace within a minute each find their message: nothing posted twice, no 429', async () => {
+    const recoveries = ['C-rec-a', 'C-rec-b'].map(async (channel, i) => {
+      const parent = seedThread(slack, channel, 5);
+      const question = nextEventTs();
+      slack.seedMessage({ channel, ts: question, thread_ts: parent, user: 'U1', text: '<@UBOT> help' });
+      const address: ReplyAddress = { workspaceId: 'T0FAKE', channelId: channel, threadId: parent };
+      const deliveryId = `slack-T0FAKE-${channel}-${question}`;
+      const egress = egresses[i]!;
+      // The dead attempt: posted its placeholder, then died before recording it.
+      await egress.post(address, '_Thinking…_', { deliveryId, part: 0 });
+      await claimDelivery(database.sql, 'slack', address, deliveryId, 'U1');
+      const retry = new ReplyWriter(egress, address, deliveryId, database.sql, silentLogger(), false, 'U1');
+      await retry.start();
+      await retry.finish('Answered once.');
+      return slack.messages(channel, parent).filter((m) => m.user === 'UBOT').map((m) => m.text);
+    });
+    expect(await Promise.all(recoveries)).toEqual([['Answered once.'], ['Answered once.']]);
+    expect(slack.count429).toBe(0);
+  });
+
+  it('a second context read within the minute goes without the earlier thread, says so in the log, and draws no 429', async () => {
+    await sleep(1.5 * 60_000 * timeScale); // past the last test's minute, in Slack and in the budget
+    const [first, second] = ['C-ctx-a', 'C-ctx-b'].map((channel) => {
+      const parent = seedThread(slack, channel, 5);
+      const question = nextEventTs();
+      slack.seedMessage({ channel, ts: question, thread_ts: parent, user: 'U1', text: '<@UBOT> thoughts?' });
+      return { address: { workspaceId: 'T0FAKE', channelId: channel, threadId: parent }, question };
+    });
+    const read = await egresses[0]!.readThread(first!.address, first!.question);
+    expect(read.map((m) => m.text)).toContain('Topic: the deploy is failing');
+    // The next slot is most of a minute away: not worth holding the answer for.
+    expect(await egresses[1]!.readThread(second!.address, second!.question)).toEqual([]);
+    expect(slack.count429).toBe(0);
+    expect(slack.callsTo('conversations.replies').filter((c) => c.args.channel === 'C-ctx-b')).toHaveLength(0);
+    expect(lines.join('')).toMatch(/answering without the earlier messages of the thread.*SLACK_APP_CLASS/);
   });
 });

@@ -5,8 +5,8 @@ import type { EditOptions, Egress, EgressLimits, OutboundFile, PostKey, PostedMe
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
-import { RateBudget, type RateBucket } from '../../src/rate/rate-budget.js';
-import { PACED_HEADER, discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
+import { RateBudget } from '../../src/rate/rate-budget.js';
+import { PREVIEW_HEADER, PreviewSkipped, discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
 import { fromDiscordText } from './inbound-text.js';
 import { InteractionStore, scrubToken, type StoredInteraction } from './interaction-store.js';
 import { DISCORD_MAX_CHARS, messageBody } from './outbound-message.js';
@@ -32,9 +32,6 @@ export class DiscordEgress implements Egress {
   private readonly rest: REST;
   private readonly restNoRetry: REST;
   private readonly interactions: InteractionStore;
-  /** Discord's global limit per bot, shared with every other worker through Redis (discord-global-limit.ts). */
-  private readonly budget: RateBudget;
-  private readonly globalBucket: RateBucket;
   private botId: string | undefined;
   /** Where attachments may be fetched from: Discord's CDN, or DISCORD_API_URL's host where a proxy or test stands in. */
   private readonly fileOrigins: string[];
@@ -45,12 +42,11 @@ export class DiscordEgress implements Egress {
     prefix: string,
     private readonly log: Logger,
   ) {
-    this.budget = new RateBudget(redis, prefix);
-    this.globalBucket = discordGlobalBucket(config.token);
     const options = {
       api: config.apiUrl,
       rejectOnRateLimit: (limit: { retryAfter: number }) => limit.retryAfter > MAX_RATE_LIMIT_WAIT_MS,
-      makeRequest: globallyPacedRequest(this.budget, this.globalBucket),
+      // Discord's global limit per bot, shared with every other worker through Redis (discord-global-limit.ts).
+      makeRequest: globallyPacedRequest(new RateBudget(redis, prefix), discordGlobalBucket(config.token)),
     };
     this.rest = new REST(options).setToken(config.token);
     this.restNoRetry = new REST({ ...options, retries: 0 }).setToken(config.token);
@@ -90,10 +86,15 @@ export class DiscordEgress implements Egress {
       );
       return;
     }
-    // A preview goes only if the bot's global budget has a slot free now (and takes it here); the final edit waits.
-    if (options?.preview && !(await this.budget.tryAcquire([this.globalBucket]))) return false;
-    const paced = options?.preview ? { headers: { [PACED_HEADER]: '1' } } : {};
-    await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text), ...paced });
+    // A preview goes only if the bot's global budget has a slot free as it is sent (discord-global-limit.ts); the
+    // final edit waits for one.
+    const preview = options?.preview ? { headers: { [PREVIEW_HEADER]: '1' } } : {};
+    try {
+      await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text), ...preview });
+    } catch (error) {
+      if (error instanceof PreviewSkipped) return false;
+      throw error;
+    }
   }
 
   async upload(address: ReplyAddress, file: OutboundFile, key?: PostKey): Promise<PostedMessage> {

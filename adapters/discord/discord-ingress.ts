@@ -17,7 +17,9 @@ import type { Logger } from '../../src/log/create-logger.js';
 import type { Metrics } from '../../src/metrics/create-metrics.js';
 import type { InboundProducer } from '../../src/queue/inbound-queue.js';
 import { ThreadMembership } from '../../src/ingress/thread-membership.js';
+import { RateBudget } from '../../src/rate/rate-budget.js';
 import type { Sql } from '../../src/store/database.js';
+import { discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
 import { fromDiscordText, summonsBot, threadName } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
 import { PROMPT_OPTION } from './slash-commands.js';
@@ -26,7 +28,10 @@ export interface DiscordIngressDeps {
   config: DiscordConfig;
   producer: InboundProducer;
   sql: Sql;
-  /** Where interaction tokens wait for the worker (see InteractionStore), with the deployment's key prefix. */
+  /**
+   * Where interaction tokens wait for the worker (see InteractionStore) and the global rate budget lives (shared with
+   * the workers), with the deployment's key prefix.
+   */
   redis: Redis;
   prefix: string;
   log: Logger;
@@ -63,7 +68,10 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
     ],
     // DM channels are never in the cache: without this, discord.js drops DMs.
     partials: [Partials.Channel],
-    rest: { api: config.apiUrl },
+    // Discord's global limit counts the bot's requests from every process, so the gateway's own (the threads it opens,
+    // the gateway's address) take their slots from the budget the workers share. Interaction callbacks carry no bot
+    // token and go at once: Discord does not count them (discord-global-limit.ts).
+    rest: { api: config.apiUrl, makeRequest: globallyPacedRequest(new RateBudget(deps.redis, deps.prefix), discordGlobalBucket(config.token)) },
   });
   client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
   containPacketErrors(client, log);

@@ -11,7 +11,7 @@ import { defuseBroadcasts } from './mrkdwn-tokens.js';
 import { createSlackClient } from './slack-client.js';
 import { questionTsOf } from './slack-delivery-id.js';
 import { readCaps, readNearest, readSince, tsBefore, type ReadPage } from './thread-reader.js';
-import { slackBuckets, type PacedMethod } from './slack-rate-limits.js';
+import { slackBuckets, slackReadBucket, type PacedMethod, type ReadMethod } from './slack-rate-limits.js';
 import { UserNames } from './user-names.js';
 
 // One append a second follows the Web API's own chatStream helper (256 characters at a time, about a second of a
@@ -26,6 +26,13 @@ const STREAM_START_MAX_WAIT_MS = 5_000;
 // its slot instead, so no call comes near Slack's 12,000 characters of markdown_text.
 const HELD_APPEND_MAX_CHARS = 4_000;
 const THREAD_HISTORY_LIMIT = 50;
+// Reading the thread before Xiaoliu was summoned holds the model call: it waits at most this for its rate-limit slot
+// (enough for a burst at tier 3; an app outside the Marketplace reads once a minute), else the answer goes without it.
+const CONTEXT_READ_MAX_WAIT_MS = 5_000;
+// A crash-recovery look-up (did the dead attempt post this part?) may wait longer, since missing the part posts it
+// twice: room for two other look-ups ahead of it at one a minute. Past that the part is posted unchecked, as when Slack
+// cannot be asked at all, rather than hold the worker longer for an answer that is already late.
+const RECOVERY_READ_MAX_WAIT_MS = 150_000;
 // Invisible metadata on every answer message, naming its delivery and part, so a post whose outcome is unknown (a
 // 5xx or a lost connection after Slack may have made it) can be found instead of posted twice.
 const REPLY_MARKER = 'xiaoliu_reply';
@@ -116,8 +123,7 @@ export class SlackEgress implements Egress {
         if (!address.threadId || !address.channelId.startsWith('D')) return undefined;
         // A stream carries no metadata, but one the attempt before opened and did not record is the thread's newest
         // stream, which Slack reports by its streaming_state: still open, or closed since (see isLeftStream).
-        const lookup = { waitOnRateLimit: false };
-        const earlier = retry ? await this.findOwnMessage(address, isLeftStream, lookup, await this.newestReplyTs(address, lookup)) : undefined;
+        const earlier = retry ? await this.findOwnMessage(address, isLeftStream, await this.newestReplyTs(address)) : undefined;
         if (earlier) return { messageId: earlier.messageId, open: earlier.streamingState === 'in_progress' };
         try {
           await this.pace('chat.startStream', address, STREAM_START_MAX_WAIT_MS);
@@ -138,7 +144,7 @@ export class SlackEgress implements Egress {
           return { messageId: String(result.ts), open: true };
         } catch (error) {
           // The stream may be open all the same: Slack then lists it in the thread as in progress.
-          const opened = outcomeUnknown(error) ? await this.findOwnMessage(address, isLeftStream, undefined, await this.newestReplyTs(address)) : undefined;
+          const opened = outcomeUnknown(error) ? await this.findOwnMessage(address, isLeftStream, await this.newestReplyTs(address)) : undefined;
           if (opened) return { messageId: opened.messageId, open: opened.streamingState === 'in_progress' };
           throw error;
         }
@@ -170,7 +176,7 @@ export class SlackEgress implements Egress {
   async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
     if (key?.retry) {
       // Slack has no idempotency key: the attempt before may have posted this part and died before recording it.
-      const earlier = await this.findOwnMessage(address, isReplyFor(key), { waitOnRateLimit: false }, questionTsOf(key.deliveryId));
+      const earlier = await this.findOwnMessage(address, isReplyFor(key), questionTsOf(key.deliveryId));
       if (earlier) {
         await this.edit(address, earlier.messageId, text);
         return earlier;
@@ -193,7 +199,7 @@ export class SlackEgress implements Egress {
       return { messageId: String(result.ts) };
     } catch (error) {
       // Posting again blindly would show the message twice if Slack made it before failing: look for it first.
-      const posted = key && outcomeUnknown(error) ? await this.findOwnMessage(address, isReplyFor(key), undefined, questionTsOf(key.deliveryId)) : undefined;
+      const posted = key && outcomeUnknown(error) ? await this.findOwnMessage(address, isReplyFor(key), questionTsOf(key.deliveryId)) : undefined;
       if (posted) return posted;
       throw error;
     }
@@ -203,27 +209,30 @@ export class SlackEgress implements Egress {
    * The newest of Xiaoliu's own messages at the address (its thread, or the channel's top level) that `matches`,
    * among those newer than `oldest` (the question it answers: Slack lists a thread oldest first, so in a long thread
    * only a lower bound reaches the newest messages within SLACK_APP_CLASS's caps); undefined if none, or if Slack
-   * cannot be asked either (the job's retry then tries the whole call again).
+   * cannot be asked either (the job's retry then tries the whole call again). Each read waits for its slot of the
+   * workspace's budget (RECOVERY_READ_MAX_WAIT_MS) and waits out a 429.
    */
   private async findOwnMessage(
     address: ReplyAddress,
     matches: (m: SlackMessage, thread: SlackMessage[]) => boolean,
-    options = { waitOnRateLimit: true },
     oldest?: string,
   ): Promise<(PostedMessage & { streamingState?: string }) | undefined> {
     try {
       this.botUserId ??= String((await this.client.auth.test()).user_id);
       const query = { channel: address.channelId, include_all_metadata: true };
       const read: ReadPage<SlackMessage> = address.threadId
-        ? (args) => this.call('conversations.replies', options, () => this.client.conversations.replies({ ...query, ...args, ts: address.threadId! }))
-        : (args) => this.call('conversations.history', options, () => this.client.conversations.history({ ...query, ...args }));
+        ? (args) => this.lookUp('conversations.replies', address, () => this.client.conversations.replies({ ...query, ...args, ts: address.threadId! }))
+        : (args) => this.lookUp('conversations.history', address, () => this.client.conversations.history({ ...query, ...args }));
       const messages = await readSince(read, oldest, readCaps(this.config.appClass));
       const own = messages.filter((m) => m.user === this.botUserId && m.ts && m.ts !== address.threadId && matches(m, messages));
       const newest = own.sort((a, b) => (tsBefore(a.ts!, b.ts!) ? -1 : 1)).at(-1);
       if (newest) this.log.warn({ channel: address.channelId, ts: newest.ts }, 'Slack failed a call that had worked; using its message');
       return newest ? { messageId: newest.ts!, ...(newest.streaming_state ? { streamingState: newest.streaming_state } : {}) } : undefined;
     } catch (error) {
-      this.log.warn({ err: error }, 'could not check whether a failed Slack call had worked');
+      if (error instanceof RateBudgetExhausted) {
+        const why = `no slot to read the thread back within ${RECOVERY_READ_MAX_WAIT_MS / 1000} s (SLACK_APP_CLASS=${this.config.appClass} sets how often Slack lets this app read): going on unchecked, so a part may show twice`;
+        this.log.warn({ channel: address.channelId }, why);
+      } else this.log.warn({ err: error }, 'could not check whether a failed Slack call had worked');
       return undefined;
     }
   }
@@ -234,11 +243,11 @@ export class SlackEgress implements Egress {
    * a stream is the thread's newest message (isLeftStream), so the look-up then reads one message, however long the
    * thread. Undefined (read from the start) when the parent cannot be read.
    */
-  private async newestReplyTs(address: ReplyAddress, options = { waitOnRateLimit: true }): Promise<string | undefined> {
+  private async newestReplyTs(address: ReplyAddress): Promise<string | undefined> {
     if (!address.threadId) return undefined;
     const parent = { channel: address.channelId, oldest: address.threadId, latest: address.threadId, inclusive: true, limit: 1 };
     try {
-      const result = await this.call('conversations.history', options, () => this.client.conversations.history(parent));
+      const result = await this.lookUp('conversations.history', address, () => this.client.conversations.history(parent));
       return result.messages?.find((m) => m.ts === address.threadId)?.latest_reply;
     } catch (error) {
       this.log.warn({ err: error }, "could not read a thread's parent; looking for the stream from the thread's start");
@@ -292,13 +301,24 @@ export class SlackEgress implements Egress {
   async readThread(address: ReplyAddress, beforeTs: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botUserId ??= String((await this.client.auth.test()).user_id);
-    // conversations.replies allows one call a minute for some apps: rather than wait that out, answer without the
-    // earlier messages (the caller logs it), or with those read before the limit.
-    const read: ReadPage<Reply> = (args) =>
-      this.call('conversations.replies', { waitOnRateLimit: false }, () =>
+    // conversations.replies allows one call a minute for some apps: rather than wait that out (for its slot, or a 429's
+    // Retry-After), answer without the earlier messages, or with those read before the limit.
+    const read: ReadPage<Reply> = async (args) => {
+      await this.paceRead('conversations.replies', address, CONTEXT_READ_MAX_WAIT_MS);
+      return this.call('conversations.replies', { waitOnRateLimit: false }, () =>
         this.client.conversations.replies({ channel: address.channelId, ts: address.threadId!, ...args }),
       );
-    const { messages, unread } = await readNearest(read, beforeTs, THREAD_HISTORY_LIMIT, readCaps(this.config.appClass));
+    };
+    let found: { messages: Reply[]; unread: boolean };
+    try {
+      found = await readNearest(read, beforeTs, THREAD_HISTORY_LIMIT, readCaps(this.config.appClass));
+    } catch (error) {
+      if (!(error instanceof RateBudgetExhausted)) throw error;
+      const why = `no slot to read the thread within ${CONTEXT_READ_MAX_WAIT_MS / 1000} s: answering without the earlier messages of the thread (SLACK_APP_CLASS=${this.config.appClass} sets how often Slack lets this app read one)`;
+      this.log.warn({ channel: address.channelId, nextSlotInS: Math.ceil(error.waitMs / 1000) }, why);
+      return [];
+    }
+    const { messages, unread } = found;
     const earlier = messages.filter((m) => m.text);
     // One lookup per person, all at once (each may take up to a second on a cold cache).
     const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
@@ -322,6 +342,17 @@ export class SlackEgress implements Egress {
   /** Waits for a slot of `method`'s budget in this workspace, shared with every other worker (slack-rate-limits.ts). */
   private async pace(method: PacedMethod, address: ReplyAddress, maxWaitMs = MAX_RATE_LIMIT_WAIT_MS): Promise<void> {
     await this.budget?.acquire(slackBuckets(method, address.workspaceId, address.channelId), maxWaitMs);
+  }
+
+  /** Waits for a slot of a read method's budget in this workspace, its limit set by SLACK_APP_CLASS (slack-rate-limits.ts). */
+  private async paceRead(method: ReadMethod, address: ReplyAddress, maxWaitMs: number): Promise<void> {
+    await this.budget?.acquire([slackReadBucket(method, address.workspaceId, this.config.appClass)], maxWaitMs);
+  }
+
+  /** One read of a crash-recovery look-up: it waits for its slot, and waits out a 429, as a duplicate post is worse. */
+  private async lookUp<T>(method: ReadMethod, address: ReplyAddress, run: () => Promise<T>): Promise<T> {
+    await this.paceRead(method, address, RECOVERY_READ_MAX_WAIT_MS);
+    return this.call(method, run);
   }
 
   /** Takes a slot only if one is free now, for previews, which may be left out. */

@@ -1,3 +1,4 @@
+import type { SlackConfig } from '../../src/config/read-config.js';
 import { perWindow, type RateBucket } from '../../src/rate/rate-budget.js';
 
 // Slack limits each Web API method per workspace per app ("per API method per workspace/team per app",
@@ -40,3 +41,24 @@ export function slackBuckets(method: PacedMethod, workspaceId: string, channelId
   const { perMinute, burst } = limits[method];
   return [perWindow(scope, perMinute, MINUTE, burst)];
 }
+
+/** The methods that read a conversation back, whose limit depends on the app's class (SLACK_APP_CLASS). */
+export type ReadMethod = 'conversations.replies' | 'conversations.history';
+
+/**
+ * The budget one call of a read method in this workspace takes a slot from. Marketplace and internal apps get tier 3;
+ * apps "commercially distributed outside of the Marketplace" get "1 request per minute" for each of the two
+ * (https://docs.slack.dev/reference/methods/conversations.replies, https://docs.slack.dev/reference/methods/conversations.history,
+ * https://docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps). One a minute leaves no
+ * room for a burst: a slot every 61 s, the extra second so that two calls taken a minute apart can never reach Slack
+ * inside one of its minutes.
+ */
+export function slackReadBucket(method: ReadMethod, workspaceId: string, appClass: SlackConfig['appClass']): RateBucket {
+  const key = `slack:{${workspaceId}}:${method}`;
+  return appClass === 'non-marketplace' ? { key, intervalMs: MINUTE + 1000, burst: 1 } : perWindow(key, 50, MINUTE, 5);
+}
+
+// assistant.threads.setStatus is not paced. Its reference page says only "Special rate limits apply" and publishes no
+// figure (https://docs.slack.dev/reference/methods/assistant.threads.setStatus), so any pace would be a guess; it is
+// best effort (the answer shows without it), a few calls an answer (set, changed once or twice, cleared), and the
+// client rejects a 429 at once instead of queueing (slack-client.ts): a refused status is simply not shown.

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@slack/web-api';
 import type { SlackConfig } from '../../src/config/read-config.js';
+import { RateBudgetExhausted } from '../../src/rate/rate-budget.js';
 
 /** One page of conversations.replies or conversations.history, its messages of type M. */
 export interface MessagePage<M> {
@@ -41,7 +42,8 @@ export function tsBefore(a: string, b: string): boolean {
  * A thread's messages before `beforeTs`, oldest first: its first message, and up to `keep - 1` of the messages
  * nearest `beforeTs`. Slack lists a thread oldest first and its cursor only goes forward, so the look-up pages from
  * the start (`latest` stops it at `beforeTs`); `unread` says the caps ran out first, so the messages nearest
- * `beforeTs` were not read. A rate limit after the first page ends the look-up the same way.
+ * `beforeTs` were not read. A rate limit after the first page (Slack's, or no slot of the budget in time) ends it the
+ * same way.
  */
 export async function readNearest<M extends { ts?: string }>(
   read: ReadPage<M>,
@@ -89,6 +91,7 @@ export async function readSince<M>(read: ReadPage<M>, oldest: string | undefined
   return messages;
 }
 
+/** Slack refused the call for its rate limit, or the shared budget had no slot for it in time. */
 function isRateLimited(error: unknown): boolean {
-  return (error as { code?: string }).code === ErrorCode.RateLimitedError;
+  return error instanceof RateBudgetExhausted || (error as { code?: string }).code === ErrorCode.RateLimitedError;
 }

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../domain/inbound-message.js';
+import { withoutNul } from '../domain/without-nul.js';
 import { registerTurn } from './conversation-order.js';
 
 /** The one queue every adapter feeds and every worker drains. */
@@ -28,6 +29,8 @@ export interface InboundProducer {
   enqueue(message: InboundMessage, options?: { patient?: boolean }): Promise<void>;
   /** The underlying queue, for depth metrics and readiness. */
   readonly queue: Queue<InboundJobData>;
+  /** The connection it queues through: whether Redis answers, and when it goes away. */
+  readonly redis: Redis;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
   };
   return {
     queue,
+    redis: options.redis,
     async enqueue(message, { patient = false } = {}) {
       const deadline = Date.now() + PATIENCE_MS;
       for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
@@ -70,13 +74,4 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
     },
     close: () => queue.close(),
   };
-}
-
-/**
- * Postgres text cannot hold U+0000, which a JSON body (the HTTP API's, a platform's) can carry: a job holding one would
- * fail on every attempt. Dropped here, where every adapter's messages pass, from every string of the message.
- */
-function withoutNul(message: InboundMessage): InboundMessage {
-  if (!JSON.stringify(message).includes('\\u0000')) return message;
-  return JSON.parse(JSON.stringify(message), (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\0', '') : value)) as InboundMessage;
 }

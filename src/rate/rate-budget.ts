@@ -46,7 +46,9 @@ const SCRIPT = readFileSync(new URL('./take-slot.lua', import.meta.url), 'utf8')
 /** Slots a cosmetic call (a preview) must leave for calls that must happen, such as the final answer. */
 const KEEP_FOR_MUST = 1;
 
-type TakeSlot = (numKeys: number, ...args: (string | number)[]) => Promise<[number, number]>;
+/** { granted (1 or 0), ms to wait, 1-based indexes of the buckets to take once the wait is over } */
+type Taken = [number, number, number[]];
+type TakeSlot = (numKeys: number, ...args: (string | number)[]) => Promise<Taken>;
 
 /**
  * Rate limits shared by every process: each paced call takes a slot in Redis (one round trip, auto-pipelined with
@@ -67,11 +69,22 @@ export class RateBudget {
     redis.defineCommand('xiaoliuTakeSlot', { lua: SCRIPT });
   }
 
-  /** Waits until every bucket has a slot for this call, and takes them; throws RateBudgetExhausted past `maxWaitMs`. */
+  /**
+   * Waits until every bucket has a slot for this call, and takes them; throws RateBudgetExhausted past `maxWaitMs`.
+   * A future slot is reserved only in the buckets the call waits for; the others are taken when it goes, so a busy
+   * channel's queue never holds up the workspace's other channels (take-slot.lua).
+   */
   async acquire(buckets: RateBucket[], maxWaitMs: number, signal?: AbortSignal): Promise<void> {
-    const [granted, waitMs] = await this.take('wait', buckets, maxWaitMs * this.scale);
-    if (!granted) throw new RateBudgetExhausted(buckets.map((b) => b.key), waitMs);
-    if (waitMs > 0) await sleep(waitMs, signal);
+    const deadline = performance.now() + maxWaitMs * this.scale;
+    for (;;) {
+      const [granted, waitMs, left] = await this.take('wait', buckets, Math.max(0, deadline - performance.now()));
+      if (!granted) throw new RateBudgetExhausted(buckets.map((b) => b.key), waitMs);
+      if (waitMs > 0) await sleep(waitMs, signal);
+      if (left.length === 0) return;
+      // The call goes now: its other buckets must have a slot now. If another call took one meanwhile, queue again.
+      const [now] = await this.take('wait', left.map((i) => buckets[i - 1]!), 0);
+      if (now) return;
+    }
   }
 
   /** Takes a slot in every bucket only if all have one free now (and one more to spare); false means skip the call. */
@@ -80,7 +93,7 @@ export class RateBudget {
     return granted === 1;
   }
 
-  private take(mode: 'wait' | 'try', buckets: RateBucket[], maxWaitMs: number): Promise<[number, number]> {
+  private take(mode: 'wait' | 'try', buckets: RateBucket[], maxWaitMs: number): Promise<Taken> {
     const keys = buckets.map((b) => `${this.prefix}:rate:${b.key}`);
     const shape = buckets.flatMap((b) => [b.intervalMs * this.scale, b.burst]);
     const run = (this.redis as unknown as { xiaoliuTakeSlot: TakeSlot }).xiaoliuTakeSlot;

@@ -189,6 +189,12 @@ export const heldMessages = pgTable(
     /** The normalized InboundMessage, as it will be queued. */
     message: jsonb('message').notNull(),
     heldAt: timestamp('held_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Set when Redis answered but refused to queue it (out of memory, a read-only replica, a bad key): set aside so
+     * the messages after it go on, and tried again later; `error` says what Redis said.
+     */
+    setAsideAt: timestamp('set_aside_at', { withTimezone: true }),
+    error: text('error'),
   },
   (t) => [index('held_messages_held_at').on(t.heldAt)],
 );

@@ -66,8 +66,8 @@ export class RateLimiter {
   private forced: Forced[] = [];
   /** Window state per bucket hash + major parameter. */
   private windows = new Map<string, { used: number; resetAt: number }>();
-  /** The global limit's window per Authorization header, i.e. per bot, whichever process sends. */
-  private globals = new Map<string, { used: number; resetAt: number }>();
+  /** The global limit's recent requests (times, oldest first) per Authorization header: per bot, whichever process sends. */
+  private globals = new Map<string, number[]>();
 
   constructor(private readonly options: RateLimitOptions) {}
 
@@ -93,14 +93,16 @@ export class RateLimiter {
    * authentication ("Individuals are determined using a request's authentication—for example, a bot token for a
    * bot"), so every process of one bot shares it; "Interaction endpoints are not bound to the bot's Global Rate Limit"
    * (https://discord.com/developers/docs/topics/rate-limits#global-rate-limit). Requests without a token (interaction
-   * webhooks here) are left out; Discord would count those per IP address. Seconds to wait when over it.
+   * webhooks here) are left out; Discord would count those per IP address. The page names no window shape and gives
+   * no reset header for it, so the fake holds a bot to the strictest reading: at most that many in any second (a
+   * rolling window, not one restarting every second). Seconds to wait when over it.
    */
   private overGlobal(path: string, authorization: string | undefined, now: number): number | undefined {
     if (!this.options.enabled || !authorization || /^\/(interactions|webhooks)\//.test(path)) return undefined;
-    let window = this.globals.get(authorization);
-    if (!window || now >= window.resetAt) this.globals.set(authorization, (window = { used: 0, resetAt: now + 1000 }));
-    if (window.used >= this.options.globalPerSecond) return (window.resetAt - now) / 1000;
-    window.used++;
+    const recent = (this.globals.get(authorization) ?? []).filter((t) => t > now - 1000);
+    this.globals.set(authorization, recent);
+    if (recent.length >= this.options.globalPerSecond) return (recent[0]! + 1000 - now) / 1000;
+    recent.push(now);
     return undefined;
   }
 

@@ -35,6 +35,13 @@ export interface FakeSlackOptions extends SocketModeOptions, SlackRateOptions {
   botUserId?: string; // 'UBOT'
   botId?: string; // 'BBOT'
   teamId?: string; // 'T0FAKE'
+  /**
+   * The workspace a channel belongs to, when the app reaches more than one with its token (installed org-wide on an
+   * Enterprise organization): limits count "per API method per workspace/team per app"
+   * (https://docs.slack.dev/apis/web-api/rate-limits), so each workspace's calls are counted on their own. Default:
+   * every channel is in `teamId`.
+   */
+  teamOf?: (channel: string) => string | undefined;
   teamName?: string; // 'Fake Workspace'
   appId?: string; // 'A0FAKE'
   /**
@@ -182,8 +189,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   function automaticLimit(method: string, args: SlackArgs): number | undefined {
     if (!enforce) return undefined;
     const channel = typeof args.channel === 'string' ? args.channel : '';
-    // Every client of the app presents the same bot token, so all of them count against the one workspace.
-    return limits.take(method, state.bot.teamId, channel);
+    // Every client of the app presents the same bot token, so all of them count against the channel's workspace.
+    return limits.take(method, options.teamOf?.(channel) ?? state.bot.teamId, channel);
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string) {
