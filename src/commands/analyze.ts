@@ -1,9 +1,10 @@
 import { buildPrompt } from '../claude/build-prompt.js';
 import { formatBytes } from '../attachments/format-bytes.js';
 import { UserFacingError } from '../domain/errors.js';
-import { addToQuestion } from './add-to-question.js';
-import { callModel } from './call-model.js';
-import { openTurn, saveAnswerText } from './chat.js';
+import { addToQuestion } from '../turn/add-to-question.js';
+import { callModel } from '../turn/call-model.js';
+import { openTurn } from '../turn/open-turn.js';
+import { saveAnswerText } from '../turn/save-answer-text.js';
 import { codeForModel, gatherCode, MAX_FILES } from './code-sources.js';
 import type { Command } from './command.js';
 import { parseFindings, renderReport, REPORT_FINDINGS } from './findings-report.js';

@@ -5,8 +5,9 @@ import { checkPairs, type PairCheck, type PairReport } from '../skills/palette/c
 import { AA_LARGE_TEXT, AA_NORMAL_TEXT, formatRatio, wcagLevel } from '../skills/palette/contrast.js';
 import { MAX_COLOURS, readPalette, type ProposedPalette } from '../skills/palette/read-palette.js';
 import { renderSwatch } from '../skills/palette/render-swatch.js';
-import { callModel } from './call-model.js';
-import { openTurn, saveAnswerText } from './chat.js';
+import { callModel } from '../turn/call-model.js';
+import { openTurn } from '../turn/open-turn.js';
+import { saveAnswerText } from '../turn/save-answer-text.js';
 import type { Command } from './command.js';
 
 /** The structured answer Claude must give: the palette, nothing Xiaoliu would have to trust (no contrast figures). */

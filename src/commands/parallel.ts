@@ -4,8 +4,9 @@ import { launchRun } from '../skills/parallel/launch-run.js';
 import { parsePlan, planAnswer, type ParallelPlan } from '../skills/parallel/parallel-plan.js';
 import { loadRun, runIdFor } from '../skills/parallel/parallel-runs.js';
 import { storePendingPlan } from '../skills/parallel/pending-plan.js';
-import { callModel } from './call-model.js';
-import { openTurn, saveAnswerText } from './chat.js';
+import { callModel } from '../turn/call-model.js';
+import { openTurn } from '../turn/open-turn.js';
+import { saveAnswerText } from '../turn/save-answer-text.js';
 import type { Command, CommandContext } from './command.js';
 
 const PLANNING_INSTRUCTIONS = (max: number) =>
