@@ -5,8 +5,9 @@ import { answerPendingParallel, peekPendingParallel } from '../skills/parallel/p
 import { callModel } from '../turn/call-model.js';
 import { openTurn } from '../turn/open-turn.js';
 import { saveAnswerText } from '../turn/save-answer-text.js';
+import { isSkill, type Skill } from '../skills/skill.js';
+import { skillToolName, skillTools } from '../skills/skill-tools.js';
 import type { Command, CommandContext } from './command.js';
-import { skillToolName, skillTools } from './skill-tools.js';
 
 /** Free text: a question for Claude, answered with the thread's history as context, streamed as it is written. */
 export const chatCommand: Command = {
@@ -80,6 +81,6 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
   saveAnswerText(context, result.text, result.usage.outputTokens);
 }
 
-function skillOf(context: CommandContext, call: ToolCall): Command | undefined {
-  return context.commands.find((c) => c.toolDescription && skillToolName(c) === call.name);
+function skillOf(context: CommandContext, call: ToolCall): Skill | undefined {
+  return context.commands.filter(isSkill).find((skill) => skillToolName(skill) === call.name);
 }
