@@ -1,12 +1,11 @@
 import { buildPrompt } from '../claude/build-prompt.js';
 import type { ToolCall } from '../claude/claude-client.js';
 import { THINKING_STATUS } from '../render/reply-writer.js';
-import { answerPendingParallel, peekPendingParallel } from '../skills/parallel/pending-plan.js';
+import { isSkill, type Skill } from '../skills/skill.js';
+import { skillToolName, skillTools } from '../skills/skill-tools.js';
 import { callModel } from '../turn/call-model.js';
 import { openTurn } from '../turn/open-turn.js';
 import { saveAnswerText } from '../turn/save-answer-text.js';
-import { isSkill, type Skill } from '../skills/skill.js';
-import { skillToolName, skillTools } from '../skills/skill-tools.js';
 import type { Command, CommandContext } from './command.js';
 
 /** Free text: a question for Claude, answered with the thread's history as context, streamed as it is written. */
@@ -48,9 +47,11 @@ export const chatCommand: Command = {
 /** Chat once the placeholder is on its way: the history, the model call, the answer (or a skill's). */
 async function answer(context: CommandContext, started: Promise<void>): Promise<void> {
   const { args, reply, metrics } = context;
-  const [history, pending] = await Promise.all([openTurn(context), peekPendingParallel(context)]);
-  // A parallel run waiting in this thread for a yes: this message gives it (and is answered) or withholds it.
-  if (await answerPendingParallel(context, pending)) return;
+  // A skill may be awaiting this message (a plan waiting for its asker's yes): asked while the message is stored, it
+  // answers the message, or leaves it to chat.
+  const claiming = Promise.all(context.commands.filter(isSkill).map((skill) => skill.claimFollowUp?.(context)));
+  const [history, claims] = await Promise.all([openTurn(context), claiming]);
+  for (const answerFollowUp of claims) if (answerFollowUp && (await answerFollowUp())) return;
   const prompt = buildPrompt(context.settings.systemPrompt, history, context.config.historyTokenBudget);
   metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
   // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill.

@@ -3,7 +3,9 @@ import { estimateRunCost } from './estimate-run-cost.js';
 import { launchRun } from './launch-run.js';
 import { parsePlan, planAnswer, type ParallelPlan } from './parallel-plan.js';
 import { loadRun, runIdFor } from './parallel-runs.js';
-import { storePendingPlan } from './pending-plan.js';
+import { cancelParallelRuns } from './cancel-runs.js';
+import { claimPendingPlan, storePendingPlan } from './pending-plan.js';
+import { startParallelWorkers } from './start-parallel-workers.js';
 import { callModel } from '../../turn/call-model.js';
 import { openTurn } from '../../turn/open-turn.js';
 import { saveAnswerText } from '../../turn/save-answer-text.js';
@@ -46,6 +48,14 @@ export const parallelSkill: Skill = {
   toolDescription:
     'Works on a development task by splitting it into independent sub-tasks done at the same time, then merging the ' +
     'results. Use only when the user asks for the work to be done in parallel, or split into parts worked on at once.',
+  // A run estimated above PARALLEL_CONFIRM_USD waits for its asker's yes: the thread's next message.
+  claimFollowUp: claimPendingPlan,
+  // Parallel work still running in the thread stops too; a run waiting for confirmation is dropped.
+  async onReset(context) {
+    const stopped = await cancelParallelRuns(context);
+    return stopped ? 'stopped the parallel work still running here' : undefined;
+  },
+  startWorkers: startParallelWorkers,
   async run(context) {
     const { args, reply, config } = context;
     const confirmed = SKIP_CONFIRMATION.test(args);
