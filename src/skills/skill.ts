@@ -24,7 +24,8 @@ export interface Skill extends Command {
    * A message chat is about to answer, in a thread where the skill may be awaiting a reply (parallel: a run waiting
    * for its asker's yes). Chat calls this with every message, alongside its own first reads, so it should only read;
    * it resolves to what answers the message (run once the message is stored), or undefined when the skill awaits
-   * nothing here. That answer returns true when it answered the message; false leaves the message to chat.
+   * nothing here. That answer returns true when it answered the message; false leaves the message to chat. (A thread
+   * a skill owns outright, as doc's after it wrote a document, never reaches chat: see follow-up-route.ts.)
    */
   claimFollowUp?(context: CommandContext): Promise<(() => Promise<boolean>) | undefined>;
   /**
