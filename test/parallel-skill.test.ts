@@ -2,10 +2,10 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../src/app/start-app.js';
-import { parallelCommand } from '../src/commands/parallel.js';
 import type { Config } from '../src/config/read-config.js';
 import type { InboundMessage } from '../src/domain/inbound-message.js';
 import { MERGE_QUEUE, mergeJobId } from '../src/skills/parallel/parallel-queues.js';
+import { parallelSkill } from '../src/skills/parallel/parallel-skill.js';
 import { createRun, runIdFor, setMessageId, setSubtaskState } from '../src/skills/parallel/parallel-runs.js';
 import { refreshChecklist } from '../src/skills/parallel/refresh-checklist.js';
 import { startFakeAnthropic, type FakeAnthropic, type FakeReply, type ReplyFn } from './fakes/fake-anthropic.js';
@@ -351,7 +351,7 @@ describe('the parallel skill (real pipeline, BullMQ flows, Postgres and Anthropi
 });
 
 describe('the parallel skill triggers', () => {
-  const triggered = (text: string) => parallelCommand.triggers!.some((trigger) => trigger.test(text));
+  const triggered = (text: string) => parallelSkill.triggers!.some((trigger) => trigger.test(text));
 
   it.each([
     '请帮我并行开发：登录页、注册页和设置页',

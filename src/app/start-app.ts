@@ -21,7 +21,8 @@ import { RateBudget } from '../rate/rate-budget.js';
 import { createRedis } from '../redis/create-redis.js';
 import { openDatabase, runMigrations, type Database } from '../store/database.js';
 import { startWorker, type RunningWorker } from '../worker/start-worker.js';
-import { startParallelWorkers, type ParallelWorkers } from '../skills/parallel/start-parallel-workers.js';
+import { startSkillWorkers } from '../skills/start-skill-workers.js';
+import type { SkillWorkers } from '../skills/skill.js';
 import { startMaintenance } from '../maintenance/start-maintenance.js';
 
 /** Which halves of Xiaoliu this process runs: `npm start` runs both. */
@@ -73,7 +74,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   for (const q of [producer.queue, queue]) q.on('error', (error) => log.debug({ err: error }, 'queue connection error'));
 
   let worker: RunningWorker | undefined;
-  let parallelWorkers: ParallelWorkers | undefined;
+  let skillWorkers: SkillWorkers | undefined;
   // Housekeeping (data retention) runs in workers: one job per period across all of them.
   const maintenance = roles.worker ? await startMaintenance({ config, sql: database.sql, log }) : undefined;
   if (roles.worker) {
@@ -115,9 +116,8 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       },
       { connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }), concurrency: config.worker.concurrency },
     );
-    // The parallel skill's sub-task and merge jobs (src/skills/parallel/).
-    const parallelDeps = { sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, config, log };
-    parallelWorkers = startParallelWorkers(parallelDeps, { concurrency: config.parallel.concurrency });
+    // The jobs of skills with queues of their own (src/skills/*/).
+    skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, config, log });
   }
 
   const http = createHttpServer({
@@ -169,8 +169,8 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       await httpApi?.close();
       await slack?.stop();
       await discord?.stop();
-      // In-flight answers and parallel sub-tasks share one shutdown allowance.
-      await Promise.all([worker?.close(config.worker.shutdownTimeoutMs), parallelWorkers?.close(config.worker.shutdownTimeoutMs)]);
+      // In-flight answers and skills' jobs share one shutdown allowance.
+      await Promise.all([worker?.close(config.worker.shutdownTimeoutMs), skillWorkers?.close(config.worker.shutdownTimeoutMs)]);
       await maintenance?.close();
       await producer.close();
       await queue.close();

@@ -59,7 +59,10 @@ export interface LimitGuard {
   check(context: CommandContext): Promise<void>;
 }
 
-/** One thing Xiaoliu can do. Each lives in a file of its own under src/commands/. */
+/**
+ * One thing Xiaoliu can do. The commands every channel has live in src/commands/, a file each; skills (a Command with
+ * more, see src/skills/skill.ts) in src/skills/<name>/.
+ */
 export interface Command {
   /** The word that invokes it (`help`, `reset`, `doc`); also its Discord/Slack subcommand name. */
   name: string;
@@ -74,12 +77,5 @@ export interface Command {
    * "reset my password?" is a question for chat, not a reset.
    */
   takesArgs: boolean;
-  /**
-   * Skills only: phrases that invoke it from inside ordinary text, in Chinese and English ("生成文档", "write a doc");
-   * the whole text becomes its args. Explicit command words win over triggers.
-   */
-  triggers?: RegExp[];
-  /** Skills only: what it does, as the description of the tool Claude may call to hand a request to it. */
-  toolDescription?: string;
   run(context: CommandContext): Promise<void>;
 }

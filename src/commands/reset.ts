@@ -1,5 +1,5 @@
+import { isSkill } from '../skills/skill.js';
 import { resetConversation } from '../store/conversations.js';
-import { cancelParallelRuns } from '../skills/parallel/cancel-runs.js';
 import type { Command } from './command.js';
 
 /** `reset`: forget this thread's context; later questions start fresh. */
@@ -12,9 +12,12 @@ export const resetCommand: Command = {
   async run(context) {
     const { sql, conversation, reply } = context;
     await resetConversation(sql, conversation.id);
-    // Parallel work still running in the thread stops too; a run waiting for confirmation is dropped.
-    const stopped = await cancelParallelRuns(context);
-    const also = stopped ? ' and stopped the parallel work still running here' : '';
+    // What a skill still does in the thread stops too (work still running, a plan waiting for confirmation).
+    let also = '';
+    for (const skill of context.commands.filter(isSkill)) {
+      const stopped = await skill.onReset?.(context);
+      if (stopped) also += ` and ${stopped}`;
+    }
     await reply.finish(`Done: I've forgotten what was said here before${also}. Ask me anything.`);
   },
 };

@@ -12,7 +12,7 @@ const command = (name: string, takesArgs: boolean, aliases: string[] = []): Comm
 });
 const help = command('help', false, ['帮助']);
 const reset = command('reset', false, ['重置']);
-const doc = { ...command('doc', true, ['文档']), triggers: [/生成文档/, /\bwrite (?:a|the) doc/i] };
+const doc = { ...command('doc', true, ['文档']), toolDescription: 'Writes documents.', triggers: [/生成文档/, /\bwrite (?:a|the) doc/i] };
 const chat = command('ask', true, ['chat']);
 const router = createRouter([help, reset, doc], chat);
 

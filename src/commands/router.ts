@@ -1,4 +1,5 @@
 import type { InboundMessage } from '../domain/inbound-message.js';
+import { isSkill } from '../skills/skill.js';
 import type { Command } from './command.js';
 
 /** The command a message invokes and the text it gets. */
@@ -18,7 +19,7 @@ export function createRouter(commands: readonly Command[], fallback: Command): R
   for (const command of [...commands, fallback]) {
     for (const word of [command.name, ...(command.aliases ?? [])]) byWord.set(word.toLowerCase(), command);
   }
-  const skills = commands.filter((c) => c.triggers?.length);
+  const skills = commands.filter(isSkill).filter((s) => s.triggers?.length);
   return {
     commands: [...commands, fallback],
     route(message) {

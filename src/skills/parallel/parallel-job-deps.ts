@@ -1,22 +1,9 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { ClaudeClient } from '../../claude/claude-client.js';
-import type { Config } from '../../config/read-config.js';
-import type { Egress } from '../../domain/egress.js';
-import type { Platform } from '../../domain/inbound-message.js';
 import type { Logger } from '../../log/create-logger.js';
-import type { Sql } from '../../store/database.js';
+import type { SkillWorkerDeps } from '../skill.js';
 
-/** What the sub-task and merge jobs need, built once per worker process in the composition root. */
-export interface ParallelJobDeps {
-  sql: Sql;
-  redis: Redis;
-  prefix: string;
-  /** Every platform this worker can post to: a run's checklist and answer go to the platform it was asked on. */
-  egress: ReadonlyMap<Platform, Egress>;
-  claude: ClaudeClient;
-  config: Config;
-  log: Logger;
+/** What the sub-task and merge jobs need: a run's checklist and answer go to the platform it was asked on. */
+export interface ParallelJobDeps extends SkillWorkerDeps {
   /** Aborted when the worker must hand its jobs back (shutdown timeout). */
   signal: AbortSignal;
 }

@@ -31,40 +31,35 @@ export async function dropPendingPlan(redis: Redis, prefix: string, conversation
   await redis.del(pendingKey(prefix, conversationId));
 }
 
-/** What answerPendingParallel needs to read first: a plan waiting in this thread, a run this message started. */
-export interface PendingState {
-  pendingRaw: string | null;
-  started: Awaited<ReturnType<typeof loadRun>>;
-}
-
 /**
- * The reads answerPendingParallel starts with, on their own: chat makes them alongside its other first round trips,
- * so the usual message (nothing pending) waits for none of them on its way to the model.
+ * The parallel skill's follow-up claim (Skill.claimFollowUp), made with every message chat answers: is a plan waiting
+ * for a yes in this thread, or did this message already start a run? Only reads, alongside chat's other first round
+ * trips, so the usual message (nothing pending) waits for neither on its way to the model.
  */
-export async function peekPendingParallel({ redis, config, conversation, message }: CommandContext): Promise<PendingState> {
+export async function claimPendingPlan(context: CommandContext): Promise<(() => Promise<boolean>) | undefined> {
+  const { redis, config, conversation, message } = context;
   const [pendingRaw, started] = await Promise.all([
     redis.get(pendingKey(config.queuePrefix, conversation.id)),
     loadRun(redis, config.queuePrefix, runIdFor(message.id)),
   ]);
-  return { pendingRaw, started };
+  if (started) {
+    // A retried job whose first attempt started the run already: finish launching it (each step happens once).
+    return async () => {
+      await launchRun(context, started.meta.plan, started.meta.request);
+      return true;
+    };
+  }
+  if (!pendingRaw) return undefined;
+  return () => answerPendingPlan(context, JSON.parse(pendingRaw) as PendingPlan);
 }
 
 /**
- * Chat calls this with every message, after storing it: if a parallel run is waiting for confirmation in this thread,
- * the message answers it. A yes from the asker, written right after the question, starts the run (and this returns
- * true: the message is answered); anything else drops the plan, and chat answers the message as usual.
+ * The thread's next message answers a plan waiting in it, once the message is stored. A yes from the asker, written
+ * right after the question, starts the run (and this returns true: the message is answered); anything else drops the
+ * plan, and chat answers the message as usual.
  */
-export async function answerPendingParallel(context: CommandContext, peeked: PendingState): Promise<boolean> {
+async function answerPendingPlan(context: CommandContext, pending: PendingPlan): Promise<boolean> {
   const { redis, config, conversation, message, sql } = context;
-  const key = pendingKey(config.queuePrefix, conversation.id);
-  const { pendingRaw, started } = peeked;
-  if (started) {
-    // A retried job whose first attempt started the run already: finish launching it (each step happens once).
-    await launchRun(context, started.meta.plan, started.meta.request);
-    return true;
-  }
-  if (!pendingRaw) return false;
-  const pending = JSON.parse(pendingRaw) as PendingPlan;
   // A yes that came after other messages (another command, another question) no longer answers the question.
   const [previous] = await sql<{ deliveryId: string }[]>`
     select delivery_id as "deliveryId" from messages
@@ -77,6 +72,6 @@ export async function answerPendingParallel(context: CommandContext, peeked: Pen
     await launchRun(context, pending.plan, pending.request);
   }
   // Dropped only now: a yes whose job failed before the run existed still finds its plan when retried.
-  await redis.del(key);
+  await redis.del(pendingKey(config.queuePrefix, conversation.id));
   return confirmed;
 }

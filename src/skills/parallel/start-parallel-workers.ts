@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
+import type { SkillWorkerDeps, SkillWorkers } from '../skill.js';
 import type { ParallelJobDeps } from './parallel-job-deps.js';
 import { MERGE_QUEUE, SUBTASK_QUEUE, type MergeJobData, type SubtaskJobData, type SubtaskResult } from './parallel-queues.js';
 import { loadRun, setSubtaskState } from './parallel-runs.js';
@@ -7,24 +8,20 @@ import { processMerge } from './process-merge.js';
 import { processSubtask } from './process-subtask.js';
 import { refreshChecklist } from './refresh-checklist.js';
 
-/** The workers of the parallel skill, running in every process with the worker role. */
-export interface ParallelWorkers {
-  /** Stops taking jobs, waits up to `timeoutMs` for those in flight, then hands the rest back to the queue. */
-  close(timeoutMs: number): Promise<void>;
-}
-
 /**
- * Drains the sub-task and merge queues. Each process runs up to `concurrency` sub-tasks at once; more processes, on
- * more machines, run more. BullMQ duplicates the given connection for its blocking reads and leaves it open on close.
+ * The workers of the parallel skill, in every process with the worker role: they drain the sub-task and merge queues.
+ * Each process runs up to PARALLEL_CONCURRENCY sub-tasks at once; more processes, on more machines, run more. BullMQ
+ * duplicates the given connection for its blocking reads and leaves it open on close.
  */
-export function startParallelWorkers(deps: Omit<ParallelJobDeps, 'signal'>, options: { concurrency: number }): ParallelWorkers {
+export function startParallelWorkers(deps: SkillWorkerDeps): SkillWorkers {
+  const { concurrency } = deps.config.parallel;
   const abort = new AbortController();
-  setMaxListeners(options.concurrency * 2 + 10, abort.signal);
+  setMaxListeners(concurrency * 2 + 10, abort.signal);
   const jobDeps: ParallelJobDeps = { ...deps, signal: abort.signal };
   const common = {
     connection: deps.redis,
     prefix: deps.prefix,
-    concurrency: options.concurrency,
+    concurrency,
     lockDuration: deps.config.worker.lockMs,
     stalledInterval: deps.config.worker.lockMs,
     maxStalledCount: 2,
@@ -54,7 +51,7 @@ export function startParallelWorkers(deps: Omit<ParallelJobDeps, 'signal'>, opti
   };
 }
 
-async function markStalled(deps: Omit<ParallelJobDeps, 'signal'>, data: SubtaskJobData): Promise<void> {
+async function markStalled(deps: SkillWorkerDeps, data: SubtaskJobData): Promise<void> {
   const run = await loadRun(deps.redis, deps.prefix, data.runId);
   const egress = run && deps.egress.get(run.meta.platform);
   if (!egress) return;

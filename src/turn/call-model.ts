@@ -2,7 +2,7 @@ import type { ChatRequest, ChatResult } from '../claude/claude-client.js';
 import { modelProblem } from '../claude/check-model.js';
 import { UserFacingError } from '../domain/errors.js';
 import { recordCall } from '../store/usage.js';
-import type { CommandContext } from './command.js';
+import type { CommandContext } from '../commands/command.js';
 
 /** A model call as commands make it: the channel's model and the job's signal are filled in. */
 export type ModelRequest = Omit<ChatRequest, 'model' | 'maxTokens' | 'signal'> & { maxTokens?: number };

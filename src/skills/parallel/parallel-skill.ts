@@ -1,12 +1,16 @@
-import { buildPrompt } from '../claude/build-prompt.js';
-import { estimateRunCost } from '../skills/parallel/estimate-run-cost.js';
-import { launchRun } from '../skills/parallel/launch-run.js';
-import { parsePlan, planAnswer, type ParallelPlan } from '../skills/parallel/parallel-plan.js';
-import { loadRun, runIdFor } from '../skills/parallel/parallel-runs.js';
-import { storePendingPlan } from '../skills/parallel/pending-plan.js';
-import { callModel } from './call-model.js';
-import { openTurn, saveAnswerText } from './chat.js';
-import type { Command, CommandContext } from './command.js';
+import { buildPrompt } from '../../claude/build-prompt.js';
+import { estimateRunCost } from './estimate-run-cost.js';
+import { launchRun } from './launch-run.js';
+import { parsePlan, planAnswer, type ParallelPlan } from './parallel-plan.js';
+import { loadRun, runIdFor } from './parallel-runs.js';
+import { cancelParallelRuns } from './cancel-runs.js';
+import { claimPendingPlan, storePendingPlan } from './pending-plan.js';
+import { startParallelWorkers } from './start-parallel-workers.js';
+import { callModel } from '../../turn/call-model.js';
+import { openTurn } from '../../turn/open-turn.js';
+import { saveAnswerText } from '../../turn/save-answer-text.js';
+import type { CommandContext } from '../../commands/command.js';
+import type { Skill } from '../skill.js';
 
 const PLANNING_INSTRUCTIONS = (max: number) =>
   [
@@ -26,7 +30,7 @@ const USAGE = 'What should I work on in parallel? For example: `parallel write u
  * BullMQ flow on any workers, with a checklist in the thread that ticks as they finish; a last job merges the results
  * into one answer. A run estimated above PARALLEL_CONFIRM_USD waits for the asker's yes first.
  */
-export const parallelCommand: Command = {
+export const parallelSkill: Skill = {
   name: 'parallel',
   aliases: ['并行', '并行开发'],
   summary: 'Splits a task into sub-tasks worked on at the same time, with a live checklist, then merges the results.',
@@ -44,6 +48,14 @@ export const parallelCommand: Command = {
   toolDescription:
     'Works on a development task by splitting it into independent sub-tasks done at the same time, then merging the ' +
     'results. Use only when the user asks for the work to be done in parallel, or split into parts worked on at once.',
+  // A run estimated above PARALLEL_CONFIRM_USD waits for its asker's yes: the thread's next message.
+  claimFollowUp: claimPendingPlan,
+  // Parallel work still running in the thread stops too; a run waiting for confirmation is dropped.
+  async onReset(context) {
+    const stopped = await cancelParallelRuns(context);
+    return stopped ? 'stopped the parallel work still running here' : undefined;
+  },
+  startWorkers: startParallelWorkers,
   async run(context) {
     const { args, reply, config } = context;
     const confirmed = SKIP_CONFIRMATION.test(args);

@@ -1,11 +1,12 @@
-import { buildPrompt } from '../claude/build-prompt.js';
-import { toolFor, type StructuredAnswer } from '../claude/shape-request.js';
-import { UserFacingError } from '../domain/errors.js';
-import { setActiveSkill } from '../store/conversations.js';
-import { addToQuestion } from './add-to-question.js';
-import { callModel } from './call-model.js';
-import { openTurn, saveAnswerText } from './chat.js';
-import type { Command } from './command.js';
+import { buildPrompt } from '../../claude/build-prompt.js';
+import { toolFor, type StructuredAnswer } from '../../claude/shape-request.js';
+import { UserFacingError } from '../../domain/errors.js';
+import { setActiveSkill } from '../../store/conversations.js';
+import { addToQuestion } from '../../turn/add-to-question.js';
+import { callModel } from '../../turn/call-model.js';
+import { openTurn } from '../../turn/open-turn.js';
+import { saveAnswerText } from '../../turn/save-answer-text.js';
+import type { Skill } from '../skill.js';
 import { documentFilename } from './document-filename.js';
 import { documentAnswerText, latestDocument, withDocumentsShortened, type StoredDocument } from './document-history.js';
 
@@ -46,7 +47,7 @@ const REVISION_INSTRUCTIONS = [
 const MAX_TITLE_CHARS = 200;
 
 /** `doc`: writes a structured Markdown document, attached as a file; follow-ups in the thread revise it. */
-export const docCommand: Command = {
+export const docSkill: Skill = {
   name: 'doc',
   aliases: ['文档', 'document'],
   summary: 'Writes a structured document and attaches it as a .md file; follow-ups in the thread revise it.',

@@ -1,5 +1,5 @@
-import type { StructuredAnswer } from '../claude/shape-request.js';
-import { UserFacingError } from '../domain/errors.js';
+import type { StructuredAnswer } from '../../claude/shape-request.js';
+import { UserFacingError } from '../../domain/errors.js';
 import { lineCount, type CodeSource } from './code-sources.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;

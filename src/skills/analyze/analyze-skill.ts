@@ -1,11 +1,12 @@
-import { buildPrompt } from '../claude/build-prompt.js';
-import { formatBytes } from '../attachments/format-bytes.js';
-import { UserFacingError } from '../domain/errors.js';
-import { addToQuestion } from './add-to-question.js';
-import { callModel } from './call-model.js';
-import { openTurn, saveAnswerText } from './chat.js';
+import { buildPrompt } from '../../claude/build-prompt.js';
+import { formatBytes } from '../../attachments/format-bytes.js';
+import { UserFacingError } from '../../domain/errors.js';
+import { addToQuestion } from '../../turn/add-to-question.js';
+import { callModel } from '../../turn/call-model.js';
+import { openTurn } from '../../turn/open-turn.js';
+import { saveAnswerText } from '../../turn/save-answer-text.js';
 import { codeForModel, gatherCode, MAX_FILES } from './code-sources.js';
-import type { Command } from './command.js';
+import type { Skill } from '../skill.js';
 import { parseFindings, renderReport, REPORT_FINDINGS } from './findings-report.js';
 
 const INSTRUCTIONS = [
@@ -21,7 +22,7 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 /** `analyze`: reviews pasted or attached code and reports findings, most severe first, under a one-line verdict. */
-export const analyzeCommand: Command = {
+export const analyzeSkill: Skill = {
   name: 'analyze',
   aliases: ['分析', 'analyse'],
   summary: 'Reviews pasted or attached code and reports its problems, most severe first.',

@@ -1,5 +1,5 @@
-import { estimateTokens } from '../render/estimate-tokens.js';
-import type { StoredMessage } from '../store/conversations.js';
+import { estimateTokens } from '../../render/estimate-tokens.js';
+import type { StoredMessage } from '../../store/conversations.js';
 
 /**
  * A document `doc` wrote is stored as its answer, whole, behind a first line that marks it and numbers the version:

@@ -1,8 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Command } from './command.js';
+import type { Command } from '../commands/command.js';
+import { isSkill, type Skill } from './skill.js';
 
 /** The tool name under which Claude can hand a request to a skill. */
-export function skillToolName(skill: Command): string {
+export function skillToolName(skill: Skill): string {
   return `use_${skill.name}_skill`;
 }
 
@@ -12,10 +13,11 @@ export function skillToolName(skill: Command): string {
  */
 export function skillTools(commands: readonly Command[], enabled: readonly string[]): Anthropic.Tool[] {
   return commands
-    .filter((c) => c.toolDescription && enabled.includes(c.name))
-    .map((c) => ({
-      name: skillToolName(c),
-      description: c.toolDescription!,
+    .filter(isSkill)
+    .filter((skill) => enabled.includes(skill.name))
+    .map((skill) => ({
+      name: skillToolName(skill),
+      description: skill.toolDescription,
       input_schema: {
         type: 'object',
         properties: { request: { type: 'string', description: "The user's request, restated completely for the skill." } },

@@ -1,13 +1,14 @@
-import { buildPrompt } from '../claude/build-prompt.js';
-import type { StructuredAnswer } from '../claude/shape-request.js';
-import { UserFacingError } from '../domain/errors.js';
-import { checkPairs, type PairCheck, type PairReport } from '../skills/palette/check-pairs.js';
-import { AA_LARGE_TEXT, AA_NORMAL_TEXT, formatRatio, wcagLevel } from '../skills/palette/contrast.js';
-import { MAX_COLOURS, readPalette, type ProposedPalette } from '../skills/palette/read-palette.js';
-import { renderSwatch } from '../skills/palette/render-swatch.js';
-import { callModel } from './call-model.js';
-import { openTurn, saveAnswerText } from './chat.js';
-import type { Command } from './command.js';
+import { buildPrompt } from '../../claude/build-prompt.js';
+import type { StructuredAnswer } from '../../claude/shape-request.js';
+import { UserFacingError } from '../../domain/errors.js';
+import { checkPairs, type PairCheck, type PairReport } from './check-pairs.js';
+import { AA_LARGE_TEXT, AA_NORMAL_TEXT, formatRatio, wcagLevel } from './contrast.js';
+import { MAX_COLOURS, readPalette, type ProposedPalette } from './read-palette.js';
+import { renderSwatch } from './render-swatch.js';
+import { callModel } from '../../turn/call-model.js';
+import { openTurn } from '../../turn/open-turn.js';
+import { saveAnswerText } from '../../turn/save-answer-text.js';
+import type { Skill } from '../skill.js';
 
 /** The structured answer Claude must give: the palette, nothing Xiaoliu would have to trust (no contrast figures). */
 export const PROPOSE_PALETTE: StructuredAnswer = {
@@ -56,7 +57,7 @@ const INSTRUCTIONS = `You are now designing a colour palette for the request in 
 - The name and usage notes may be in the language of the request.`;
 
 /** `palette`: a colour scheme from Claude, checked by Xiaoliu (hex, WCAG contrast) and drawn as a PNG swatch. */
-export const paletteCommand: Command = {
+export const paletteSkill: Skill = {
   name: 'palette',
   aliases: ['配色', '调色板'],
   summary: 'Designs a colour palette, checks its text contrast against WCAG AA and attaches a swatch image.',

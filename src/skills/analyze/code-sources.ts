@@ -1,8 +1,8 @@
-import { formatBytes } from '../attachments/format-bytes.js';
-import { UserFacingError } from '../domain/errors.js';
-import type { InboundAttachment } from '../domain/inbound-message.js';
-import type { StoredMessage } from '../store/conversations.js';
-import type { CommandContext } from './command.js';
+import { formatBytes } from '../../attachments/format-bytes.js';
+import { UserFacingError } from '../../domain/errors.js';
+import type { InboundAttachment } from '../../domain/inbound-message.js';
+import type { StoredMessage } from '../../store/conversations.js';
+import type { CommandContext } from '../../commands/command.js';
 
 /** One piece of code to analyze, named the way findings point at it (`app.py:12`, `snippet-1:3`). */
 export interface CodeSource {

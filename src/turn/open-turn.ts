@@ -1,0 +1,51 @@
+import type { CommandContext } from '../commands/command.js';
+import { estimateTokens } from '../render/estimate-tokens.js';
+import { saveMessage, saveMessageAndLoad, type StoredMessage } from '../store/conversations.js';
+
+/**
+ * Stores the question (after, on a first summons into an existing thread, the thread's earlier messages) and
+ * returns the conversation's history, question last. Chat and every skill use it, so a thread's context is the same
+ * for all. Storing is idempotent per delivery, so a retried job or a skill Claude handed over to stores nothing twice.
+ */
+export async function openTurn(context: CommandContext): Promise<StoredMessage[]> {
+  const { message, args, conversation, sql } = context;
+  if (context.conversationIsNew && message.inExistingThread) await importThread(context);
+  if (context.conversationIsNew && context.egress.setTitle) {
+    const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;
+    await context.egress.setTitle(message.address, title).catch((error) => context.log.debug({ err: error }, 'could not set the thread title'));
+  }
+  return saveMessageAndLoad(sql, conversation, {
+    conversationId: conversation.id,
+    deliveryId: message.id,
+    role: 'user',
+    authorId: message.author.id,
+    authorName: message.author.name,
+    text: args,
+    tokens: estimateTokens(args),
+  });
+}
+
+/**
+ * Xiaoliu was summoned into a thread that already had a discussion: store what was said before, once, as context,
+ * so the answer knows it (and who said what). Failing to read it costs context, not the answer.
+ */
+async function importThread({ message, conversation, egress, sql, log }: CommandContext): Promise<void> {
+  if (!egress.readThread || !message.address.threadId || !message.messageId) return;
+  try {
+    const earlier = await egress.readThread(message.address, message.messageId);
+    for (const [index, m] of earlier.entries()) {
+      await saveMessage(sql, {
+        conversationId: conversation.id,
+        deliveryId: `${message.id}#thread-${index}`,
+        role: m.fromMe ? 'assistant' : 'user',
+        authorId: m.authorId,
+        authorName: m.authorName,
+        text: m.text,
+        tokens: estimateTokens(m.text),
+      });
+    }
+    log.debug({ messages: earlier.length }, 'read the earlier messages of the thread');
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the earlier messages of the thread; answering without them');
+  }
+}

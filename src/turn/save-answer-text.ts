@@ -1,0 +1,18 @@
+import type { CommandContext } from '../commands/command.js';
+import { estimateTokens } from '../render/estimate-tokens.js';
+
+/**
+ * Keeps Xiaoliu's answer to this delivery, so later questions in the thread have it as context. Commands call it last,
+ * once the answer is posted; it is stored when the worker marks the delivery answered, in the same statement.
+ */
+export function saveAnswerText(context: CommandContext, text: string, tokens = estimateTokens(text)): void {
+  context.outcome.answer = {
+    conversationId: context.conversation.id,
+    deliveryId: context.message.id,
+    role: 'assistant',
+    authorId: 'xiaoliu',
+    authorName: 'Xiaoliu',
+    text,
+    tokens,
+  };
+}
