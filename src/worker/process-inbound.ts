@@ -13,7 +13,7 @@ import { conversationKey, type Platform } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { InboundJobData } from '../queue/inbound-queue.js';
-import { TURN_LOCK_MS, endTurn, isMyTurn, renewTurn } from '../queue/conversation-order.js';
+import { THREAD_SLOT_MS, releaseThreadSlot, renewThreadSlot, takeThreadSlot } from '../queue/thread-slot.js';
 import { ReplyWriter } from '../render/reply-writer.js';
 import { claimDelivery, finishDelivery } from '../store/claim-delivery.js';
 import { settingsInForce } from '../store/channel-settings.js';
@@ -38,7 +38,7 @@ export interface ProcessorDeps {
 }
 
 /** How long a job waits for the one ahead of it in its thread before checking again, if not woken earlier. */
-const TURN_RECHECK_MS = 500;
+const SLOT_RECHECK_MS = 500;
 
 /**
  * While Postgres is unreachable a message waits for it, checking this often, without spending its attempts (which
@@ -67,15 +67,15 @@ export async function processInbound(
   const jobId = job.id!;
   const log = deps.log.child({ jobId, platform: message.platform, conversation: conversationKey(message) });
 
-  if (!(await isMyTurn(deps.redis, deps.prefix, deps.queue, message, jobId))) {
+  if (!(await takeThreadSlot(deps.redis, deps.prefix, deps.queue, message, jobId))) {
     // An earlier message of this thread is still being answered: step aside without spending an attempt.
-    await job.moveToDelayed(Date.now() + TURN_RECHECK_MS, token);
+    await job.moveToDelayed(Date.now() + SLOT_RECHECK_MS, token);
     throw new DelayedError();
   }
 
   const renew = setInterval(
-    () => void renewTurn(deps.redis, deps.prefix, message, jobId).catch((error) => log.warn({ err: error }, 'could not renew the thread lock')),
-    TURN_LOCK_MS / 3,
+    () => void renewThreadSlot(deps.redis, deps.prefix, message, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not renew the thread slot')),
+    THREAD_SLOT_MS / 3,
   );
   try {
     await run(job, token, deps, log, lockLost);
@@ -88,7 +88,7 @@ export async function processInbound(
   }
 }
 
-/** The job, once it holds its thread's turn. */
+/** The job, once it holds its thread's slot. */
 async function run(job: Job<InboundJobData>, token: string | undefined, deps: ProcessorDeps, log: Logger, lockLost?: AbortSignal): Promise<void> {
   const { message } = job.data;
   const jobId = job.id!;
@@ -105,7 +105,7 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
   if (claim.status !== 'processing') {
     log.info({ status: claim.status }, 'delivery already handled; not answering twice');
     deps.metrics.jobs.inc({ ...labels, outcome: 'duplicate' });
-    await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId);
+    await releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, jobId);
     return;
   }
   if (claim.answerSaved) {
@@ -113,7 +113,7 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
     log.info('the answer was already posted and stored; finishing the delivery without asking again');
     await finishDelivery(deps.sql, message.id, 'answered');
     deps.metrics.jobs.inc({ ...labels, outcome: 'answered' });
-    await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId);
+    await releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, jobId);
     await egress.done?.(message.address, message.id).catch((error) => log.warn({ err: error }, 'egress.done failed'));
     return;
   }
@@ -191,7 +191,7 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
       deps.metrics.jobs.inc({ ...labels, outcome: 'failed' });
       await reply.fail(`⚠️ ${INTERNAL_ERROR}`).catch((postError) => log.error({ err: postError }, 'could not post the error'));
       await finishDelivery(deps.sql, message.id, 'failed').catch(() => {});
-      await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId);
+      await releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, jobId);
       await egress.done?.(message.address, message.id).catch(() => {});
       throw error;
     } else {
@@ -204,7 +204,7 @@ async function run(job: Job<InboundJobData>, token: string | undefined, deps: Pr
     lockLost?.removeEventListener('abort', loseJob);
   }
   deps.metrics.jobDuration.observe(labels, (performance.now() - started) / 1000);
-  await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId);
+  await releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, jobId);
   await egress.done?.(message.address, message.id).catch((error) => log.warn({ err: error }, 'egress.done failed'));
 }
 
@@ -219,7 +219,7 @@ export async function failStalledJob(job: Job<InboundJobData>, deps: Omit<Proces
   const egress = deps.egress.get(message.platform);
   const claim = await claimDelivery(deps.sql, message.platform, message.address, message.id);
   if (claim.status !== 'processing') {
-    await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId); // answered before the last stall: nothing to say
+    await releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, jobId); // answered before the last stall: nothing to say
     return;
   }
   if (claim.answerSaved) {
@@ -233,7 +233,7 @@ export async function failStalledJob(job: Job<InboundJobData>, deps: Omit<Proces
     }
     await finishDelivery(deps.sql, message.id, 'failed');
   }
-  await endTurn(deps.redis, deps.prefix, deps.queue, message, jobId);
+  await releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, jobId);
   await egress?.done?.(message.address, message.id).catch(() => {});
 }
 
