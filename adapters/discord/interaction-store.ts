@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { luaScript } from '../../src/redis/lua-script.js';
 
 /** What the worker needs to answer a slash command through its interaction webhook. */
 export interface StoredInteraction {
@@ -13,6 +14,8 @@ export interface StoredInteraction {
 // Discord accepts an interaction token for 15 minutes; keep it a little less, so an expired one is never tried.
 export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
 const SAFETY_MS = 30_000;
+
+const SET_ORIGINAL = luaScript(new URL('./set-original.lua', import.meta.url));
 
 /*
  * Why the token is not in the job: job payloads are retained (failed jobs for a week), shown by queue dashboards and
@@ -54,13 +57,8 @@ export class InteractionStore {
 
   /** Remembers which message is the deferred reply, so later edits of it go through `@original`. */
   async setOriginal(interactionId: string, messageId: string): Promise<void> {
-    // HSET on an expired key would recreate it without a TTL: only set the field while the token is still there.
-    await this.redis.eval(
-      "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hset', KEYS[1], 'original', ARGV[1]) end return 0",
-      1,
-      this.keyOf(interactionId),
-      messageId,
-    );
+    // Only while the token is still there (see the script).
+    await SET_ORIGINAL.run(this.redis, [this.keyOf(interactionId)], [messageId]);
   }
 
   /** Forgets the token once the answer is complete. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config, DailyLimit } from '../config/read-config.js';
+import { luaScript } from '../redis/lua-script.js';
 import { UserFacingError } from '../domain/errors.js';
 import type { CommandContext, LimitGuard } from '../commands/command.js';
 import type { Sql } from '../store/database.js';
@@ -13,29 +14,8 @@ const WHO: Record<Scope, { subject: string; per: string }> = {
   workspace: { subject: 'This workspace has', per: 'for this workspace' },
 };
 
-/*
- * A rolling one-minute window per scope, as sorted sets of delivery ids scored by time. All scopes are checked and
- * counted in one script, so a request refused by one limit is not counted against the others, and a burst from many
- * workers at once lets exactly the limit through. The member is the delivery id: a retried job, or a second model
- * call of the same request, is not counted twice.
- * KEYS: one sorted set per limited scope. ARGV: now, window ms, delivery id, then one limit per key.
- * Returns 0 when allowed, else the 1-based index of the full window and the ms until its oldest entry expires.
- */
-const SLIDING_WINDOW = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  if not redis.call('ZSCORE', key, ARGV[3]) and redis.call('ZCARD', key) >= tonumber(ARGV[3 + i]) then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    return {i, tonumber(oldest[2]) + window - now}
-  end
-end
-for _, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, ARGV[3])
-  redis.call('PEXPIRE', key, window)
-end
-return {0, 0}`;
+/** The per-minute windows of every limited scope, checked and counted in one step (see the script's header). */
+const SLIDING_WINDOW = luaScript<[number, number]>(new URL('./sliding-window.lua', import.meta.url));
 
 const MINUTE_MS = 60_000;
 
@@ -94,15 +74,7 @@ async function checkPerMinute(
   const limited = scopes.filter(([, limit]) => limit !== undefined) as [Scope, number, string][];
   if (limited.length === 0) return;
   const keys = limited.map(([scope, , id]) => `${deps.prefix}:rate:${scope}:${id}`);
-  const [index, waitMs] = (await deps.redis.eval(
-    SLIDING_WINDOW,
-    keys.length,
-    ...keys,
-    Date.now(),
-    MINUTE_MS,
-    message.id,
-    ...limited.map(([, limit]) => limit),
-  )) as [number, number];
+  const [index, waitMs] = await SLIDING_WINDOW.run(deps.redis, keys, [Date.now(), MINUTE_MS, message.id, ...limited.map(([, limit]) => limit)]);
   if (index === 0) return;
   const [scope, limit] = limited[index - 1]!;
   context.log.info({ scope, limitPerMinute: limit }, 'request refused: per-minute limit reached');

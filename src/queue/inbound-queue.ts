@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { withoutNul } from '../domain/without-nul.js';
-import { registerTurn } from './conversation-order.js';
+import { joinLine } from './thread-slot.js';
 
 /** The one queue every adapter feeds and every worker drains. */
 export const INBOUND_QUEUE = 'inbound';
@@ -54,9 +54,10 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
     const message = withoutNul(given);
     const jobId = jobIdFor(message.id);
     // Queued first, then put in its thread's line: a job in the line whose state is still unknown would be taken
-    // for a dead one and cleared. A job briefly outside the line can't run alongside another: the lock sees to it.
+    // for a dead one and cleared. A job briefly outside the line can't run alongside another: the thread's slot
+    // sees to it.
     await queue.add('message', { message }, { jobId });
-    await registerTurn(options.redis, options.prefix, message, jobId);
+    await joinLine(options.redis, options.prefix, message, jobId);
   };
   return {
     queue,

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { luaScript } from '../redis/lua-script.js';
 
 /**
  * One rate limit to stay within, shared by every process through Redis: at most one call per `intervalMs` on
@@ -42,13 +42,12 @@ export interface RateBudgetOptions {
   timeScale?: number;
 }
 
-const SCRIPT = readFileSync(new URL('./take-slot.lua', import.meta.url), 'utf8');
+const TAKE_SLOT = luaScript<Taken>(new URL('./take-slot.lua', import.meta.url));
 /** Slots a cosmetic call (a preview) must leave for calls that must happen, such as the final answer. */
 const KEEP_FOR_MUST = 1;
 
 /** { granted (1 or 0), ms to wait, 1-based indexes of the buckets to take once the wait is over } */
 type Taken = [number, number, number[]];
-type TakeSlot = (numKeys: number, ...args: (string | number)[]) => Promise<Taken>;
 
 /**
  * Rate limits shared by every process: each paced call takes a slot in Redis (one round trip, auto-pipelined with
@@ -65,8 +64,6 @@ export class RateBudget {
   ) {
     this.scale = options.timeScale ?? 1;
     if (!(this.scale > 0)) throw new Error('RateBudget timeScale must be above 0');
-    // defineCommand loads the script by SHA and falls back to EVAL once per connection; redefining is harmless.
-    redis.defineCommand('xiaoliuTakeSlot', { lua: SCRIPT });
   }
 
   /**
@@ -96,8 +93,7 @@ export class RateBudget {
   private take(mode: 'wait' | 'try', buckets: RateBucket[], maxWaitMs: number): Promise<Taken> {
     const keys = buckets.map((b) => `${this.prefix}:rate:${b.key}`);
     const shape = buckets.flatMap((b) => [b.intervalMs * this.scale, b.burst]);
-    const run = (this.redis as unknown as { xiaoliuTakeSlot: TakeSlot }).xiaoliuTakeSlot;
-    return run.call(this.redis, keys.length, ...keys, mode, Math.ceil(maxWaitMs), KEEP_FOR_MUST, ...shape);
+    return TAKE_SLOT.run(this.redis, keys, [mode, Math.ceil(maxWaitMs), KEEP_FOR_MUST, ...shape]);
   }
 }
 

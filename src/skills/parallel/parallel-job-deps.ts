@@ -9,21 +9,10 @@ export interface ParallelJobDeps extends SkillWorkerDeps {
 }
 
 /**
- * A signal for one job that follows the worker's shutdown signal. One per job because the SDK adds a listener to the
- * signal of every call, and on one worker-wide signal those would pile up for the life of the process.
- */
-export function jobSignal(shutdown: AbortSignal): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const abort = () => controller.abort(shutdown.reason);
-  shutdown.addEventListener('abort', abort, { once: true });
-  if (shutdown.aborted) abort();
-  return { signal: controller.signal, dispose: () => shutdown.removeEventListener('abort', abort) };
-}
-
-/**
- * After an attempt of a sub-task or merge failed: on shutdown the job is handed back without spending an attempt
- * (another worker does it); before its last attempt it is thrown on for BullMQ to retry. Returns only after the last
- * attempt, for the caller to show the failure.
+ * After an attempt of a sub-task failed: on shutdown the job is handed back without spending an attempt (another
+ * worker does it); before its last attempt it is thrown on for BullMQ to retry. Returns only after the last attempt,
+ * for the caller to show the failure. (A sub-task posts no answer of its own; the merge, which does, goes through
+ * the delivery lifecycle, src/delivery/deliver.ts.)
  */
 export async function retryUnlessLast(job: Job, token: string | undefined, deps: ParallelJobDeps, error: unknown, log: Logger, what: string): Promise<void> {
   if (deps.signal.aborted) {

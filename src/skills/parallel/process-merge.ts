@@ -1,12 +1,11 @@
 import type { Job } from 'bullmq';
-import { UserFacingError } from '../../domain/errors.js';
-import { ReplyWriter } from '../../render/reply-writer.js';
-import { claimDelivery, finishDelivery } from '../../store/claim-delivery.js';
-import { saveMessage } from '../../store/conversations.js';
+import { deliver, type Delivery } from '../../delivery/deliver.js';
+import { claimDelivery, type Claim } from '../../store/claim-delivery.js';
+import type { Sql } from '../../store/database.js';
 import { recordCall } from '../../store/usage.js';
-import { jobSignal, retryUnlessLast, type ParallelJobDeps } from './parallel-job-deps.js';
+import type { ParallelJobDeps } from './parallel-job-deps.js';
 import type { MergeJobData, SubtaskResult } from './parallel-queues.js';
-import { callerOf, endRun, loadRun, setMergeState, type Run } from './parallel-runs.js';
+import { callerOf, endRun, loadRun, setMergeState, type Run, type RunMeta } from './parallel-runs.js';
 import { refreshChecklist } from './refresh-checklist.js';
 
 const MERGE_INSTRUCTIONS = [
@@ -21,9 +20,9 @@ const MERGE_FAILED = 'Sorry, something went wrong on my side while merging the r
 
 /**
  * The run's last job, once every sub-task has finished or failed for good: one model call with all the results,
- * streamed into a new message in the thread and stored as the answer to the message that started the run. It posts
- * through the pipeline's exactly-once machinery under a delivery id of its own (`<delivery>#merge`), so a retried
- * merge edits what it posted instead of posting again. A cancelled run is not merged.
+ * streamed into a new message in the thread and stored as the answer to the message that started the run. It goes
+ * through the delivery lifecycle under a delivery id of its own (`<delivery>#merge`), so a retried merge edits what
+ * it posted instead of posting again. A cancelled run is not merged.
  */
 export async function processMerge(job: Job<MergeJobData>, token: string | undefined, deps: ParallelJobDeps): Promise<void> {
   const { runId } = job.data;
@@ -45,72 +44,70 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
     return;
   }
   const mergeDelivery = `${meta.deliveryId}#merge`;
-  const claim = await claimDelivery(sql, meta.platform, meta.address, mergeDelivery);
-  const [saved] = await sql`select 1 from messages where delivery_id = ${meta.deliveryId} and role = 'assistant'`;
-  if (claim.status !== 'processing' || saved) {
-    log.info('the run was merged before; not merging twice');
-    await finishDelivery(sql, mergeDelivery, 'answered');
-    await endRun(redis, prefix, meta);
-    return;
-  }
-
-  const values = (await job.getChildrenValues<SubtaskResult>()) ?? {};
-  const results = new Map(Object.values(values).filter((r) => typeof r?.text === 'string').map((r) => [r.index, r.text!]));
-  const reply = new ReplyWriter(egress, meta.address, mergeDelivery, sql, log, claim.firstTime, meta.userId);
-  const signal = jobSignal(deps.signal);
-  try {
+  const delivery: Delivery = {
+    id: mergeDelivery,
+    platform: meta.platform,
+    address: meta.address,
+    askerId: meta.userId,
+    egress,
+    sql,
+    log,
+    failureText: MERGE_FAILED,
+    claim: () => claimMerge(sql, meta, mergeDelivery),
+    // The run's last word: the checklist shows how it ended, then the run is gone.
+    async release(outcome) {
+      if (outcome === 'failed' || outcome === 'user_error') await setMergeState(redis, prefix, runId, 'failed');
+      if (outcome !== 'duplicate') await refreshChecklist(checklist, runId, { wait: true });
+      await endRun(redis, prefix, meta);
+    },
+  };
+  await deliver(delivery, { job, token, shutdown: deps.signal }, async ({ reply, signal }) => {
+    const values = (await job.getChildrenValues<SubtaskResult>()) ?? {};
+    const results = new Map(Object.values(values).filter((r) => typeof r?.text === 'string').map((r) => [r.index, r.text!]));
     if (results.size === 0) {
       await reply.finish(NOTHING_TO_MERGE);
       await setMergeState(redis, prefix, runId, 'failed');
-    } else {
-      await setMergeState(redis, prefix, runId, 'merging');
-      await refreshChecklist(checklist, runId);
-      await reply.start('_Merging the results…_');
-      const latest = (await loadRun(redis, prefix, runId)) ?? run;
-      const result = await deps.claude.chat({
-        model: meta.model,
-        maxTokens: meta.maxTokens,
-        system: [{ type: 'text', text: `${meta.systemPrompt}\n\n${MERGE_INSTRUCTIONS}` }],
-        messages: [{ role: 'user', content: [{ type: 'text', text: mergeRequest(latest, results) }] }],
-        // Putting finished parts together needs little thought of its own.
-        reasoning: 'adaptive',
-        effort: 'low',
-        onText: (_delta, soFar) => reply.stream(soFar),
-        onRetry: () => reply.stream(''),
-        signal: signal.signal,
-      });
-      await recordCall(sql, callerOf(meta), result);
-      const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
-      await reply.finish(result.text + truncated);
-      // The answer to the message that started the run, so follow-ups in the thread have it as context.
-      await saveMessage(sql, {
-        conversationId: meta.conversationId,
-        deliveryId: meta.deliveryId,
-        role: 'assistant',
-        authorId: 'xiaoliu',
-        authorName: 'Xiaoliu',
-        text: result.text,
-        tokens: result.usage.outputTokens,
-      });
-      await setMergeState(redis, prefix, runId, 'merged');
+      return undefined;
     }
-    await finishDelivery(sql, mergeDelivery, 'answered');
-  } catch (error) {
-    await retryUnlessLast(job, token, deps, error, log, 'merging a parallel run');
-    const why = error instanceof UserFacingError ? error.userMessage : MERGE_FAILED;
-    await reply.fail(`⚠️ ${why}`).catch((postError) => log.error({ err: postError }, 'could not post the error'));
-    await setMergeState(redis, prefix, runId, 'failed');
-    await finishDelivery(sql, mergeDelivery, 'failed');
-    await refreshChecklist(checklist, runId, { wait: true });
-    await endRun(redis, prefix, meta);
-    throw error;
-  } finally {
-    signal.dispose();
-  }
-  await refreshChecklist(checklist, runId, { wait: true });
-  await endRun(redis, prefix, meta);
-  await egress.done?.(meta.address, mergeDelivery).catch((error) => log.warn({ err: error }, 'egress.done failed'));
-  log.info({ merged: results.size, of: meta.plan.subtasks.length }, 'parallel run merged');
+    await setMergeState(redis, prefix, runId, 'merging');
+    await refreshChecklist(checklist, runId);
+    await reply.start('_Merging the results…_');
+    const latest = (await loadRun(redis, prefix, runId)) ?? run;
+    const result = await deps.claude.chat({
+      model: meta.model,
+      maxTokens: meta.maxTokens,
+      system: [{ type: 'text', text: `${meta.systemPrompt}\n\n${MERGE_INSTRUCTIONS}` }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: mergeRequest(latest, results) }] }],
+      // Putting finished parts together needs little thought of its own.
+      reasoning: 'adaptive',
+      effort: 'low',
+      onText: (_delta, soFar) => reply.stream(soFar),
+      onRetry: () => reply.stream(''),
+      signal,
+    });
+    await recordCall(sql, callerOf(meta), result);
+    const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
+    await reply.finish(result.text + truncated);
+    await setMergeState(redis, prefix, runId, 'merged');
+    log.info({ merged: results.size, of: meta.plan.subtasks.length }, 'parallel run merged');
+    // The answer to the message that started the run, so follow-ups in the thread have it as context.
+    return {
+      conversationId: meta.conversationId,
+      deliveryId: meta.deliveryId,
+      role: 'assistant',
+      authorId: 'xiaoliu',
+      authorName: 'Xiaoliu',
+      text: result.text,
+      tokens: result.usage.outputTokens,
+    };
+  });
+}
+
+/** The merge's claim; its answer is stored under the delivery that started the run, so it is looked for there too. */
+async function claimMerge(sql: Sql, meta: RunMeta, mergeDelivery: string): Promise<Claim> {
+  const claim = await claimDelivery(sql, meta.platform, meta.address, mergeDelivery);
+  const [saved] = await sql`select 1 from messages where delivery_id = ${meta.deliveryId} and role = 'assistant'`;
+  return saved ? { ...claim, answerSaved: true } : claim;
 }
 
 /** The merge's question: the request, then each part's result (or why it has none), in plan order. */

@@ -1,10 +1,11 @@
 import type { Job } from 'bullmq';
+import { jobSignal } from '../../delivery/job-signal.js';
 import { UserFacingError } from '../../domain/errors.js';
 import { recordCall } from '../../store/usage.js';
 import type { SubtaskJobData, SubtaskResult } from './parallel-queues.js';
 import { callerOf, loadRun, setSubtaskState, type RunMeta } from './parallel-runs.js';
 import { refreshChecklist } from './refresh-checklist.js';
-import { jobSignal, retryUnlessLast, type ParallelJobDeps } from './parallel-job-deps.js';
+import { retryUnlessLast, type ParallelJobDeps } from './parallel-job-deps.js';
 
 const SUBTASK_INSTRUCTIONS = (meta: RunMeta) =>
   [

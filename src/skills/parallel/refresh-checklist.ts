@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Egress } from '../../domain/egress.js';
 import type { Logger } from '../../log/create-logger.js';
+import { releaseLock, takeLock } from '../../redis/token-lock.js';
 import { currentVersion, loadRun } from './parallel-runs.js';
 import { renderChecklist } from './render-checklist.js';
 
 /** Longer than any one edit takes (a platform's 429 is waited out inside it), short enough to outlive a crash. */
 const LOCK_MS = 30_000;
-
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export interface ChecklistDeps {
   redis: Redis;
@@ -28,11 +26,10 @@ export interface ChecklistDeps {
 export async function refreshChecklist(deps: ChecklistDeps, runId: string, options: { wait?: boolean } = {}): Promise<void> {
   const { redis, prefix, egress, log } = deps;
   const lock = `${prefix}:parallel:lock:${runId}`;
-  const token = randomUUID();
   const deadline = Date.now() + LOCK_MS;
   for (;;) {
-    const taken = await redis.set(lock, token, 'PX', LOCK_MS, 'NX');
-    if (!taken) {
+    const token = await takeLock(redis, lock, LOCK_MS);
+    if (!token) {
       if (!options.wait || Date.now() > deadline) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
@@ -47,7 +44,7 @@ export async function refreshChecklist(deps: ChecklistDeps, runId: string, optio
         log.warn({ err: error, runId }, 'could not update the parallel checklist');
       });
     } finally {
-      await redis.eval(RELEASE, 1, lock, token);
+      await releaseLock(redis, lock, token);
     }
     // Checked after releasing: a change made while we held the lock was either seen here, or its maker got the lock.
     if ((await currentVersion(redis, prefix, runId)) === rendered) return;
