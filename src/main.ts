@@ -7,7 +7,7 @@ import { runMigrations, openDatabase } from './store/database.js';
 import { runShell } from '../adapters/shell/run-shell.js';
 
 /*
- * The command line: `tsx src/main.ts <role>`, behind the npm scripts.
+ * The command line: `node dist/src/main.js <role>` (compiled by `npm run build`), behind the npm scripts.
  *   start    gateway + worker in one process (npm start)
  *   gateway  platform connections and HTTP only (npm run gateway)
  *   worker   queue consumer only (npm run worker)

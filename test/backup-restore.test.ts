@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnProcess } from './support/spawn-process.js';
 import { TEST_PG_SERVER, createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { nodeArgsOf } from './support/npm-script.js';
 
 // `npm run backup` and `npm run restore` as the operator runs them: real processes, the real pg_dump and pg_restore,
 // the real Postgres. DATABASE_URL carries a password (the local server trusts 127.0.0.1, so any works), and it must
@@ -19,8 +20,8 @@ function withPassword(url: string): string {
 }
 
 /** Runs one of the ops scripts to its end; returns its exit code and everything it printed. */
-async function run(script: 'backup-database' | 'restore-database', args: string[], env: Record<string, string>) {
-  const child = spawnProcess(['--import', 'tsx', `src/ops/${script}.ts`, ...args], { LOG_LEVEL: 'warn', ...env });
+async function run(script: 'backup' | 'restore', args: string[], env: Record<string, string>) {
+  const child = spawnProcess([...nodeArgsOf(script), ...args], { LOG_LEVEL: 'warn', ...env });
   const code = await child.exited;
   return { code, output: child.output() };
 }
@@ -86,7 +87,7 @@ describe('npm run backup / npm run restore (real pg_dump, pg_restore and Postgre
   const env = () => ({ DATABASE_URL: withPassword(source.url), BACKUP_DIR: dir, BACKUP_KEEP: '2' });
 
   it('backs up, and restores into a new database with every row of every table', async () => {
-    const backup = await run('backup-database', [], env());
+    const backup = await run('backup', [], env());
     outputs.push(backup.output);
     expect(backup.code, backup.output).toBe(0);
     const files = readdirSync(dir);
@@ -95,7 +96,7 @@ describe('npm run backup / npm run restore (real pg_dump, pg_restore and Postgre
     expect(backup.output).toContain(join(dir, files[0]!));
 
     const target = withPassword(`${TEST_PG_SERVER}/${restored}`);
-    const restore = await run('restore-database', [join(dir, files[0]!)], { DATABASE_URL: target });
+    const restore = await run('restore', [join(dir, files[0]!)], { DATABASE_URL: target });
     outputs.push(restore.output);
     expect(restore.code, restore.output).toBe(0);
     expect(restore.output).toMatch(new RegExp(`restored .* into database "${restored}" .*: \\d+ tables, 6 messages`));
@@ -121,7 +122,7 @@ describe('npm run backup / npm run restore (real pg_dump, pg_restore and Postgre
     for (const name of others) writeFileSync(join(dir, name), 'not mine');
     const made: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const backup = await run('backup-database', [], env());
+      const backup = await run('backup', [], env());
       outputs.push(backup.output);
       expect(backup.code, backup.output).toBe(0);
       made.push(/wrote (\S+)/.exec(backup.output)![1]!);
@@ -135,7 +136,7 @@ describe('npm run backup / npm run restore (real pg_dump, pg_restore and Postgre
   it('refuses to restore into a database that is not empty, naming it, and changes nothing', async () => {
     const file = readdirSync(dir).filter((f) => BACKUP_NAME.test(f)).sort().at(-1)!;
     const before = await rowCounts(source.url);
-    const refused = await run('restore-database', [join(dir, file)], { DATABASE_URL: withPassword(source.url) });
+    const refused = await run('restore', [join(dir, file)], { DATABASE_URL: withPassword(source.url) });
     outputs.push(refused.output);
     expect(refused.code).toBe(1);
     const name = new URL(source.url).pathname.slice(1);
@@ -147,12 +148,12 @@ describe('npm run backup / npm run restore (real pg_dump, pg_restore and Postgre
 
   it('says what is wrong with a file that is not a backup, or a database it cannot reach', async () => {
     const notBackup = join(dir, 'notes.txt');
-    const bad = await run('restore-database', [notBackup], { DATABASE_URL: withPassword(`${TEST_PG_SERVER}/${restored}_never`) });
+    const bad = await run('restore', [notBackup], { DATABASE_URL: withPassword(`${TEST_PG_SERVER}/${restored}_never`) });
     outputs.push(bad.output);
     expect(bad.code).toBe(1);
     expect(bad.output).toContain(`${notBackup} is not a backup made by npm run backup`);
 
-    const missing = await run('backup-database', [], { ...env(), DATABASE_URL: withPassword(`${TEST_PG_SERVER}/no_such_database_here`) });
+    const missing = await run('backup', [], { ...env(), DATABASE_URL: withPassword(`${TEST_PG_SERVER}/no_such_database_here`) });
     outputs.push(missing.output);
     expect(missing.code).toBe(1);
     expect(missing.output).toMatch(/backup: pg_dump failed: .*database "no_such_database_here" does not exist/s);
@@ -161,7 +162,7 @@ describe('npm run backup / npm run restore (real pg_dump, pg_restore and Postgre
   });
 
   it('says to install the PostgreSQL client when pg_dump is missing', async () => {
-    const result = await run('backup-database', [], { ...env(), PATH: '/nonexistent' });
+    const result = await run('backup', [], { ...env(), PATH: '/nonexistent' });
     outputs.push(result.output);
     expect(result.code).toBe(1);
     expect(result.output).toContain('pg_dump is not installed');

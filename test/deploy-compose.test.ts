@@ -193,10 +193,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs the app read-only, with a writable /tmp for the tsx compile cache', () => {
-    for (const name of ['migrate', 'gateway', 'worker']) {
+  it('runs the app read-only, writable only where the shell role saves attachments (no compile cache, no /tmp)', () => {
+    for (const name of ['migrate', 'gateway', 'worker', 'backup']) {
       expect(compose.services[name]!.read_only, name).toBe(true);
-      expect(compose.services[name]!.tmpfs, name).toContain('/tmp');
+      expect(compose.services[name]!.tmpfs, name).toEqual(['/app/xiaoliu-files']);
     }
   });
 
@@ -216,7 +216,7 @@ describe('docker-compose.yml', () => {
   it('backs up with the npm script, into the volume it mounts, with a pg_dump as new as the Compose Postgres', () => {
     const backup = compose.services.backup! as Service & { entrypoint?: string[] };
     const worker = compose.services.worker!;
-    // The image's node and tsx run the same script as `npm run backup`, with the schedule's flag.
+    // The image's node runs the same compiled script as `npm run backup`, with the schedule's flag.
     expect([...backup.entrypoint!, ...backup.command!].join(' ')).toBe(`${scripts.backup} --every 24h`);
     expect(existsSync(backup.command![0]!)).toBe(true);
     // The same database as the app, and the backup folder is the mounted volume (the app's filesystem is read-only).

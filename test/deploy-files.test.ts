@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import ts from 'typescript';
 import { parse } from 'yaml';
 
 // Docker is not available where the tests run, so the files are checked for what would break a deployment.
@@ -9,7 +10,8 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
 };
 const dockerfile = readFileSync('docker/Dockerfile', 'utf8');
 const main = readFileSync('src/main.ts', 'utf8');
-const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+const scripts = packageJson.scripts;
 
 describe('deployment files', () => {
   it('runs every app service with a role that src/main.ts knows, the same command as its npm script', () => {
@@ -17,9 +19,39 @@ describe('deployment files', () => {
       const role = compose.services[name]?.command?.[0];
       expect(role, name).toBe(name);
       expect(main).toContain(`${role}`);
-      expect(scripts[role!]).toBe(`node --max-semi-space-size=64 --import tsx src/main.ts ${role}`);
+      expect(scripts[role!]).toBe(`node --max-semi-space-size=64 dist/src/main.js ${role}`);
     }
-    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "--max-semi-space-size=64", "--import", "tsx", "src\/main.ts"\]/);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/src\/main.js"\]$/m);
+  });
+
+  it('runs compiled JavaScript with plain node everywhere, each npm script building it first', () => {
+    const app = ['start', 'gateway', 'worker', 'migrate', 'shell', 'discord:register', 'apikey', 'backup', 'restore', 'doctor'];
+    for (const name of app) {
+      const file = /^node (?:--\S+ )*(dist\/\S+\.js)\b/.exec(scripts[name]!)?.[1];
+      expect(file, `${name}: ${scripts[name]}`).toBeDefined();
+      // The compiled file of a source that exists: a renamed module fails here, not on a fresh machine.
+      expect(existsSync(file!.replace(/^dist\//, '').replace(/\.js$/, '.ts')), name).toBe(true);
+      // npm runs pre<name> first: `npm start` after editing a .ts file runs the edit, never an older dist/.
+      expect(scripts[`pre${name}`], name).toBe('npm run build --silent');
+    }
+    // The image's production packages have no TypeScript loader, so nothing can quietly depend on one.
+    expect(Object.keys(packageJson.dependencies)).not.toContain('tsx');
+    expect(dockerfile).not.toMatch(/--import|\.ts"/);
+  });
+
+  it('builds the image from the same files `npm run build` reads, and ships only its output', () => {
+    // The build stage copies what the build script and tsconfig.build.json name; the last stage takes dist/ only.
+    const buildStage = dockerfile.slice(dockerfile.indexOf(' AS build'), dockerfile.indexOf(' AS deps'));
+    const copied = [...buildStage.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+    const buildConfig = ts.readConfigFile('tsconfig.build.json', ts.sys.readFile).config as { extends: string; include: string[] };
+    const script = [...scripts.build!.matchAll(/\S+\.(?:json|mjs)\b/g)].map((m) => m[0]);
+    const syncRoots = JSON.parse(/const ROOTS = (\[.*\]);/.exec(readFileSync('scripts/sync-assets.mjs', 'utf8'))![1]!.replaceAll("'", '"')) as string[];
+    const needed = [...script, buildConfig.extends.replace('./', ''), ...buildConfig.include, ...syncRoots];
+    for (const path of needed) expect(copied.some((c) => path === c || path.startsWith(`${c}/`)), path).toBe(true);
+    expect(buildStage).toContain('RUN npm run build');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtime).not.toMatch(/^COPY (src|adapters|migrations) /m);
   });
 
   it('migrates once before the gateway and workers start, and points them at the compose Postgres and Redis', () => {

@@ -13,7 +13,8 @@ import { spawnProcess, type RunningProcess } from './support/spawn-process.js';
 import { waitFor } from './support/wait-for.js';
 
 // The containers' commands, run for real: the image's ENTRYPOINT (docker/Dockerfile) followed by each compose
-// service's command, from the repository root as the image's WORKDIR holds the same files. migrate builds a database
+// service's command, from the repository root, whose dist/ (built by vitest's globalSetup, test/support/build-app.ts)
+// is what the image's build stage puts in its WORKDIR; no TypeScript loader, as in the image. migrate builds a database
 // from nothing; then a separate gateway and worker, with MIGRATE_ON_START=false as compose sets it, serve their
 // probes and answer a question together, and exit 0 on SIGTERM as `docker stop` and Kubernetes send it.
 

@@ -17,6 +17,7 @@ import { startFakeDiscord } from './fakes/fake-discord.js';
 import { sleep, startDiscordTestApp, type DiscordTestApp } from './support/discord-test-app.js';
 import { TEST_REDIS_URL } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
+import { nodeArgsOf } from './support/npm-script.js';
 
 describe('Discord slash commands, their registration, and deduplicated posts', () => {
   let t: DiscordTestApp;
@@ -130,7 +131,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
   it('npm run discord:register says where the commands appear: one server\'s commands never reach DMs, global ones do', async () => {
     const fake = await startFakeDiscord();
     const register = async (env: Record<string, string>, ...args: string[]) => {
-      const child = spawnProcess(['--import', 'tsx', 'adapters/discord/register-commands.ts', ...args], {
+      const child = spawnProcess([...nodeArgsOf('discord:register'), ...args], {
         DISCORD_TOKEN: fake.token,
         DISCORD_API_URL: fake.restUrl,
         ...env,

@@ -13,6 +13,7 @@ import { manifestBotScopes } from './fakes/slack-manifest-scopes.js';
 import { spawnProcess } from './support/spawn-process.js';
 import { TEST_REDIS_URL } from './support/test-app.js';
 import { TEST_PG_SERVER, createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { nodeArgsOf } from './support/npm-script.js';
 
 // `npm run doctor` as an operator runs it on first deploy, here against the real Postgres and Redis and the fake
 // Anthropic, Slack and Discord, whose answers (the Models API, x-oauth-scopes, application flags…) follow the docs.
@@ -71,7 +72,7 @@ describe('npm run doctor', () => {
     [...output.matchAll(/^([✓!✗-]) ([^:]+): (.*)$/gm)].map(([, mark, check, text]) => ({ status: STATUS[mark!]!, check: check!, text: text! }));
 
   it('passes every check when everything works, prints one line per check and no secret, and exits 0', async () => {
-    const child = spawnProcess(['--import', 'tsx', 'src/ops/doctor.ts'], env);
+    const child = spawnProcess(nodeArgsOf('doctor'), env);
     const code = await child.exited;
     const output = child.output();
     expect(code, output).toBe(0);
@@ -109,7 +110,7 @@ describe('npm run doctor', () => {
         DISCORD_TOKEN: noIntent.token,
         DISCORD_API_URL: noIntent.restUrl,
       };
-      const child = spawnProcess(['--import', 'tsx', 'src/ops/doctor.ts'], broken);
+      const child = spawnProcess(nodeArgsOf('doctor'), broken);
       expect(await child.exited, child.output()).toBe(1);
       const lines = parse(child.output());
       expect(failed(lines).sort()).toEqual(['Anthropic key', 'Discord Message Content intent', 'Migrations', 'Redis', 'Slack scopes']);

@@ -8,6 +8,7 @@ import type { RunningApp } from '../src/app/start-app.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { nodeArgsOf } from './support/npm-script.js';
 
 describe('the HTTP chat API (real pipeline, Postgres and Redis; fake model)', () => {
   let database: TestDatabase;
@@ -69,7 +70,7 @@ describe('the HTTP chat API (real pipeline, Postgres and Redis; fake model)', ()
 
   it('manages keys with `npm run apikey -- create|list|revoke`, storing only their hashes', async () => {
     const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'adapters/http/apikey-cli.ts', ...args], {
+      promisify(execFile)(process.execPath, [...nodeArgsOf('apikey'), ...args], {
         env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
       });
     const created = await run('create', '--user', 'erin', '--name', 'ci');

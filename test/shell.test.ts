@@ -7,6 +7,7 @@ import { createRedis } from '../src/redis/create-redis.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { nodeArgsOf } from './support/npm-script.js';
 
 describe('the shell adapter', () => {
   let database: TestDatabase;
@@ -69,7 +70,7 @@ describe('the shell adapter', () => {
 
   it('runs as `npm run shell`, holding a conversation typed on stdin', async () => {
     const prefix = `xt-${randomBytes(4).toString('hex')}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'shell', '--session', 'cli-test'], {
+    const child = spawn(process.execPath, [...nodeArgsOf('shell'), '--session', 'cli-test'], {
       env: {
         ...process.env,
         DATABASE_URL: database.url,

@@ -8,10 +8,11 @@ import { inbound, startTestApp, testConfig, TEST_REDIS_URL } from './support/tes
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { spawnProcess, type RunningProcess } from './support/spawn-process.js';
 import { waitFor } from './support/wait-for.js';
+import { nodeArgsOf } from './support/npm-script.js';
 
-/** Runs `npm start` the way the npm script does (node --import tsx src/main.ts start), with its own environment. */
+/** Runs `npm start` the way the npm script does (node … dist/src/main.js start), with its own environment. */
 function startProcess(env: Record<string, string>): RunningProcess {
-  return spawnProcess(['--import', 'tsx', 'src/main.ts', 'start'], env);
+  return spawnProcess(nodeArgsOf('start'), env);
 }
 
 describe('graceful shutdown (SIGTERM to a real `npm start` process)', () => {

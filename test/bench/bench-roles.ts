@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
+import { nodeArgsOf } from '../support/npm-script.js';
 import { spawnProcess, type RunningProcess } from '../support/spawn-process.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -48,7 +49,7 @@ export interface ProcessHealthReader {
 
 export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
   const start = async (role: 'gateway' | 'worker', port: number, index = 0): Promise<RunningProcess> => {
-    // A directory per process: tsx's loader thread writes a profile of its own beside the main thread's (the larger one).
+    // A directory per process, so that several workers' profiles never mix.
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${role}${index ? `-${index}` : ''}`] : [];
     const running = spawnProcess([...profile, ...nodeArgsOf(role)], {
       ...options.env,
@@ -94,14 +95,6 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
       if (problems.length) console.error(`  (the roles logged ${problems.length} errors; first: ${problems[0]!.slice(0, 400)})`);
     },
   };
-}
-
-/** The node arguments of the role's npm script (`node --max-semi-space-size=64 --import tsx src/main.ts worker`). */
-function nodeArgsOf(role: 'gateway' | 'worker'): string[] {
-  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const [node, ...args] = scripts[role]!.split(' ');
-  if (node !== 'node') throw new Error(`the ${role} script no longer starts with node: ${scripts[role]}`);
-  return args;
 }
 
 function healthReader(port: number, pid: number): ProcessHealthReader {

@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { waitFor } from '../support/wait-for.js';
 import { waitForAnswer } from '../support/wait-for-answer.js';
 import { startXiaoliuProcess, type XiaoliuProcess } from '../support/xiaoliu-process.js';
+import { nodeArgsOf } from '../support/npm-script.js';
 
 // Recognizable values that still pass config validation (and look like no real token).
 const CANARIES = {
@@ -169,7 +170,7 @@ describe('secrets never reach logs, job payloads, stored rows or users (a real x
     secrets.WRONG_DISCORD_TOKEN = 'canary-discord-wrong.Cq9xZa.canary-discord-token-0000';
     const outputs = await Promise.all(
       broken.map(async (change) => {
-        const run = spawnProcess(['--import', 'tsx', 'src/main.ts', 'start'], { ...env, PORT: '0', ...change });
+        const run = spawnProcess(nodeArgsOf('start'), { ...env, PORT: '0', ...change });
         const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
         const code = await run.exited;
         clearTimeout(timer);

@@ -9,6 +9,7 @@ import { spawnProcess, type RunningProcess } from '../support/spawn-process.js';
 import { inbound, TEST_REDIS_URL } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
+import { nodeArgsOf } from '../support/npm-script.js';
 
 // SIGTERM (what `docker stop` and Kubernetes send) to a real worker process in the middle of a load: some answers
 // finish within SHUTDOWN_TIMEOUT_MS, the rest are handed back, and questions it had not started stay queued. A second
@@ -63,7 +64,7 @@ describe('SIGTERM to a worker under load (real processes, shell egress, fake mod
   });
 
   async function startWorker(): Promise<RunningProcess> {
-    const worker = spawnProcess(['--import', 'tsx', 'src/main.ts', 'worker'], {
+    const worker = spawnProcess(nodeArgsOf('worker'), {
       SLACK_BOT_TOKEN: '',
       SLACK_APP_TOKEN: '',
       DISCORD_TOKEN: '',

@@ -13,8 +13,9 @@ import { spawnProcess, type RunningProcess } from '../support/spawn-process.js';
 import { TEST_REDIS_URL } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
+import { nodeArgsOf } from '../support/npm-script.js';
 
-// kill -9 of real worker processes (`node --import tsx src/main.ts worker`, as `npm run worker` runs it) while 50
+// kill -9 of real worker processes (`node … dist/src/main.js worker`, as `npm run worker` runs it) while 50
 // conversations are being answered. The platform is the fake Discord: every message Xiaoliu creates there carries an
 // enforced nonce, so even a kill between Discord creating a message and Xiaoliu recording its id leaves one message.
 // (Slack has no such key: a retried delivery looks its unrecorded parts up instead; test/slack-egress.test.ts reproduces
@@ -64,7 +65,7 @@ describe('kill -9 of worker processes under load (real processes, fake Discord a
   });
 
   async function startWorker(): Promise<RunningProcess> {
-    const worker = spawnProcess(['--import', 'tsx', 'src/main.ts', 'worker'], {
+    const worker = spawnProcess(nodeArgsOf('worker'), {
       SLACK_BOT_TOKEN: '',
       SLACK_APP_TOKEN: '',
       DATABASE_URL: database.url,

@@ -2,8 +2,9 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { spawnProcess, type RunningProcess } from './spawn-process.js';
 import { waitFor } from './wait-for.js';
+import { nodeArgsOf } from './npm-script.js';
 
-/** A real Xiaoliu process (`node --import tsx src/main.ts <role>`), listening on a port it chose. */
+/** A real Xiaoliu process (`node … dist/src/main.js <role>`, as `npm run <role>` runs it), listening on a port it chose. */
 export interface XiaoliuProcess extends RunningProcess {
   port: number;
   base: string;
@@ -15,7 +16,7 @@ export interface XiaoliuProcess extends RunningProcess {
 
 /** Starts the process with PORT=0 and waits for its "xiaoliu is up" line (LOG_LEVEL must show info). */
 export async function startXiaoliuProcess(env: Record<string, string>, role = 'start'): Promise<XiaoliuProcess> {
-  const proc = spawnProcess(['--import', 'tsx', 'src/main.ts', role], { PORT: '0', HOST: '127.0.0.1', ...env });
+  const proc = spawnProcess(nodeArgsOf(role), { PORT: '0', HOST: '127.0.0.1', ...env });
   let code: number | null | undefined;
   void proc.exited.then((c) => (code = c));
   const port = await waitFor(
