@@ -32,7 +32,7 @@ describe("Discord's global rate limit, shared by workers through Redis", () => {
     const workers = Array.from({ length: 3 }, () => {
       const redis = createRedis(TEST_REDIS_URL);
       connections.push(redis);
-      return new DiscordEgress(config.discord!, redis, prefix, silentLogger());
+      return new DiscordEgress(config.platforms.discord!, redis, prefix, silentLogger());
     });
     const channels = discord.guilds[0]!.channelIds;
     // Each worker has ten channels of its own (so no channel's own limit is shared), five messages in each: 150

@@ -12,7 +12,7 @@ import { silentLogger } from './support/silent-logger.js';
 async function startSlackEgress(fake: FakeSlackOptions = {}): Promise<{ slack: FakeSlack; egress: SlackEgress }> {
   const slack = await startFakeSlack({ botToken: 'xoxb-test-token', ...fake });
   const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl });
-  return { slack, egress: new SlackEgress(config.slack!, silentLogger()) };
+  return { slack, egress: new SlackEgress(config.platforms.slack!, silentLogger()) };
 }
 
 describe('SlackEgress native streaming (real WebClient against the fake Slack)', () => {

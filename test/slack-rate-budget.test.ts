@@ -43,7 +43,7 @@ describe('Slack rate budget shared by workers through Redis', () => {
     const egresses = Array.from({ length: count }, () => {
       const redis = createRedis(TEST_REDIS_URL);
       connections.push(redis);
-      return new SlackEgress(config.slack!, silentLogger(), new RateBudget(redis, prefix, { timeScale }));
+      return new SlackEgress(config.platforms.slack!, silentLogger(), new RateBudget(redis, prefix, { timeScale }));
     });
     return { slack, egresses };
   }

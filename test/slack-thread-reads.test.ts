@@ -5,7 +5,8 @@ import { createRedis } from '../src/redis/create-redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackEgress } from '../adapters/slack/slack-egress.js';
 import type { RunningApp } from '../src/app/start-app.js';
-import { readConfig, type SlackConfig } from '../src/config/read-config.js';
+import type { SlackConfig } from '../adapters/slack/slack-config.js';
+import { readConfig } from '../src/config/read-config.js';
 import type { ReplyAddress } from '../src/domain/inbound-message.js';
 import { ReplyWriter } from '../src/render/reply-writer.js';
 import { claimDelivery } from '../src/store/claim-delivery.js';
@@ -108,7 +109,7 @@ describe('the crash-recovery look-up in a long Slack thread (real SlackEgress an
     const slack = await startFakeSlack({ botToken: TOKEN, appClass });
     const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, SLACK_APP_CLASS: appClass };
     const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: String(streaming) });
-    return { slack, egress: slackEgress(config.slack!) };
+    return { slack, egress: slackEgress(config.platforms.slack!) };
   }
 
   it.each(['internal', 'non-marketplace'] as const)(

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpApiConfig } from '../../src/config/read-config.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
-import type { Metrics } from '../../src/metrics/create-metrics.js';
-import type { InboundProducer } from '../../src/queue/inbound-queue.js';
+import type { Ingress } from '../../src/ingress/ingress.js';
 import type { Sql } from '../../src/store/database.js';
 import { AnswerCollector, type AnswerFile } from './answer-collector.js';
 import type { AnswerHub } from './answer-hub.js';
 import type { ApiPrincipal } from './api-keys.js';
+import type { HttpApiConfig } from './http-config.js';
 import { httpChannel } from './http-events.js';
 import { ApiError, readJsonBody, sendJson } from './http-io.js';
 import { findConversation, HTTP_WORKSPACE, isConversationId } from './resources.js';
@@ -19,11 +18,10 @@ const KEEPALIVE_MS = 15_000;
 
 export interface ChatDeps {
   sql: Sql;
-  producer: InboundProducer;
+  ingress: Ingress;
   hub: AnswerHub;
   prefix: string;
   config: HttpApiConfig;
-  metrics: Metrics;
 }
 
 /** The JSON answer, and the SSE stream's last `done` event. */
@@ -66,9 +64,8 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
   const stop = await deps.hub.listen(httpChannel(deps.prefix, message.id), (event) => collector.onEvent(event));
   let keepalive: NodeJS.Timeout | undefined;
   try {
-    await deps.producer.enqueue(message);
-    // Like Slack's and Discord's: request received → queued (here the caller waits on for the answer itself).
-    deps.metrics.ingressAck.observe({ platform: 'http' }, (performance.now() - started) / 1000);
+    // The client is waiting and sends again if it gets an error (a 500 here) rather than a queued question.
+    await deps.ingress.submit(message, { receivedAt: started, ifRedisDown: 'fail' });
     if (streaming) {
       res.writeHead(200, { ...cors, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
       sse('start', { conversation_id: conversationId });

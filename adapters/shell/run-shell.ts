@@ -26,7 +26,7 @@ export async function runShell(config: Config, log: Logger, args: string[]): Pro
       : 'default';
   const user = userInfo().username || 'you';
 
-  const app = await startApp(config, log, { gateway: false, worker: !args.includes('--no-worker') }, { http: false });
+  const app = await startApp(config, log, { gateway: false, worker: !args.includes('--no-worker'), terminal: true });
   const shell = new ShellSession({
     subscriber: createRedis(config.redisUrl, { connectionName: 'xiaoliu-shell' }),
     producer: app.producer,

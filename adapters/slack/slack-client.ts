@@ -1,6 +1,6 @@
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { SlackConfig } from '../../src/config/read-config.js';
+import type { SlackConfig } from './slack-config.js';
 import { createLeanFetch } from '../../src/http/lean-fetch.js';
 
 /** One connection pool for every Slack client of the process. */

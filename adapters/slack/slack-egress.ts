@@ -1,5 +1,5 @@
 import { ErrorCode, type ConversationsRepliesResponse, type WebClient } from '@slack/web-api';
-import type { SlackConfig } from '../../src/config/read-config.js';
+import type { SlackConfig } from './slack-config.js';
 import type { EditOptions, Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';

@@ -2,17 +2,15 @@ import type { Config } from '../config/read-config.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 
 /**
- * Whether Xiaoliu may answer here, by the allow-lists in config. Each list that is set must admit the message;
- * unset lists admit everything. The shell and the HTTP API are reached by people the operator already let in
- * (a terminal, an API key), so the platform lists do not apply to them.
+ * Whether Xiaoliu may answer here, by the allow-lists in config, on every platform alike: the platform's workspace
+ * list (ALLOWED_SLACK_WORKSPACES…) and ALLOWED_CHANNELS must each admit the message where set; unset lists admit
+ * everything. A platform whose adapter controls access itself (the terminal, the HTTP API's keys) is exempt.
  */
 export function isAllowed(config: Config, message: Pick<InboundMessage, 'platform' | 'address'>): boolean {
-  const { slackWorkspaces, discordGuilds, channels } = config.controls;
+  const { workspaces, channels, exempt } = config.controls;
+  if (exempt.includes(message.platform)) return true;
   const { workspaceId, channelId } = message.address;
-  if (message.platform === 'slack' && slackWorkspaces && !slackWorkspaces.includes(workspaceId)) return false;
-  if (message.platform === 'discord' && discordGuilds && !discordGuilds.includes(workspaceId)) return false;
-  if (channels && (message.platform === 'slack' || message.platform === 'discord')) {
-    return channels.includes(`${message.platform}:${channelId}`);
-  }
-  return true;
+  const allowedWorkspaces = workspaces[message.platform];
+  if (allowedWorkspaces && !allowedWorkspaces.includes(workspaceId)) return false;
+  return !channels || channels.includes(`${message.platform}:${channelId}`);
 }

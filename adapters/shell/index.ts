@@ -1,0 +1,15 @@
+import type { AdapterModule } from '../../src/domain/adapter.js';
+import { readShellConfig, type ShellConfig } from './shell-config.js';
+
+/** The terminal (npm run shell): a chat on the host, through the same queue and workers as every other platform. */
+export const shellAdapter: AdapterModule<'shell', ShellConfig> = {
+  platform: 'shell',
+  readConfig: readShellConfig,
+  secretFields: [],
+  // Whoever has a terminal on the host is let in already.
+  ownAccessControl: true,
+  async createEgress(config, { redis, prefix }) {
+    const { ShellEgress } = await import('./shell-egress.js');
+    return new ShellEgress(redis, prefix, config.editIntervalMs);
+  },
+};
