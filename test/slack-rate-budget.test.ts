@@ -105,7 +105,7 @@ describe('Slack rate budget shared by workers through Redis', () => {
     const { slack, egresses } = await workers(1, 1);
     const address: ReplyAddress = { workspaceId: 'T0FAKE', channelId: 'DHELD', threadId: '1700000000.000900' };
     const stream = egresses[0]!.nativeStream!;
-    const { messageId } = (await stream.start(address, 'U1'))!;
+    const { messageId } = (await stream.start(address, 'U1', { deliveryId: 'earlier', part: 0 }))!;
     const pieces = Array.from({ length: 30 }, (_, i) => `piece ${i}. `);
     const results = [];
     for (const piece of pieces) results.push(await stream.append(address, messageId, piece));

@@ -145,7 +145,7 @@ describe('the crash-recovery look-up in a long Slack thread (real SlackEgress an
       const address: ReplyAddress = { workspaceId: 'T0FAKE', channelId: 'D-stream', threadId: parent };
       const question = nextEventTs();
       slack.seedMessage({ channel: 'D-stream', ts: question, thread_ts: parent, user: 'U1', text: '<@UBOT> help' });
-      await egress.nativeStream!.start(address, 'U1'); // the dead attempt's stream, never recorded
+      await egress.nativeStream!.start(address, 'U1', { deliveryId: 'earlier', part: 0 }); // the dead attempt's stream, never recorded
       const deliveryId = `slack-T0FAKE-D-stream-${question}`;
       await claimDelivery(database.sql, 'slack', address, deliveryId, 'U1');
       const retry = new ReplyWriter(egress, address, deliveryId, database.sql, silentLogger(), false, 'U1');

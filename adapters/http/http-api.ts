@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IngressDeps, RunningIngress } from '../../src/domain/adapter.js';
-import { AnswerHub } from './answer-hub.js';
+import { RelayHub } from '../../src/relay/relay-hub.js';
 import { authenticate, type ApiPrincipal } from './api-keys.js';
 import { handleChat } from './chat-route.js';
 import type { HttpApiConfig } from './http-config.js';
@@ -35,7 +35,7 @@ const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'un
 export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Promise<RunningIngress> {
   const { http, sql, log } = deps;
   // A connection of its own: it is put in subscriber mode.
-  const hub = new AnswerHub(deps.connectRedis('xiaoliu-http-answers'));
+  const hub = new RelayHub(deps.connectRedis('xiaoliu-http-answers'));
   const chatDeps = { sql, ingress: deps.ingress, hub, prefix: deps.prefix, config };
 
   /** Auth, rate limit, CORS and JSON errors around every authenticated route. */

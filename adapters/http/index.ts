@@ -10,8 +10,8 @@ export const httpAdapter: AdapterModule<'http', HttpApiConfig> = {
   // Every request carries an API key the operator made (npm run apikey).
   ownAccessControl: true,
   async createEgress(config, { redis, sql, prefix }) {
-    const { HttpEgress } = await import('./http-egress.js');
-    return new HttpEgress(redis, sql, prefix, config.maxFileBytes);
+    const { createHttpEgress } = await import('./http-egress.js');
+    return createHttpEgress(config, redis, sql, prefix);
   },
   async startIngress(config, deps) {
     const { mountHttpApi } = await import('./http-api.js');

@@ -9,7 +9,7 @@ export const shellAdapter: AdapterModule<'shell', ShellConfig> = {
   // Whoever has a terminal on the host is let in already.
   ownAccessControl: true,
   async createEgress(config, { redis, prefix }) {
-    const { ShellEgress } = await import('./shell-egress.js');
-    return new ShellEgress(redis, prefix, config.editIntervalMs);
+    const { createShellEgress } = await import('./shell-egress.js');
+    return createShellEgress(config, redis, prefix);
   },
 };

@@ -29,7 +29,7 @@ export async function runShell(config: Config, log: Logger, args: string[]): Pro
   const app = await startApp(config, log, { gateway: false, worker: !args.includes('--no-worker'), terminal: true });
   const shell = new ShellSession({
     subscriber: createRedis(config.redisUrl, { connectionName: 'xiaoliu-shell' }),
-    producer: app.producer,
+    ingress: app.ingress,
     prefix: config.queuePrefix,
     workspaceId: hostname(),
     channelId: `${user}.${session}`,

@@ -112,7 +112,7 @@ export class SlackEgress implements Egress {
       return { piece: ready.slice(state.sent.length), ready };
     };
     return {
-      start: async (address, recipientId, retry) => {
+      start: async (address, recipientId, { retry }) => {
         if (!address.threadId || !address.channelId.startsWith('D')) return undefined;
         // A stream carries no metadata, but one the attempt before opened and did not record is the thread's newest
         // stream, which Slack reports by its streaming_state: still open, or closed since (see isLeftStream).
