@@ -12,4 +12,10 @@ export const shellAdapter: AdapterModule<'shell', ShellConfig> = {
     const { createShellEgress } = await import('./shell-egress.js');
     return createShellEgress(config, redis, prefix);
   },
+  async startIngress(config, deps) {
+    const { startShellIngress } = await import('./shell-ingress.js');
+    return startShellIngress(config, deps);
+  },
+  // The terminal role (npm run shell), not the gateway: it reads this process's own terminal.
+  ingressRole: 'terminal',
 };
