@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../adapters/registry.js';
-import { isAllowed } from '../src/access/is-allowed.js';
+import { isAllowed } from '../src/config/is-allowed.js';
 import { readConfig } from '../src/config/read-config.js';
 import { createLogger } from '../src/log/create-logger.js';
 

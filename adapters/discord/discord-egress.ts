@@ -14,7 +14,7 @@ import { DISCORD_MAX_CHARS, messageBody } from './outbound-message.js';
 
 /**
  * A dispatcher from the undici @discordjs/rest sends with (its own 6.x). Without one it sends through the process-wide
- * dispatcher, which is whichever undici was loaded first: when that is the project's undici 7 (src/http/lean-fetch.ts),
+ * dispatcher, which is whichever undici was loaded first: when that is the project's undici 7 (src/net/lean-fetch.ts),
  * an upload's multipart body, made for undici 6, fails inside it ("action is not a function").
  */
 const { Agent: RestAgent } = createRequire(createRequire(import.meta.url).resolve('@discordjs/rest'))('undici') as typeof import('undici');

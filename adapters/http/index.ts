@@ -14,7 +14,7 @@ export const httpAdapter: AdapterModule<'http', HttpApiConfig> = {
     return createHttpEgress(config, redis, sql, prefix);
   },
   async startIngress(config, deps) {
-    const { mountHttpApi } = await import('./http-api.js');
+    const { mountHttpApi } = await import('./http-ingress.js');
     return mountHttpApi(config, deps);
   },
 };

@@ -1,6 +1,6 @@
 import { HTTPModuleFunctions, type HTTPReceiver, defaultBodyLimit, isRawBodyError } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpServer } from '../../src/http/create-http-server.js';
+import type { HttpServer } from '../../src/net/create-http-server.js';
 
 // Slack signs each request with its time and Bolt refuses ones over 5 minutes old; a time as far in the future can
 // only be a request signed ahead of time, so it is refused too.

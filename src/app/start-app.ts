@@ -8,7 +8,7 @@ import { requireModelAccess, type Config } from '../config/read-config.js';
 import type { EgressDeps, IngressDeps, RunningIngress } from '../domain/adapter.js';
 import type { Egress } from '../domain/egress.js';
 import type { Platform } from '../domain/inbound-message.js';
-import { createHttpServer, type HttpServer } from '../http/create-http-server.js';
+import { createHttpServer, type HttpServer } from '../net/create-http-server.js';
 import { Ingress } from '../ingress/ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Env } from '../config/env-readers.js';
-import type { HttpServer } from '../http/create-http-server.js';
+import type { HttpServer } from '../net/create-http-server.js';
 import type { Ingress } from '../ingress/ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Sql } from '../store/database.js';
