@@ -4,35 +4,40 @@ import { readConfig, type Config } from './config/read-config.js';
 import { createLogger, type Logger } from './log/create-logger.js';
 import { startApp, type Roles } from './app/start-app.js';
 import { runMigrations, openDatabase } from './store/database.js';
-import { runShell } from '../adapters/shell/run-shell.js';
 
-/*
- * The command line: `node dist/src/main.js <role>` (compiled by `npm run build`), behind the npm scripts.
- *   start    gateway + worker in one process (npm start)
- *   gateway  platform connections and HTTP only (npm run gateway)
- *   worker   queue consumer only (npm run worker)
- *   migrate  apply database migrations and exit (npm run migrate)
- *   shell    chat in the terminal, with a worker in the same process (npm run shell)
- */
+const USAGE = `usage: node dist/src/main.js <role> [options] (compiled by npm run build), behind the npm scripts:
+  start    gateway + worker in one process (npm start)
+  gateway  platform connections and HTTP only (npm run gateway)
+  worker   queue consumer only (npm run worker)
+  migrate  apply database migrations and exit (npm run migrate)
+  shell    chat in the terminal, with a worker in the same process (npm run shell [-- options]):
+    --session NAME  talk in the named conversation (default "default"); it is kept across restarts
+    --new           start a new conversation named after the current time
+    --no-worker     only send and show messages; answers come from workers running elsewhere (npm run worker)`;
 
+/** The process roles; `--no-worker` leaves the worker out of any of them. */
 const ROLES: Record<string, Roles> = {
   start: { gateway: true, worker: true },
   gateway: { gateway: true, worker: false },
   worker: { gateway: false, worker: true },
+  shell: { gateway: false, worker: true, terminal: true },
 };
 
 async function main(): Promise<void> {
   const role = process.argv[2] ?? 'start';
+  const args = process.argv.slice(3);
+  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(`${USAGE}\n`);
   // A .env beside the project is read for convenience; variables already set in the environment win.
   if (existsSync('.env')) process.loadEnvFile('.env');
+  // In the terminal, stdout is the conversation: logs go to stderr, and only warnings unless LOG_LEVEL says otherwise.
+  const terminal = ROLES[role]?.terminal === true;
   let config: Config;
   try {
-    config = readConfig(role === 'shell' && !process.env.LOG_LEVEL ? { ...process.env, LOG_LEVEL: 'warn' } : process.env);
+    config = readConfig(terminal && !process.env.LOG_LEVEL ? { ...process.env, LOG_LEVEL: 'warn' } : process.env);
   } catch (error) {
     return fail(error);
   }
-  // In the shell, stdout is the conversation; logs go to stderr.
-  const log = createLogger({ level: config.logLevel, name: `xiaoliu-${role}` }, role === 'shell' ? process.stderr : undefined);
+  const log = createLogger({ level: config.logLevel, name: `xiaoliu-${role}` }, terminal ? process.stderr : undefined);
 
   try {
     if (role === 'migrate') {
@@ -41,14 +46,18 @@ async function main(): Promise<void> {
       await runMigrations(config.databaseUrl, log);
       return;
     }
-    if (role === 'shell') {
-      await runShell(config, log, process.argv.slice(3));
-      process.exit(0);
-    }
     const roles = ROLES[role];
     if (!roles) return fail(new Error(`unknown role "${role}": use start, gateway, worker, migrate or shell`));
-    const app = await startApp(config, log, roles);
-    onShutdown(log, () => app.close());
+    const app = await startApp(config, log, args.includes('--no-worker') ? { ...roles, worker: false } : roles, { args });
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= app.close());
+    onShutdown(log, close);
+    // A role whose ingress ends by itself (the terminal, when its input ends) exits then.
+    if (app.ended) {
+      await app.ended;
+      await close();
+      process.exit(0);
+    }
   } catch (error) {
     return fail(error, log);
   }

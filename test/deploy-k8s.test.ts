@@ -237,7 +237,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     const env = { ...config.data, ...secret.stringData };
     const parsed = readConfig(env);
     expect(() => requireModelAccess(parsed)).not.toThrow();
-    expect(parsed.slack?.signingSecret).toBe('CHANGE-ME');
+    expect(parsed.platforms.slack?.signingSecret).toBe('CHANGE-ME');
     // Secrets never sit in the ConfigMap.
     for (const key of Object.keys(config.data)) expect(key).not.toMatch(/KEY|TOKEN|SECRET|PASSWORD|_URL$/);
   });

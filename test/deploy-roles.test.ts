@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { shellChannel, type ShellEvent } from '../adapters/shell/shell-events.js';
+import { shellChannel } from '../adapters/shell/shell-egress.js';
+import type { RelayEvent } from '../src/relay/relay-events.js';
+import { relayedTexts } from './support/relayed-texts.js';
 import { createInboundProducer } from '../src/queue/inbound-queue.js';
 import { createRedis } from '../src/redis/create-redis.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
@@ -117,14 +119,14 @@ describe('the container commands, run as the image runs them', () => {
     const redis = createRedis(TEST_REDIS_URL);
     const subscriber = createRedis(TEST_REDIS_URL);
     const producer = createInboundProducer({ redis, prefix, jobAttempts: 3 });
-    const events: ShellEvent[] = [];
+    const events: RelayEvent[] = [];
     try {
-      subscriber.on('message', (_channel: string, raw: string) => events.push(JSON.parse(raw) as ShellEvent));
+      subscriber.on('message', (_channel: string, raw: string) => events.push(JSON.parse(raw) as RelayEvent));
       await subscriber.subscribe(shellChannel(prefix, 'W1', 'C1'));
       const message = inbound('are you deployed?');
       await producer.enqueue(message);
       await waitFor('the answer', () => events.some((e) => e.type === 'done' && e.deliveryId === message.id));
-      expect(events.filter((e) => e.type === 'edit').at(-1)).toMatchObject({ text: 'Echo: [Ann] are you deployed?' });
+      expect([...relayedTexts(events).values()]).toEqual(['Echo: [Ann] are you deployed?']);
     } finally {
       await producer.close();
       await subscriber.quit();

@@ -7,7 +7,8 @@ import { InteractionStore } from '../adapters/discord/interaction-store.js';
 import { registerCommands } from '../adapters/discord/register-commands.js';
 import { createDefaultRouter } from '../src/commands/default-router.js';
 import { readConfig } from '../src/config/read-config.js';
-import { createLogger } from '../src/log/create-logger.js';
+import type { IngressDeps } from '../src/domain/adapter.js';
+import { createLogger, type Logger } from '../src/log/create-logger.js';
 import { jobIdFor } from '../src/queue/inbound-queue.js';
 import { createRedis } from '../src/redis/create-redis.js';
 import { spawnProcess } from './support/spawn-process.js';
@@ -31,7 +32,18 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     await redis?.quit();
     await t?.close();
   });
-  const egress = () => new DiscordEgress(t.config.discord!, redis, t.config.queuePrefix, silentLogger());
+  /** What the app gives an ingress, for one started here with a log of its own. */
+  const ingressDeps = (log: Logger): IngressDeps => ({
+    ingress: t.app.ingress,
+    http: t.app.http,
+    sql: t.database.sql,
+    redis,
+    prefix: t.config.queuePrefix,
+    log,
+    connectRedis: (name) => createRedis(TEST_REDIS_URL, { connectionName: name }),
+    args: [],
+  });
+  const egress = () => new DiscordEgress(t.config.platforms.discord!, redis, t.config.queuePrefix, silentLogger());
 
   const command = (name: string, options?: Record<string, string>, channelId = t.discord.channelId) =>
     t.discord.sendInteraction({ name, ...(options ? { options } : {}), channelId, user: t.alice });
@@ -53,7 +65,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     expect(deferredAt - Number((BigInt(id) >> 22n) + 1_420_070_400_000n)).toBeLessThan(3000);
     // The job names the interaction; its token (a credential) is not in the payload.
     const job = await t.app.producer.queue.getJob(jobIdFor(`discord-i-${id}`));
-    expect(job?.data.message.address.interactionId).toBe(id);
+    expect(job?.data.message.address.adapterData).toEqual({ interactionId: id });
     expect(JSON.stringify(job?.data)).not.toContain(token);
     for (const r of t.discord.interactionResponses(id).slice(1)) expect(r.body).toMatchObject({ allowed_mentions: { parse: [] } });
   });
@@ -116,14 +128,14 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
 
   it('registers a slash command per router command (/ask, /doc, /palette, /config…) globally or in one guild with npm run discord:register', async () => {
     const env = { DISCORD_TOKEN: t.discord.token, DISCORD_API_URL: t.discord.restUrl };
-    const global = await registerCommands(readConfig(env).discord!, createDefaultRouter().commands);
+    const global = await registerCommands(readConfig(env).platforms.discord!, createDefaultRouter().commands);
     expect(global).toMatchObject({ applicationId: t.discord.applicationId, scope: 'global' });
     expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
     const ask = t.discord.registeredCommands.global.find((c) => c.name === 'ask')!;
     expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }]);
 
     const inGuild = readConfig({ ...env, DISCORD_COMMAND_GUILD_ID: t.discord.guildId, DISCORD_APPLICATION_ID: t.discord.applicationId });
-    const guild = await registerCommands(inGuild.discord!, createDefaultRouter().commands);
+    const guild = await registerCommands(inGuild.platforms.discord!, createDefaultRouter().commands);
     expect(guild.scope).toBe(t.discord.guildId);
     expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
   });
@@ -180,15 +192,15 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
   });
 
   it('answers in the channel when a command’s token has expired, and never shows a token in an error', async () => {
-    const address = { workspaceId: t.discord.guildId, channelId: t.discord.channelId, interactionId: '1400000000000000099' };
+    const address = { workspaceId: t.discord.guildId, channelId: t.discord.channelId, adapterData: { interactionId: '1400000000000000099' } };
     const late = await egress().post(address, 'late, but here', { deliveryId: 'discord-i-1400000000000000099', part: 0 });
     expect(t.discord.channelMessages(t.discord.channelId).find((m) => m.id === late.messageId)?.content).toBe('late, but here');
 
-    const store = new InteractionStore(redis, t.config.queuePrefix, t.config.discord!.token);
+    const store = new InteractionStore(redis, t.config.queuePrefix, t.config.platforms.discord!.token);
     const token = 'aW50ZXJhY3Rpb246bm90LWEtcmVhbC10b2tlbg';
     await store.save('1400000000000000098', { applicationId: t.discord.applicationId, token }, Date.now());
     expect(JSON.stringify(await redis.hgetall(`${t.config.queuePrefix}:discord:interaction:1400000000000000098`))).not.toContain(token);
-    const unknown = { ...address, interactionId: '1400000000000000098' };
+    const unknown = { ...address, adapterData: { interactionId: '1400000000000000098' } };
     const error = await egress().post(unknown, 'x', { deliveryId: 'd', part: 0 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 10015 }); // Unknown Webhook: Discord does not know this token
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error)) + String(error)).not.toContain(token);
@@ -198,9 +210,8 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     const fake = await startFakeDiscord({ interactionAckTimeoutMs: 0 });
     const lines: string[] = [];
     const log = createLogger({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => done(void lines.push(String(chunk))) }));
-    const config = readConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.restUrl }).discord!;
-    const deps = { producer: t.app.producer, sql: t.database.sql, redis, prefix: t.config.queuePrefix, metrics: t.app.metrics };
-    const ingress = await startDiscordIngress({ ...deps, config, log });
+    const config = readConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.restUrl }).platforms.discord!;
+    const ingress = await startDiscordIngress(config, ingressDeps(log));
     try {
       const user = fake.addUser({ username: 'carol' });
       const { token } = fake.sendInteraction({ name: 'ask', options: { prompt: 'too late' }, channelId: fake.channelId, user });
@@ -216,10 +227,9 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
   it('refuses to start, saying what to do, without the Message Content intent or with a wrong token', async () => {
     const fake = await startFakeDiscord({ allowedPrivilegedIntents: 0 });
     try {
-      const deps = { producer: t.app.producer, sql: t.database.sql, redis, prefix: t.config.queuePrefix, log: silentLogger(), metrics: t.app.metrics };
-      const config = readConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.restUrl }).discord!;
-      await expect(startDiscordIngress({ ...deps, config })).rejects.toThrow(/enable it on the Bot page/);
-      await expect(startDiscordIngress({ ...deps, config: { ...config, token: 'a.b.c' } })).rejects.toThrow(/refused DISCORD_TOKEN/);
+      const config = readConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.restUrl }).platforms.discord!;
+      await expect(startDiscordIngress(config, ingressDeps(silentLogger()))).rejects.toThrow(/enable it on the Bot page/);
+      await expect(startDiscordIngress({ ...config, token: 'a.b.c' }, ingressDeps(silentLogger()))).rejects.toThrow(/refused DISCORD_TOKEN/);
     } finally {
       await fake.close();
     }

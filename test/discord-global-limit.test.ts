@@ -38,7 +38,7 @@ describe("Discord's global rate limit, shared by workers through Redis", () => {
     const workers = Array.from({ length: 3 }, () => {
       const redis = createRedis(TEST_REDIS_URL);
       connections.push(redis);
-      return new DiscordEgress(config.discord!, redis, prefix, silentLogger());
+      return new DiscordEgress(config.platforms.discord!, redis, prefix, silentLogger());
     });
     const channels = discord.guilds[0]!.channelIds;
     // Each worker has ten channels of its own (so no channel's own limit is shared), five messages in each: 150
@@ -59,7 +59,7 @@ describe("Discord's global rate limit, shared by workers through Redis", () => {
     const redis = createRedis(TEST_REDIS_URL);
     connections.push(redis);
     const prefix = `xt-${randomBytes(4).toString('hex')}`;
-    const worker = new DiscordEgress(config.discord!, redis, prefix, silentLogger());
+    const worker = new DiscordEgress(config.platforms.discord!, redis, prefix, silentLogger());
     const address = { workspaceId: discord.guildId, channelId: discord.guilds[0]!.channelIds[29]! };
     const { messageId } = await worker.post(address, 'first');
     const edits = () => discord.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/messages/${messageId}`));
@@ -108,7 +108,7 @@ describe("Discord's global rate limit, shared by the gateway and the workers", (
 
   it('threads the gateway opens and a worker’s posts, at once, stay under the global limit together: no 429', async () => {
     const config = readConfig({ DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.restUrl });
-    const worker = new DiscordEgress(config.discord!, redis, prefix, silentLogger());
+    const worker = new DiscordEgress(config.platforms.discord!, redis, prefix, silentLogger());
     const alice = discord.addUser({ username: 'alice' });
     const channels = discord.guilds[0]!.channelIds;
     const threadsBefore = discord.threads.length;

@@ -51,7 +51,7 @@ describe('npm run doctor', () => {
       DISCORD_TOKEN: discord.token,
       DISCORD_API_URL: discord.restUrl,
     };
-    await registerCommands(readConfig(env).discord!, createDefaultRouter().commands);
+    await registerCommands(readConfig(env).platforms.discord!, createDefaultRouter().commands);
     const admin = postgres(`${TEST_PG_SERVER}/postgres`, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database "${bare}"`); // a database nobody has migrated
     await admin.end();

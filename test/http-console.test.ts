@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../adapters/http/api-keys.js';
 import { escapeHtml, renderMarkdown } from '../adapters/http/console/markdown.js';
-import { HTTP_API_ROUTES } from '../adapters/http/http-api.js';
+import { HTTP_API_ROUTES } from '../adapters/http/http-ingress.js';
 import type { RunningApp } from '../src/app/start-app.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { startTestApp, testConfig } from './support/test-app.js';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLeanFetch } from '../src/http/lean-fetch.js';
+import { createLeanFetch } from '../src/net/lean-fetch.js';
 
 /** What the server saw of each request. */
 interface Seen {

@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellChannel } from '../adapters/shell/shell-egress.js';
 import { ShellSession } from '../adapters/shell/shell-session.js';
 import { createRedis } from '../src/redis/create-redis.js';
+import type { RelayEvent } from '../src/relay/relay-events.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -32,7 +34,7 @@ describe('the shell adapter', () => {
       output.on('data', (chunk) => (printed += String(chunk)));
       const shell = new ShellSession({
         subscriber: createRedis(TEST_REDIS_URL),
-        producer: app.producer,
+        ingress: app.ingress,
         prefix: config.queuePrefix,
         workspaceId: 'laptop',
         channelId,
@@ -66,6 +68,38 @@ describe('the shell adapter', () => {
     const history = JSON.stringify(model.requests.at(-1)!.body.messages);
     expect(history).toContain('my name is Tess');
     expect(history).toContain('Echo: [Tess] my name is Tess');
+  });
+
+  it('receives each answer as streamed pieces: no placeholder to recognize, no whole text to diff', async () => {
+    const config = testConfig(database, model.url);
+    const app = await startTestApp(config, []);
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk) => (printed += String(chunk)));
+    const options = { prefix: config.queuePrefix, workspaceId: 'laptop', channelId: 'tester.pieces', user: { id: 'tester', name: 'Tess' } };
+    const shell = new ShellSession({ ...options, subscriber: createRedis(TEST_REDIS_URL), ingress: app.ingress, output, filesDir: '/tmp/xiaoliu-test-files', tty: false });
+    const listener = createRedis(TEST_REDIS_URL);
+    const events: RelayEvent[] = [];
+    listener.on('message', (_channel: string, raw: string) => events.push(JSON.parse(raw) as RelayEvent));
+    await listener.subscribe(shellChannel(config.queuePrefix, 'laptop', 'tester.pieces'));
+    try {
+      await shell.start();
+      const answer = 'Pieces arrive one after another, each written where the last one ended, as the model writes them.';
+      model.setTiming({ tokensPerSecond: 40 });
+      model.enqueue({ kind: 'text', text: answer });
+      await shell.ask('stream to me');
+      model.setTiming({ tokensPerSecond: 300 });
+      expect(events[0]).toMatchObject({ type: 'open' });
+      const pieces = events.filter((e) => e.type === 'append').map((e) => (e as { text: string }).text);
+      expect(pieces.length).toBeGreaterThan(2);
+      expect(pieces.join('')).toBe(answer);
+      expect(events.filter((e) => e.type === 'post' || e.type === 'edit')).toEqual([]);
+      expect(printed).toBe(`xiaoliu> ${answer}\n`);
+    } finally {
+      await listener.quit();
+      await shell.close();
+      await app.close();
+    }
   });
 
   it('runs as `npm run shell`, holding a conversation typed on stdin', async () => {

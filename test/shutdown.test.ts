@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellChannel, type ShellEvent } from '../adapters/shell/shell-events.js';
+import { shellChannel } from '../adapters/shell/shell-egress.js';
+import type { RelayEvent } from '../src/relay/relay-events.js';
 import { createInboundProducer } from '../src/queue/inbound-queue.js';
 import { createRedis } from '../src/redis/create-redis.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { inbound, startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { spawnProcess, type RunningProcess } from './support/spawn-process.js';
+import { relayedTexts } from './support/relayed-texts.js';
 import { waitFor } from './support/wait-for.js';
 import { nodeArgsOf } from './support/npm-script.js';
 
@@ -41,9 +43,9 @@ describe('graceful shutdown (SIGTERM to a real `npm start` process)', () => {
     };
     const redis = createRedis(TEST_REDIS_URL);
     const producer = createInboundProducer({ redis, prefix, jobAttempts: 3 });
-    const events: ShellEvent[] = [];
+    const events: RelayEvent[] = [];
     const subscriber = createRedis(TEST_REDIS_URL);
-    subscriber.on('message', (_channel: string, raw: string) => events.push(JSON.parse(raw) as ShellEvent));
+    subscriber.on('message', (_channel: string, raw: string) => events.push(JSON.parse(raw) as RelayEvent));
     await subscriber.subscribe(shellChannel(prefix, 'W1', 'C1'));
     const message = inbound('tell me a long story', { thread: undefined, kind: 'dm' });
     message.address = { workspaceId: 'W1', channelId: 'C1' };
@@ -65,10 +67,10 @@ describe('graceful shutdown (SIGTERM to a real `npm start` process)', () => {
     app.child.kill('SIGTERM');
 
     expect(await app.exited).toBe(0);
-    expect(events.filter((e) => e.type === 'post')).toHaveLength(1);
+    // One message, streamed whole: opened, then appended to.
+    expect([...relayedTexts(events).values()]).toEqual(['Echo: [Ann] tell me a long story']);
+    expect(events.filter((e) => e.type === 'post' || e.type === 'edit')).toEqual([]);
     expect(events.at(-1)).toEqual({ type: 'done', deliveryId: message.id });
-    const finalText = events.filter((e) => e.type === 'edit').at(-1);
-    expect(finalText).toMatchObject({ text: 'Echo: [Ann] tell me a long story' });
     expect(app.output()).toContain('shut down cleanly');
     await cleanUp();
   }, 30_000);
@@ -79,7 +81,7 @@ describe('graceful shutdown (SIGTERM to a real `npm start` process)', () => {
     const app = startProcess(env);
     await waitFor('start-up', () => app.output().includes('xiaoliu is up'));
     await producer.enqueue(message);
-    await waitFor('the first streamed words', () => events.some((e) => e.type === 'edit' && e.text.startsWith('Echo')));
+    await waitFor('the first streamed words', () => [...relayedTexts(events).values()].some((text) => text.startsWith('Echo')));
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
     expect(app.output()).toContain('handing them back to the queue');
@@ -91,11 +93,9 @@ describe('graceful shutdown (SIGTERM to a real `npm start` process)', () => {
     await waitFor('the answer from the other worker', () => events.some((e) => e.type === 'done'));
     await successor.close();
 
-    const posts = events.filter((e) => e.type === 'post');
-    expect(posts).toHaveLength(1);
-    const last = events.filter((e) => e.type === 'edit').at(-1) as Extract<ShellEvent, { type: 'edit' }>;
-    expect(last.messageId).toBe((posts[0] as Extract<ShellEvent, { type: 'post' }>).messageId);
-    expect(last.text).toBe('Echo: [Ann] tell me a long story');
+    // One message throughout: the second worker rewrote the first one's, and posted none of its own.
+    expect([...relayedTexts(events).values()]).toEqual(['Echo: [Ann] tell me a long story']);
+    expect(events.filter((e) => e.type === 'open' || e.type === 'post')).toHaveLength(1);
     await cleanUp();
   }, 30_000);
 });

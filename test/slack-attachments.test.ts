@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { readConfig, type SlackConfig } from '../src/config/read-config.js';
+import type { SlackConfig } from '../adapters/slack/slack-config.js';
+import { readConfig } from '../src/config/read-config.js';
 import { RateBudget } from '../src/rate/rate-budget.js';
 import { createRedis } from '../src/redis/create-redis.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -51,7 +52,7 @@ describe('files shared in Slack (real Bolt gateway, real SlackEgress, fake Slack
     const config = testConfig(database, model.url, { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl });
     // A gateway alone: the queued job is read back to see exactly what the gateway made of the file.
     gateway = await startTestApp(config, [], { gateway: true, worker: false });
-    egress = slackEgress(config.slack!);
+    egress = slackEgress(config.platforms.slack!);
   });
   afterAll(async () => {
     await gateway?.close();
@@ -97,7 +98,7 @@ describe('an Enterprise Grid workspace, where every url_private redirects (real 
   let egress: SlackEgress;
   beforeAll(async () => {
     slack = await startFakeSlack({ botToken: TOKEN, enterpriseGrid: true });
-    egress = slackEgress(readConfig({ SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl }).slack!);
+    egress = slackEgress(readConfig({ SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl }).platforms.slack!);
   });
   afterAll(async () => {
     await slack?.close();

@@ -12,7 +12,7 @@ import { silentLogger } from './support/silent-logger.js';
 async function startSlackEgress(fake: FakeSlackOptions = {}): Promise<{ slack: FakeSlack; egress: SlackEgress }> {
   const slack = await startFakeSlack({ botToken: 'xoxb-test-token', ...fake });
   const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl });
-  return { slack, egress: new SlackEgress(config.slack!, silentLogger()) };
+  return { slack, egress: new SlackEgress(config.platforms.slack!, silentLogger()) };
 }
 
 describe('SlackEgress native streaming (real WebClient against the fake Slack)', () => {
@@ -28,7 +28,7 @@ describe('SlackEgress native streaming (real WebClient against the fake Slack)',
   it('never lets a ping through, even when it straddles two appends', async () => {
     const address = { workspaceId: 'T0FAKE', channelId: 'D1', threadId: '1700000000.000100' }; // an assistant thread
     const stream = egress.nativeStream!;
-    const { messageId } = (await stream.start(address, 'U1'))!;
+    const { messageId } = (await stream.start(address, 'U1', { deliveryId: 'earlier', part: 0 }))!;
     for (const piece of ['Ping <', '!channel> and @chan', 'nel and <', '@U123> and @he', 're']) {
       await stream.append(address, messageId, piece);
     }
@@ -90,7 +90,7 @@ describe('a retried delivery on Slack, whose first attempt died between posting 
   it('reuses the stream the dead attempt opened instead of opening a second one', async () => {
     const address = { workspaceId: 'T0FAKE', channelId: 'D-retry-1', threadId: '1700000000.000200' };
     // The dead attempt: the stream opened, the worker killed before the record was written.
-    await egress.nativeStream!.start(address, 'U1');
+    await egress.nativeStream!.start(address, 'U1', { deliveryId: 'earlier', part: 0 });
     const retry = await writer(address, 'd-retry-1', false);
     await retry.start();
     await retry.finish('The whole answer.');
@@ -99,7 +99,7 @@ describe('a retried delivery on Slack, whose first attempt died between posting 
 
   it('does not take an empty stream left by an earlier question for this one', async () => {
     const address = { workspaceId: 'T0FAKE', channelId: 'D-retry-5', threadId: '1700000000.000300' };
-    const orphan = (await egress.nativeStream!.start(address, 'U1'))!; // an earlier question's stream, never written to
+    const orphan = (await egress.nativeStream!.start(address, 'U1', { deliveryId: 'earlier', part: 0 }))!; // an earlier question's stream, never written to
     const [seconds, micros] = orphan.messageId.split('.');
     const later = `${seconds}.${String(Number(micros) + 1).padStart(6, '0')}`;
     slack.seedMessage({ channel: 'D-retry-5', thread_ts: address.threadId, ts: later, user: 'U1', text: 'and now?' });
@@ -149,7 +149,7 @@ describe('a retried delivery on Slack whose dead attempt left a stream that Slac
 
   it('edits that message with the answer instead of streaming into a closed stream', async () => {
     const address = { workspaceId: 'T0FAKE', channelId: 'D-closed-1', threadId: '1700000000.000400' };
-    await egress.nativeStream!.start(address, 'U1'); // the dead attempt's stream, never recorded
+    await egress.nativeStream!.start(address, 'U1', { deliveryId: 'earlier', part: 0 }); // the dead attempt's stream, never recorded
     await new Promise((resolve) => setTimeout(resolve, lifetimeMs * 2)); // Slack closes it, unstopped
     await claimDelivery(database.sql, 'slack', address, 'd-closed-1', 'U1');
     const retry = new ReplyWriter(egress, address, 'd-closed-1', database.sql, silentLogger(), false, 'U1');

@@ -38,6 +38,6 @@ describe('the Slack app manifest', () => {
     expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/);
     const [command] = manifest.features.slash_commands;
     expect(command?.url).toMatch(/\/slack\/events$/);
-    expect(command?.command).toBe(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.slashCommand);
+    expect(command?.command).toBe(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).platforms.slack?.slashCommand);
   });
 });

@@ -39,7 +39,7 @@ describe('the crash-recovery look-up for a derived Slack delivery (a parallel me
     const slack = await startFakeSlack({ botToken: TOKEN, appClass: 'non-marketplace' });
     try {
       const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, SLACK_APP_CLASS: 'non-marketplace' };
-      const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: 'false' }).slack!;
+      const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: 'false' }).platforms.slack!;
       const egress = new SlackEgress(config, silentLogger(), new RateBudget(redis, `xt-${randomBytes(4).toString('hex')}`));
       const parent = nextEventTs();
       slack.seedMessage({ channel: 'C-merge', ts: parent, user: 'U2', text: 'Topic: the launch plan' });

@@ -43,7 +43,7 @@ describe('Slack rate budget shared by workers through Redis', () => {
     const egresses = Array.from({ length: count }, () => {
       const redis = createRedis(TEST_REDIS_URL);
       connections.push(redis);
-      return new SlackEgress(config.slack!, silentLogger(), new RateBudget(redis, prefix, { timeScale }));
+      return new SlackEgress(config.platforms.slack!, silentLogger(), new RateBudget(redis, prefix, { timeScale }));
     });
     return { slack, egresses };
   }
@@ -140,7 +140,7 @@ describe('Slack rate budget shared by workers through Redis', () => {
     const { slack, egresses } = await workers(1, 1);
     const address: ReplyAddress = { workspaceId: 'T0FAKE', channelId: 'DHELD', threadId: '1700000000.000900' };
     const stream = egresses[0]!.nativeStream!;
-    const { messageId } = (await stream.start(address, 'U1'))!;
+    const { messageId } = (await stream.start(address, 'U1', { deliveryId: 'earlier', part: 0 }))!;
     const pieces = Array.from({ length: 30 }, (_, i) => `piece ${i}. `);
     const results = [];
     for (const piece of pieces) results.push(await stream.append(address, messageId, piece));

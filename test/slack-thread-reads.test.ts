@@ -6,7 +6,8 @@ import { createRedis } from '../src/redis/create-redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackEgress } from '../adapters/slack/slack-egress.js';
 import type { RunningApp } from '../src/app/start-app.js';
-import { readConfig, type SlackConfig } from '../src/config/read-config.js';
+import type { SlackConfig } from '../adapters/slack/slack-config.js';
+import { readConfig } from '../src/config/read-config.js';
 import type { ReplyAddress } from '../src/domain/inbound-message.js';
 import { createLogger } from '../src/log/create-logger.js';
 import { ReplyWriter } from '../src/render/reply-writer.js';
@@ -110,7 +111,7 @@ describe('the crash-recovery look-up in a long Slack thread (real SlackEgress an
     const slack = await startFakeSlack({ botToken: TOKEN, appClass });
     const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, SLACK_APP_CLASS: appClass };
     const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: String(streaming) });
-    return { slack, egress: slackEgress(config.slack!) };
+    return { slack, egress: slackEgress(config.platforms.slack!) };
   }
 
   it.each(['internal', 'non-marketplace'] as const)(
@@ -146,7 +147,7 @@ describe('the crash-recovery look-up in a long Slack thread (real SlackEgress an
       const address: ReplyAddress = { workspaceId: 'T0FAKE', channelId: 'D-stream', threadId: parent };
       const question = nextEventTs();
       slack.seedMessage({ channel: 'D-stream', ts: question, thread_ts: parent, user: 'U1', text: '<@UBOT> help' });
-      await egress.nativeStream!.start(address, 'U1'); // the dead attempt's stream, never recorded
+      await egress.nativeStream!.start(address, 'U1', { deliveryId: 'earlier', part: 0 }); // the dead attempt's stream, never recorded
       const deliveryId = `slack-T0FAKE-D-stream-${question}`;
       await claimDelivery(database.sql, 'slack', address, deliveryId, 'U1');
       const retry = new ReplyWriter(egress, address, deliveryId, database.sql, silentLogger(), false, 'U1');
@@ -174,7 +175,7 @@ describe('Slack thread reads of an app outside the Marketplace, paced by the bud
     database = await createTestDatabase();
     slack = await startFakeSlack({ botToken: TOKEN, appClass: 'non-marketplace', timeScale });
     const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, SLACK_APP_CLASS: 'non-marketplace' };
-    const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: 'false' }).slack!;
+    const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: 'false' }).platforms.slack!;
     const log = createLogger({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => done(void lines.push(String(chunk))) }));
     const prefix = `xt-${randomBytes(4).toString('hex')}`;
     // Two workers: their own WebClient, Redis connection and budget object each; all they share is Redis.

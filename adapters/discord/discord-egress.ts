@@ -1,6 +1,7 @@
-import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUser, type RawFile } from 'discord.js';
+import { createRequire } from 'node:module';
+import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUser, type RESTOptions, type RawFile } from 'discord.js';
 import type { Redis } from 'ioredis';
-import type { DiscordConfig } from '../../src/config/read-config.js';
+import type { DiscordConfig } from './discord-config.js';
 import type { EditOptions, Egress, EgressLimits, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
@@ -11,9 +12,19 @@ import { fromDiscordText } from './inbound-text.js';
 import { InteractionStore, scrubToken, type StoredInteraction } from './interaction-store.js';
 import { DISCORD_MAX_CHARS, messageBody } from './outbound-message.js';
 
+/**
+ * A dispatcher from the undici @discordjs/rest sends with (its own 6.x). Without one it sends through the process-wide
+ * dispatcher, which is whichever undici was loaded first: when that is the project's undici 7 (src/net/lean-fetch.ts),
+ * an upload's multipart body, made for undici 6, fails inside it ("action is not a function").
+ */
+const { Agent: RestAgent } = createRequire(createRequire(import.meta.url).resolve('@discordjs/rest'))('undici') as typeof import('undici');
+
 // Past this much waiting for a rate limit, fail the call and let the job retry later instead of holding a worker.
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const THREAD_HISTORY_LIMIT = 50;
+
+/** The slash command an answer is for (discord-ingress.ts puts its id in the address); its token is looked up. */
+const interactionIdOf = (address: ReplyAddress): string | undefined => address.adapterData?.interactionId;
 
 /** A thread's messages go to the thread (a channel of its own on Discord), everything else to the channel. */
 const target = (address: ReplyAddress): string => address.threadId ?? address.channelId;
@@ -44,6 +55,7 @@ export class DiscordEgress implements Egress {
   ) {
     const options = {
       api: config.apiUrl,
+      agent: new RestAgent() as unknown as RESTOptions['agent'],
       rejectOnRateLimit: (limit: { retryAfter: number }) => limit.retryAfter > MAX_RATE_LIMIT_WAIT_MS,
       // Discord's global limit per bot, shared with every other worker through Redis (discord-global-limit.ts).
       makeRequest: globallyPacedRequest(new RateBudget(redis, prefix), discordGlobalBucket(config.token)),
@@ -57,14 +69,15 @@ export class DiscordEgress implements Egress {
 
   async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
     const interaction = await this.interactionOf(address);
-    if (interaction && address.interactionId) {
+    const interactionId = interactionIdOf(address);
+    if (interaction && interactionId) {
       const part = key?.part ?? (interaction.originalMessageId ? 1 : 0);
       if (part === 0) {
         // The deferred reply ("Xiaoliu is thinking…") becomes the answer's first message; editing it is idempotent.
         const message = await this.webhook(interaction, (app, token) =>
           this.rest.patch(Routes.webhookMessage(app, token, '@original'), { body: messageBody(text), auth: false }),
         );
-        await this.interactions.setOriginal(address.interactionId, message.id);
+        await this.interactions.setOriginal(interactionId, message.id);
         return { messageId: message.id };
       }
       const message = await this.webhook(interaction, (app, token) =>
@@ -118,7 +131,7 @@ export class DiscordEgress implements Egress {
    * shows "is thinking…", and the bot may not even see the channel of a command, so there it is skipped.
    */
   async setStatus(address: ReplyAddress): Promise<void> {
-    if (address.interactionId) return;
+    if (interactionIdOf(address)) return;
     await this.rest.post(Routes.channelTyping(target(address)));
   }
 
@@ -190,13 +203,15 @@ export class DiscordEgress implements Egress {
 
   /** A slash command's answer is complete: its token is no longer needed. */
   async done(address: ReplyAddress): Promise<void> {
-    if (address.interactionId) await this.interactions.forget(address.interactionId);
+    const interactionId = interactionIdOf(address);
+    if (interactionId) await this.interactions.forget(interactionId);
   }
 
   private async interactionOf(address: ReplyAddress): Promise<StoredInteraction | undefined> {
-    if (!address.interactionId) return undefined;
-    const interaction = await this.interactions.load(address.interactionId);
-    if (!interaction) this.log.warn({ interactionId: address.interactionId }, 'interaction token expired; answering in the channel');
+    const interactionId = interactionIdOf(address);
+    if (!interactionId) return undefined;
+    const interaction = await this.interactions.load(interactionId);
+    if (!interaction) this.log.warn({ interactionId }, 'interaction token expired; answering in the channel');
     return interaction;
   }
 

@@ -10,38 +10,24 @@ import {
   type Interaction,
   type Message,
 } from 'discord.js';
-import type { Redis } from 'ioredis';
-import type { DiscordConfig } from '../../src/config/read-config.js';
+import type { IngressDeps, RunningIngress } from '../../src/domain/adapter.js';
 import type { InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { Arrival } from '../../src/ingress/ingress.js';
 import type { Logger } from '../../src/log/create-logger.js';
-import type { Metrics } from '../../src/metrics/create-metrics.js';
-import type { InboundProducer } from '../../src/queue/inbound-queue.js';
-import { ThreadMembership } from '../../src/ingress/thread-membership.js';
 import { RateBudget } from '../../src/rate/rate-budget.js';
-import type { Sql } from '../../src/store/database.js';
+import type { DiscordConfig } from './discord-config.js';
 import { discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
 import { fromDiscordText, summonsBot, threadName } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
 import { PROMPT_OPTION } from './slash-commands.js';
 
-export interface DiscordIngressDeps {
+/** The running Discord ingress, as every handler needs it. */
+interface DiscordContext {
   config: DiscordConfig;
-  producer: InboundProducer;
-  sql: Sql;
-  /**
-   * Where interaction tokens wait for the worker (see InteractionStore) and the global rate budget lives (shared with
-   * the workers), with the deployment's key prefix.
-   */
-  redis: Redis;
-  prefix: string;
-  log: Logger;
-  metrics: Metrics;
-}
-
-/** The gateway's side of Discord, connected. */
-export interface DiscordIngress {
-  botUserId: string;
-  stop(): Promise<void>;
+  deps: IngressDeps;
+  botId: string;
+  /** Where interaction tokens wait for the worker (see InteractionStore). */
+  interactions: InteractionStore;
 }
 
 // discord.js waits for every guild's GUILD_CREATE before `ready`; past this, start-up fails with a clear message.
@@ -51,14 +37,13 @@ const DM_WORKSPACE = '@dm';
 const THREADABLE: readonly ChannelType[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
 
 /**
- * Connects to Discord's gateway with discord.js, turns mentions, thread follow-ups, DMs and slash commands into
- * InboundMessages and queues them. Reconnecting and resuming are discord.js's: events missed while the socket was
- * down are replayed on RESUME, and anything delivered twice carries the same delivery id (the message's or the
- * interaction's own), so the queue and Postgres let it through once.
+ * Connects to Discord's gateway with discord.js, reads mentions, thread replies, DMs and slash commands into the
+ * facts the core decides on, and hands them over (src/ingress/ingress.ts). Reconnecting and resuming are
+ * discord.js's: events missed while the socket was down are replayed on RESUME, and anything delivered twice carries
+ * the same delivery id (the message's or the interaction's own), so the queue and Postgres let it through once.
  */
-export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<DiscordIngress> {
-  const { config, producer, log } = deps;
-  const interactions = new InteractionStore(deps.redis, deps.prefix, config.token);
+export async function startDiscordIngress(config: DiscordConfig, deps: IngressDeps): Promise<RunningIngress> {
+  const { log } = deps;
   const client = new Client({
     intents: [
       GatewayIntentBits.Guilds,
@@ -77,7 +62,28 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
   containPacketErrors(client, log);
   client.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'Discord gateway disconnected'));
   client.on(Events.ShardResume, (_shard, replayed) => log.info({ replayed }, 'Discord gateway resumed'));
+  await connect(client, config);
 
+  const discord: DiscordContext = { config, deps, botId: client.user!.id, interactions: new InteractionStore(deps.redis, deps.prefix, config.token) };
+  client.on(Events.MessageCreate, (message) => {
+    onMessage(discord, message).catch((error) => log.error({ err: error, messageId: message.id }, 'could not take a Discord message'));
+  });
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    onCommand(discord, interaction).catch((error) => {
+      log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not take a Discord command');
+    });
+  });
+  log.info({ botUserId: discord.botId, guilds: client.guilds.cache.size }, 'Discord adapter is on');
+  return {
+    async stop() {
+      await client.destroy();
+    },
+  };
+}
+
+/** Logs in and waits until every guild is known; a refusal becomes an error saying what to fix. */
+async function connect(client: Client, config: DiscordConfig): Promise<void> {
   const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
   ready.catch(() => {}); // awaited below; when login fails first, this later rejection is no news
   try {
@@ -93,19 +99,44 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
     }
     throw new Error(`could not connect to Discord (${e.message ?? String(error)}): check DISCORD_API_URL and the network`);
   }
-  const botId = client.user!.id;
+}
 
-  const threads = new ThreadMembership(deps.sql, 'discord');
+async function onMessage(discord: DiscordContext, message: Message): Promise<void> {
+  const receivedAt = performance.now();
+  const botRoleId = message.guild?.members.me?.roles.botRole?.id;
+  const arrival = arrivalOf(discord, message, botRoleId);
+  if (!arrival) return;
+  // Discord never delivers a message again: wait out a Redis outage rather than drop the question.
+  await discord.deps.ingress.take(arrival, { receivedAt, ifRedisDown: 'wait' }, async (kind) => {
+    // Normalized only for messages Xiaoliu takes: most of a busy server's traffic is not for it.
+    const text = fromDiscordText(message.content, namesIn(message, discord.botId, botRoleId));
+    // A mention outside a thread opens one; it exists before the job is queued, so the worker's first post has
+    // somewhere to go.
+    const threadId = arrival.inThread || !arrival.threadId ? arrival.threadId : await openThread(discord, message, text);
+    const address = { workspaceId: arrival.workspaceId, channelId: arrival.channelId, ...(threadId ? { threadId } : {}) };
+    return fromMessage(message, kind, address, text);
+  });
+}
 
-  const enqueue = async (message: InboundMessage, started: number) => {
-    // Discord never delivers a message again: wait out a Redis outage rather than drop the question.
-    await producer.enqueue(message, { patient: true });
-    deps.metrics.ingressAck.observe({ platform: 'discord' }, (performance.now() - started) / 1000);
-    log.debug({ deliveryId: message.id, kind: message.kind }, 'queued Discord message');
-  };
+/** The facts of a message; undefined for one in a channel a bot is never part of (a group DM). */
+function arrivalOf(discord: DiscordContext, message: Message, botRoleId: string | undefined): Arrival | undefined {
+  // Bots (Xiaoliu's own echoes included), webhooks and system notices (thread created, pins) are not people asking.
+  const common = { platform: 'discord', fromBot: Boolean(message.author.bot || message.webhookId || message.system), replyMode: discord.config.replyMode };
+  if (!message.inGuild()) {
+    if (message.channel.type !== ChannelType.DM) return undefined;
+    return { ...common, workspaceId: DM_WORKSPACE, channelId: message.channelId, inThread: false, isDm: true, mentionsBot: false };
+  }
+  const facts = { ...common, workspaceId: message.guildId, isDm: false, mentionsBot: summonsBot(message.content, discord.botId, botRoleId) };
+  const channel = message.channel;
+  if (channel.isThread()) return { ...facts, channelId: channel.parentId ?? channel.id, threadId: channel.id, inThread: true };
+  // Discord gives a thread started from a message the message's id: the thread a mention here opens.
+  const threadable = THREADABLE.includes(channel.type);
+  return { ...facts, channelId: message.channelId, ...(threadable ? { threadId: message.id } : {}), inThread: false };
+}
 
-  /** The InboundMessage of a person's message; `text` already normalized. */
-  const fromMessage = (message: Message, kind: InboundMessage['kind'], address: ReplyAddress, text: string): InboundMessage => ({
+/** The InboundMessage of a person's message; `text` already normalized. */
+function fromMessage(message: Message, kind: InboundMessage['kind'], address: ReplyAddress, text: string): InboundMessage {
+  return {
     v: 1,
     id: `discord-${message.id}`,
     platform: 'discord',
@@ -122,118 +153,71 @@ export async function startDiscordIngress(deps: DiscordIngressDeps): Promise<Dis
     sentAt: message.createdAt.toISOString(),
     messageId: message.id,
     ...(kind === 'mention' && address.threadId && address.threadId !== message.id ? { inExistingThread: true } : {}),
-  });
-
-  const onMessage = async (message: Message) => {
-    const started = performance.now();
-    // Bots (Xiaoliu's own echoes included), webhooks and system notices (thread created, pins) are not people asking.
-    if (message.author.bot || message.webhookId || message.system) return;
-    const botRoleId = message.guild?.members.me?.roles.botRole?.id;
-    // Normalized only for messages Xiaoliu takes: most of a busy server's traffic is not for it.
-    const text = () => fromDiscordText(message.content, namesIn(message, botId, botRoleId));
-    if (!message.inGuild()) {
-      if (message.channel.type !== ChannelType.DM) return;
-      await enqueue(fromMessage(message, 'dm', { workspaceId: DM_WORKSPACE, channelId: message.channelId }, text()), started);
-      return;
-    }
-    const mentioned = summonsBot(message.content, botId, botRoleId);
-    const channel = message.channel;
-    if (channel.isThread()) {
-      const address = { workspaceId: message.guildId, channelId: channel.parentId ?? channel.id, threadId: channel.id };
-      if (mentioned) threads.summon(address.channelId, channel.id);
-      else {
-        // A follow-up counts only in a thread Xiaoliu is part of (has answered in), and only in `threads` mode.
-        if (config.replyMode === 'mentions') return;
-        if (!(await threads.isMember(address.workspaceId, address.channelId, channel.id))) return;
-      }
-      await enqueue(fromMessage(message, mentioned ? 'mention' : 'thread', address, text()), started);
-      return;
-    }
-    if (!mentioned) return;
-    const question = text();
-    const threadable = THREADABLE.includes(channel.type);
-    if (threadable) threads.summon(message.channelId, message.id); // the thread about to open takes the message's id
-    // The thread exists before the job is queued, so the worker's first post has somewhere to go.
-    const threadId = threadable ? await openThread(message, question) : undefined;
-    const address = { workspaceId: message.guildId, channelId: message.channelId, ...(threadId ? { threadId } : {}) };
-    await enqueue(fromMessage(message, 'mention', address, question), started);
   };
+}
 
-  /**
-   * Opens the answer's thread from the question. Discord gives a message's thread the message's id, so a redelivered
-   * mention (or a second gateway racing this one) that finds the thread already there simply uses it.
-   */
-  const openThread = async (message: Message, text: string): Promise<string | undefined> => {
-    try {
-      return (await message.startThread({ name: threadName(text) })).id;
-    } catch (error) {
-      if ((error as { code?: unknown }).code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage) return message.id;
-      // No Create Public Threads permission, say: answer in the channel rather than not at all.
-      const why = 'could not open a thread; answering in the channel (check the Create Public Threads permission)';
-      log.warn({ err: error, channelId: message.channelId }, why);
-      return undefined;
-    }
-  };
+/**
+ * Opens the answer's thread from the question. Discord gives a message's thread the message's id, so a redelivered
+ * mention (or a second gateway racing this one) that finds the thread already there simply uses it.
+ */
+async function openThread(discord: DiscordContext, message: Message, text: string): Promise<string | undefined> {
+  try {
+    return (await message.startThread({ name: threadName(text) })).id;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage) return message.id;
+    // No Create Public Threads permission, say: answer in the channel rather than not at all.
+    const why = 'could not open a thread; answering in the channel (check the Create Public Threads permission)';
+    discord.deps.log.warn({ err: error, channelId: message.channelId }, why);
+    return undefined;
+  }
+}
 
-  const onCommand = async (interaction: ChatInputCommandInteraction) => {
-    const started = performance.now();
-    // Discord gives 3 s to acknowledge; deferring first shows "Xiaoliu is thinking…" and buys 15 minutes.
-    try {
-      await interaction.deferReply();
-    } catch (error) {
-      // Acknowledged already: this is a redelivery, or another gateway took it. Queue it anyway; it dedupes.
-      if ((error as { code?: unknown }).code !== RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged) throw error;
-    }
-    const args = interaction.options.getString(PROMPT_OPTION)?.trim() ?? '';
-    // A command in a thread belongs to the thread's conversation; elsewhere, to the channel's (or the DM's).
-    const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
-    const address: ReplyAddress = {
+/** A slash command: deferred at once, then queued; the worker answers by editing the deferred reply. */
+async function onCommand(discord: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  const receivedAt = performance.now();
+  // Discord gives 3 s to acknowledge; deferring first shows "Xiaoliu is thinking…" and buys 15 minutes.
+  try {
+    await interaction.deferReply();
+  } catch (error) {
+    // Acknowledged already: this is a redelivery, or another gateway took it. Queue it anyway; it dedupes.
+    if ((error as { code?: unknown }).code !== RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged) throw error;
+  }
+  await discord.deps.ingress.command(
+    { receivedAt, ifRedisDown: 'wait' },
+    {
+      open: async () => {
+        const { applicationId, token } = interaction;
+        await discord.interactions.save(interaction.id, { applicationId, token }, interaction.createdTimestamp);
+        return commandMessage(interaction);
+      },
+      apologize: (text) => interaction.editReply(text),
+      scrub: (error) => scrubToken(error, interaction.token),
+    },
+  );
+}
+
+/** A command in a thread belongs to the thread's conversation; elsewhere, to the channel's (or the DM's). */
+function commandMessage(interaction: ChatInputCommandInteraction): InboundMessage {
+  const args = interaction.options.getString(PROMPT_OPTION)?.trim() ?? '';
+  const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
+  const name = interaction.commandName;
+  return {
+    v: 1,
+    id: `discord-i-${interaction.id}`,
+    platform: 'discord',
+    kind: 'slash',
+    address: {
       workspaceId: interaction.guildId ?? DM_WORKSPACE,
       channelId: thread?.parentId ?? interaction.channelId,
       ...(thread ? { threadId: thread.id } : {}),
-      interactionId: interaction.id,
-    };
-    const name = interaction.commandName;
-    try {
-      const { applicationId, token } = interaction;
-      await interactions.save(interaction.id, { applicationId, token }, interaction.createdTimestamp);
-      await enqueue(
-        {
-          v: 1,
-          id: `discord-i-${interaction.id}`,
-          platform: 'discord',
-          kind: 'slash',
-          address,
-          author: { id: interaction.user.id, name: displayNameOf(interaction), isBot: false },
-          text: args || name,
-          command: { name, args },
-          attachments: [],
-          sentAt: interaction.createdAt.toISOString(),
-        },
-        started,
-      );
-    } catch (error) {
-      log.error({ err: scrubToken(error, interaction.token) }, 'could not queue a Discord command: is Redis reachable at REDIS_URL?');
-      await interaction.editReply('Sorry, I could not take that request right now. Please try again.').catch(() => {});
-    }
-  };
-
-  client.on(Events.MessageCreate, (message) => {
-    onMessage(message).catch((error) => log.error({ err: error, messageId: message.id }, 'could not take a Discord message'));
-  });
-  client.on(Events.InteractionCreate, (interaction: Interaction) => {
-    if (!interaction.isChatInputCommand()) return;
-    onCommand(interaction).catch((error) => {
-      log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not take a Discord command');
-    });
-  });
-
-  log.info({ botUserId: botId, guilds: client.guilds.cache.size }, 'Discord adapter is on');
-  return {
-    botUserId: botId,
-    async stop() {
-      await client.destroy();
+      // The egress answers by editing the deferred reply; only the id travels, the token is looked up.
+      adapterData: { interactionId: interaction.id },
     },
+    author: { id: interaction.user.id, name: displayNameOf(interaction), isBot: false },
+    text: args || name,
+    command: { name, args },
+    attachments: [],
+    sentAt: interaction.createdAt.toISOString(),
   };
 }
 

@@ -5,8 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { PermissionFlagsBits, REST, Routes, type APIApplication } from 'discord.js';
 import type { Command } from '../../src/commands/command.js';
 import { createDefaultRouter } from '../../src/commands/default-router.js';
-import { readConfig, type DiscordConfig } from '../../src/config/read-config.js';
+import { readConfig } from '../../src/config/read-config.js';
 import { ConfigError } from '../../src/domain/errors.js';
+import type { DiscordConfig } from './discord-config.js';
 import { slashCommands } from './slash-commands.js';
 
 /** What Xiaoliu needs in a server: read and answer, open threads and talk in them, attach long answers. */
@@ -100,16 +101,16 @@ async function main(args: string[]): Promise<void> {
   const remove = args.includes('--remove');
   const unknown = args.find((a) => a !== '--remove');
   if (unknown !== undefined) throw new Error(`unknown argument ${unknown}: the only option is --remove`);
-  const config = readConfig(process.env);
-  if (!config.discord) {
+  const discord = readConfig(process.env).platforms.discord;
+  if (!discord) {
     throw new ConfigError('DISCORD_TOKEN', 'DISCORD_TOKEN is required: set it to your bot token (Bot page of your Discord application)');
   }
   if (remove) {
-    const { scope } = await removeCommands(config.discord);
+    const { scope } = await removeCommands(discord);
     console.log(scope === 'global' ? "Removed Xiaoliu's global commands." : `Removed Xiaoliu's commands from server ${scope}.`);
     return;
   }
-  const result = await registerCommands(config.discord, createDefaultRouter().commands);
+  const result = await registerCommands(discord, createDefaultRouter().commands);
   for (const line of describeRegistration(result)) console.log(line);
   console.log(`Invite Xiaoliu to a server with:\n  ${inviteUrl(result.applicationId)}`);
 }

@@ -1,5 +1,4 @@
-import { PLACEHOLDER } from '../../src/render/reply-writer.js';
-import type { HttpEvent } from './http-events.js';
+import { parseRelayMessageId, type RelayEvent } from '../../src/relay/relay-events.js';
 
 /** A file an answer attached, as the API shows it. */
 export interface AnswerFile {
@@ -14,18 +13,18 @@ export interface AnswerFile {
 export interface AnswerListener {
   /** More text at the end of what was sent so far. */
   delta(text: string): void;
-  /** The text changed other than by growing (a retried model call rewrote it): show this instead. */
+  /** The text changed other than by growing (an error, or a retried attempt writing anew): show this instead. */
   replace(text: string): void;
   file(file: AnswerFile): void;
 }
 
 /**
- * Turns the worker's posts and edits of one answer into appends, replacements and files, and resolves `done` when
- * the worker says the answer is complete. Part 0 is the message that streams; with one part per answer, a long
- * answer ends as a head in part 0 and the whole text as a file.
+ * Turns the relayed answer of one delivery into appends, replacements and files, and resolves `done` when the worker
+ * says the answer is complete. Part 0 is the message that streams; with one part per answer, a long answer ends as a
+ * head in part 0 and the whole text as a file.
  */
 export class AnswerCollector {
-  /** The text of part 0 as last shown. */
+  /** The text of part 0 as shown so far. */
   text = '';
   readonly files: AnswerFile[] = [];
   readonly done: Promise<void>;
@@ -35,20 +34,23 @@ export class AnswerCollector {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
-  onEvent(event: HttpEvent): void {
+  onEvent(event: RelayEvent): void {
     switch (event.type) {
-      case 'post':
-      case 'edit': {
-        if (event.part !== 0) {
-          // Not produced while maxParts is 1; kept so a larger limit later degrades to appending.
-          this.show(`${this.text}\n\n${event.text}`);
-          return;
-        }
-        this.show(event.text === PLACEHOLDER ? '' : event.text);
+      case 'open':
+        if (this.text !== '') this.replace('');
         return;
-      }
+      case 'append':
+        return this.grow(event.text);
+      case 'post':
+      case 'edit':
+        // Not produced while maxParts is 1; kept so a larger limit later degrades to appending.
+        if (parseRelayMessageId(event.messageId).part !== 0) return this.grow(`\n\n${event.text}`);
+        if (this.text === '') return this.grow(event.text);
+        if (event.text !== this.text) this.replace(event.text);
+        return;
       case 'file': {
-        const file = { id: event.id, filename: event.filename, mime_type: event.mimeType, size: event.size, url: `/v1/files/${event.id}` };
+        const { id = '', filename, mimeType, size } = event.file;
+        const file = { id, filename, mime_type: mimeType, size, url: `/v1/files/${id}` };
         this.files.push(file);
         this.listener?.file(file);
         return;
@@ -58,10 +60,14 @@ export class AnswerCollector {
     }
   }
 
-  private show(text: string): void {
-    if (text === this.text) return;
-    if (text.startsWith(this.text)) this.listener?.delta(text.slice(this.text.length));
-    else this.listener?.replace(text);
+  private grow(text: string): void {
+    if (!text) return;
+    this.text += text;
+    this.listener?.delta(text);
+  }
+
+  private replace(text: string): void {
     this.text = text;
+    this.listener?.replace(text);
   }
 }

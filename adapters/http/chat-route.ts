@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpApiConfig } from '../../src/config/read-config.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
-import type { Metrics } from '../../src/metrics/create-metrics.js';
-import type { InboundProducer } from '../../src/queue/inbound-queue.js';
+import type { Ingress } from '../../src/ingress/ingress.js';
+import type { RelayHub } from '../../src/relay/relay-hub.js';
 import type { Sql } from '../../src/store/database.js';
+import { deliveryAnswer, findHttpConversation, HTTP_WORKSPACE } from '../../src/store/http-conversations.js';
 import { AnswerCollector, type AnswerFile } from './answer-collector.js';
-import type { AnswerHub } from './answer-hub.js';
 import type { ApiPrincipal } from './api-keys.js';
-import { httpChannel } from './http-events.js';
+import type { HttpApiConfig } from './http-config.js';
+import { httpChannel } from './http-egress.js';
 import { ApiError, readJsonBody, sendJson } from './http-io.js';
-import { findConversation, HTTP_WORKSPACE, isConversationId } from './resources.js';
+import { isConversationId } from './resources.js';
 
 /** How long a request waits for its answer; past it the answer still lands in the conversation. */
 const ANSWER_TIMEOUT_MS = 15 * 60_000;
@@ -19,11 +19,10 @@ const KEEPALIVE_MS = 15_000;
 
 export interface ChatDeps {
   sql: Sql;
-  producer: InboundProducer;
-  hub: AnswerHub;
+  ingress: Ingress;
+  hub: RelayHub;
   prefix: string;
   config: HttpApiConfig;
-  metrics: Metrics;
 }
 
 /** The JSON answer, and the SSE stream's last `done` event. */
@@ -41,7 +40,7 @@ export interface ChatAnswer {
 export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: ServerResponse, who: ApiPrincipal, cors: Record<string, string>): Promise<void> {
   const started = performance.now();
   const { message: text, conversationId: given } = parseChatBody(await readJsonBody(req, deps.config.maxBodyBytes), deps.config);
-  if (given !== undefined && !(isConversationId(given) && (await findConversation(deps.sql, who.userId, given)))) {
+  if (given !== undefined && !(isConversationId(given) && (await findHttpConversation(deps.sql, who.userId, given)))) {
     throw new ApiError(404, 'not_found', 'No such conversation.');
   }
   const conversationId = given ?? randomUUID();
@@ -66,9 +65,8 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
   const stop = await deps.hub.listen(httpChannel(deps.prefix, message.id), (event) => collector.onEvent(event));
   let keepalive: NodeJS.Timeout | undefined;
   try {
-    await deps.producer.enqueue(message);
-    // Like Slack's and Discord's: request received → queued (here the caller waits on for the answer itself).
-    deps.metrics.ingressAck.observe({ platform: 'http' }, (performance.now() - started) / 1000);
+    // The client is waiting and sends again if it gets an error (a 500 here) rather than a queued question.
+    await deps.ingress.submit(message, { receivedAt: started, ifRedisDown: 'fail' });
     if (streaming) {
       res.writeHead(200, { ...cors, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
       sse('start', { conversation_id: conversationId });
@@ -128,18 +126,12 @@ function waitForAnswer(collector: AnswerCollector, res: ServerResponse): Promise
 
 /** The whole answer as stored (a long one is only a head in the streamed message), with what it cost. */
 async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, collector: AnswerCollector): Promise<ChatAnswer> {
-  const [[stored], [usage]] = await Promise.all([
-    sql<{ text: string }[]>`select text from messages where delivery_id = ${deliveryId} and role = 'assistant'`,
-    sql<{ input: string; output: string; cost: string }[]>`
-      select coalesce(sum(input_tokens + cache_write_tokens + cache_read_tokens), 0) as input,
-        coalesce(sum(output_tokens), 0) as output, coalesce(sum(cost_usd), 0) as cost
-      from usage where delivery_id = ${deliveryId}`,
-  ]);
+  const { text, usage } = await deliveryAnswer(sql, deliveryId);
   return {
     conversation_id: conversationId,
     // Commands that store no answer (help, reset) and error replies: what was shown is the answer.
-    answer: stored?.text ?? collector.text,
-    usage: { input_tokens: Number(usage?.input ?? 0), output_tokens: Number(usage?.output ?? 0), cost_usd: Number(usage?.cost ?? 0) },
+    answer: text ?? collector.text,
+    usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, cost_usd: usage.costUsd },
     files: collector.files,
   };
 }

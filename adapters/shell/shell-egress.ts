@@ -1,51 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Egress, EgressLimits, OutboundFile, PostedMessage } from '../../src/domain/egress.js';
-import type { ReplyAddress } from '../../src/domain/inbound-message.js';
-import { shellChannel, type ShellEvent } from './shell-events.js';
+import type { Egress } from '../../src/domain/egress.js';
+import { RelayEgress } from '../../src/relay/relay-egress.js';
+import type { ShellConfig } from './shell-config.js';
 
-/** The worker's side of the shell adapter: publishes posts and edits to the session's terminal. */
-export class ShellEgress implements Egress {
-  readonly platform = 'shell' as const;
-  readonly limits: EgressLimits;
+/** The pub/sub channel of one terminal session: every answer of the session goes there. */
+export function shellChannel(prefix: string, workspaceId: string, channelId: string): string {
+  return `${prefix}:shell:${workspaceId}:${channelId}`;
+}
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    editIntervalMs: number,
-  ) {
-    // A terminal has no message size limit; long answers just scroll.
-    this.limits = { maxMessageChars: 100_000, editIntervalMs, maxParts: 1 };
-  }
-
-  async post(address: ReplyAddress, text: string): Promise<PostedMessage> {
-    const messageId = randomUUID();
-    await this.publish(address, { type: 'post', messageId, text });
-    return { messageId };
-  }
-
-  async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
-    await this.publish(address, { type: 'edit', messageId, text });
-  }
-
-  async upload(address: ReplyAddress, file: OutboundFile): Promise<PostedMessage> {
-    const messageId = randomUUID();
-    await this.publish(address, {
-      type: 'upload',
-      messageId,
+/**
+ * The worker's side of the terminal: the answer streams to the session's channel (src/relay/), and files travel
+ * inline for the terminal to save. Any worker on any machine can answer a terminal this way.
+ */
+export function createShellEgress(config: ShellConfig, redis: Redis, prefix: string): Egress {
+  return new RelayEgress({
+    platform: 'shell',
+    redis,
+    // A terminal has no message size limit: long answers just scroll.
+    limits: { maxMessageChars: 100_000, editIntervalMs: config.editIntervalMs, appendIntervalMs: config.editIntervalMs, maxParts: 1 },
+    channel: (address) => shellChannel(prefix, address.workspaceId, address.channelId),
+    keepFile: async (_address, file) => ({
       filename: file.filename,
       mimeType: file.mimeType,
+      size: file.data.length,
       dataBase64: file.data.toString('base64'),
       ...(file.comment ? { comment: file.comment } : {}),
-    });
-    return { messageId };
-  }
-
-  async done(address: ReplyAddress, deliveryId: string): Promise<void> {
-    await this.publish(address, { type: 'done', deliveryId });
-  }
-
-  private async publish(address: ReplyAddress, event: ShellEvent): Promise<void> {
-    await this.redis.publish(shellChannel(this.prefix, address.workspaceId, address.channelId), JSON.stringify(event));
-  }
+    }),
+  });
 }

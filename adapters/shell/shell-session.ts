@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
-import type { InboundProducer } from '../../src/queue/inbound-queue.js';
-import { PLACEHOLDER } from '../../src/render/reply-writer.js';
-import { shellChannel, type ShellEvent } from './shell-events.js';
+import type { Ingress } from '../../src/ingress/ingress.js';
+import type { RelayEvent, RelayedFile } from '../../src/relay/relay-events.js';
+import { RelayHub } from '../../src/relay/relay-hub.js';
+import { shellChannel } from './shell-egress.js';
 
 export interface ShellSessionOptions {
   /** A connection of its own: it is put in subscriber mode. */
   subscriber: Redis;
-  producer: InboundProducer;
+  ingress: Ingress;
   prefix: string;
   /** The machine, as the conversation's workspace. */
   workspaceId: string;
@@ -28,24 +29,27 @@ export interface ShellSessionOptions {
 }
 
 const BOT = 'xiaoliu> ';
+const THINKING = '\x1b[2mthinking…\x1b[22m';
 
 /**
  * The terminal's side of the shell adapter: sends each line through the same queue as Slack and Discord, and prints
- * the posts and edits the workers publish, so the answer streams in place.
+ * the answer as the workers relay it (src/relay/): each streamed piece is written as it comes.
  */
 export class ShellSession {
-  private lastId: string | undefined;
-  private lastText = '';
+  private readonly hub: RelayHub;
+  /** The message being written, if any. */
+  private current: string | undefined;
+  /** Whether the dim "thinking…" is showing, to be replaced by the first words (on a terminal only). */
+  private thinking = false;
   private waiting = new Map<string, () => void>();
 
-  constructor(private readonly options: ShellSessionOptions) {}
+  constructor(private readonly options: ShellSessionOptions) {
+    this.hub = new RelayHub(options.subscriber);
+  }
 
   async start(): Promise<void> {
-    const { subscriber, prefix, workspaceId, channelId } = this.options;
-    subscriber.on('message', (_channel: string, raw: string) => {
-      void this.render(JSON.parse(raw) as ShellEvent);
-    });
-    await subscriber.subscribe(shellChannel(prefix, workspaceId, channelId));
+    const { prefix, workspaceId, channelId } = this.options;
+    await this.hub.listen(shellChannel(prefix, workspaceId, channelId), (event) => void this.render(event));
   }
 
   /** Sends one line and resolves once its answer is complete (or the wait times out). */
@@ -70,54 +74,78 @@ export class ShellSession {
         resolve();
       }, this.options.answerTimeoutMs ?? 300_000);
     });
-    await this.options.producer.enqueue(message, { patient: true });
+    // Typed lines are never sent again: wait out a Redis outage.
+    await this.options.ingress.submit(message, { receivedAt: performance.now(), ifRedisDown: 'wait' });
     await Promise.race([answered, timeout]);
     clearTimeout(timer);
     this.waiting.delete(message.id);
   }
 
   async close(): Promise<void> {
-    await this.options.subscriber.quit().catch(() => {});
+    await this.hub.close();
   }
 
-  private async render(event: ShellEvent): Promise<void> {
+  private async render(event: RelayEvent): Promise<void> {
     switch (event.type) {
+      case 'open':
+        this.begin(event.messageId);
+        if (this.options.tty) {
+          this.write(THINKING);
+          this.thinking = true;
+        }
+        break;
+      case 'append':
+        if (event.messageId !== this.current) this.begin(event.messageId);
+        this.clearThinking();
+        this.write(event.text);
+        break;
       case 'post':
-        if (this.lastId !== undefined) this.write('\n');
-        this.write(BOT + this.show(event.text));
-        this.lastId = event.messageId;
-        this.lastText = event.text;
+        this.begin(event.messageId);
+        this.write(event.text);
         break;
       case 'edit':
-        if (event.messageId === this.lastId && event.text.startsWith(this.lastText) && this.lastText !== PLACEHOLDER) {
-          this.write(event.text.slice(this.lastText.length));
-        } else if (event.messageId === this.lastId && this.options.tty) {
-          // Redraw in place: the placeholder, or text a retried attempt is writing again.
+        // A message's whole text again (an error, or a retried attempt writing anew): redrawn in place on a terminal.
+        if (event.messageId === this.current && this.options.tty) {
           this.write(`\r\x1b[J${BOT}${event.text}`);
+          this.thinking = false;
         } else {
-          this.write(`\n${BOT}${event.text}`);
+          this.write('\n');
+          this.current = undefined;
+          this.begin(event.messageId);
+          this.write(event.text);
         }
-        this.lastId = event.messageId;
-        this.lastText = event.text;
         break;
-      case 'upload': {
-        await mkdir(this.options.filesDir, { recursive: true });
-        const path = join(this.options.filesDir, `${Date.now()}-${event.filename.replace(/[^\w.-]/g, '_')}`);
-        await writeFile(path, Buffer.from(event.dataBase64, 'base64'));
-        this.write(`\n📎 ${event.comment ?? event.filename} saved to ${path}`);
+      case 'file':
+        await this.save(event.file);
         break;
-      }
       case 'done':
         this.write('\n');
-        this.lastId = undefined;
-        this.lastText = '';
+        this.current = undefined;
+        this.thinking = false;
         this.waiting.get(event.deliveryId)?.();
         break;
     }
   }
 
-  private show(text: string): string {
-    return text === PLACEHOLDER && this.options.tty ? '\x1b[2mthinking…\x1b[22m' : text;
+  /** Starts a message of Xiaoliu's on a line of its own. */
+  private begin(messageId: string): void {
+    if (this.current !== undefined) this.write('\n');
+    this.write(BOT);
+    this.current = messageId;
+  }
+
+  private clearThinking(): void {
+    if (!this.thinking) return;
+    this.write(`\r\x1b[J${BOT}`);
+    this.thinking = false;
+  }
+
+  private async save(file: RelayedFile): Promise<void> {
+    if (file.dataBase64 === undefined) return;
+    await mkdir(this.options.filesDir, { recursive: true });
+    const path = join(this.options.filesDir, `${Date.now()}-${file.filename.replace(/[^\w.-]/g, '_')}`);
+    await writeFile(path, Buffer.from(file.dataBase64, 'base64'));
+    this.write(`\n📎 ${file.comment ?? file.filename} saved to ${path}`);
   }
 
   private write(text: string): void {

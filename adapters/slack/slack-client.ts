@@ -1,7 +1,7 @@
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { SlackConfig } from '../../src/config/read-config.js';
-import { createLeanFetch } from '../../src/http/lean-fetch.js';
+import type { SlackConfig } from './slack-config.js';
+import { createLeanFetch } from '../../src/net/lean-fetch.js';
 
 /** One connection pool for every Slack client of the process. */
 const leanFetch = createLeanFetch();
@@ -10,7 +10,7 @@ const leanFetch = createLeanFetch();
  * Web API client options. The client's own retries are off: by default it retries 5xx for ~30 minutes, and a post
  * that reached Slack before the 5xx would then be posted twice. Rate limits are surfaced instead of queued, so the
  * egress waits out `Retry-After` itself and never holds a whole client's queue. Calls go through the lean fetch
- * (src/http/lean-fetch.ts): a third of the CPU of Node's own.
+ * (src/net/lean-fetch.ts): a third of the CPU of Node's own.
  */
 export function slackClientOptions(config: SlackConfig, logger: BoltLogger): WebClientOptions {
   return {

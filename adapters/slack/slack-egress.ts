@@ -1,5 +1,5 @@
 import { ErrorCode, type ConversationsRepliesResponse, type WebClient } from '@slack/web-api';
-import type { SlackConfig } from '../../src/config/read-config.js';
+import type { SlackConfig } from './slack-config.js';
 import type { EditOptions, Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
@@ -119,7 +119,7 @@ export class SlackEgress implements Egress {
       return { piece: ready.slice(state.sent.length), ready };
     };
     return {
-      start: async (address, recipientId, retry) => {
+      start: async (address, recipientId, { retry }) => {
         if (!address.threadId || !address.channelId.startsWith('D')) return undefined;
         // A stream carries no metadata, but one the attempt before opened and did not record is the thread's newest
         // stream, which Slack reports by its streaming_state: still open, or closed since (see isLeftStream).

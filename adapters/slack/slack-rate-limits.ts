@@ -1,4 +1,4 @@
-import type { SlackConfig } from '../../src/config/read-config.js';
+import type { SlackConfig } from './slack-config.js';
 import { perWindow, type RateBucket } from '../../src/rate/rate-budget.js';
 
 // Slack limits each Web API method per workspace per app ("per API method per workspace/team per app",

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@slack/web-api';
-import type { SlackConfig } from '../../src/config/read-config.js';
 import { RateBudgetExhausted } from '../../src/rate/rate-budget.js';
+import type { SlackConfig } from './slack-config.js';
 
 /** One page of conversations.replies or conversations.history, its messages of type M. */
 export interface MessagePage<M> {

@@ -1,23 +1,18 @@
 import { once } from 'node:events';
 import { Queue } from 'bullmq';
-import { DiscordEgress } from '../../adapters/discord/discord-egress.js';
-import { startDiscordIngress, type DiscordIngress } from '../../adapters/discord/discord-ingress.js';
-import { HttpEgress } from '../../adapters/http/http-egress.js';
-import { mountHttpApi } from '../../adapters/http/http-api.js';
-import { ShellEgress } from '../../adapters/shell/shell-egress.js';
-import { SlackEgress } from '../../adapters/slack/slack-egress.js';
-import { startSlackIngress, type SlackIngress } from '../../adapters/slack/slack-ingress.js';
+import { configuredAdapters } from '../../adapters/registry.js';
 import { createLimitGuard } from '../budget/create-limit-guard.js';
 import { ClaudeClient } from '../claude/claude-client.js';
 import { createDefaultRouter } from '../commands/default-router.js';
 import { requireModelAccess, type Config } from '../config/read-config.js';
+import type { EgressDeps, IngressDeps, RunningIngress } from '../domain/adapter.js';
 import type { Egress } from '../domain/egress.js';
 import type { Platform } from '../domain/inbound-message.js';
-import { createHttpServer, type HttpServer } from '../http/create-http-server.js';
+import { createHttpServer, type HttpServer } from '../net/create-http-server.js';
+import { Ingress } from '../ingress/ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
 import { INBOUND_QUEUE, createInboundProducer, type InboundJobData, type InboundProducer } from '../queue/inbound-queue.js';
-import { RateBudget } from '../rate/rate-budget.js';
 import { createRedis } from '../redis/create-redis.js';
 import { openDatabase, runMigrations, type Database } from '../store/database.js';
 import { startWorker, type RunningWorker } from '../worker/start-worker.js';
@@ -25,12 +20,14 @@ import { startSkillWorkers } from '../skills/start-skill-workers.js';
 import type { SkillWorkers } from '../skills/skill.js';
 import { startMaintenance } from '../maintenance/start-maintenance.js';
 
-/** Which halves of Xiaoliu this process runs: `npm start` runs both. */
+/** Which parts of Xiaoliu this process runs: `npm start` runs the gateway and the worker. */
 export interface Roles {
   /** Platform connections and ingress routes: verify, normalize, queue, acknowledge. */
   gateway: boolean;
   /** Drains the queue: commands, model calls, replies. */
   worker: boolean;
+  /** The terminal chat (`npm run shell`): ingresses that read the terminal; no HTTP server. */
+  terminal?: boolean;
 }
 
 /** A started Xiaoliu process. */
@@ -39,19 +36,24 @@ export interface RunningApp {
   port: number;
   http: HttpServer;
   producer: InboundProducer;
+  /** The core's side of every ingress, which adapters hand their messages to. */
+  ingress: Ingress;
   database: Database;
   metrics: Metrics;
+  /** Resolves when an ingress ended by itself (the terminal, at the end of its input); undefined when none can. */
+  ended: Promise<void> | undefined;
   /** Stops taking work, lets in-flight answers finish (or hands them back), closes connections. */
   close(): Promise<void>;
 }
 
-/** Extra wiring for tests and embedders: more egresses (fake platforms), and whether to listen at all. */
+/** Extra wiring for the command line, tests and embedders. */
 export interface StartOptions {
+  /** More egresses (fake platforms in tests). */
   extraEgress?: Egress[];
   /** Process metrics (event loop, memory) are per process; tests that start several apps turn them off. */
   processMetrics?: boolean;
-  /** Whether to serve HTTP (health, metrics, ingress routes); the terminal shell does without. */
-  http?: boolean;
+  /** The command line after the role (`npm run shell -- --session x`), for the ingresses to read. */
+  args?: readonly string[];
 }
 
 /** The composition root: builds every service from the config and wires them together. */
@@ -77,19 +79,13 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   let skillWorkers: SkillWorkers | undefined;
   // Housekeeping (data retention) runs in workers: one job per period across all of them.
   const maintenance = roles.worker ? await startMaintenance({ config, sql: database.sql, log }) : undefined;
+  const egressDeps: EgressDeps = { redis, sql: database.sql, prefix: config.queuePrefix, log };
   if (roles.worker) {
     const egress = new Map<Platform, Egress>();
-    const platforms: Egress[] = [new ShellEgress(redis, config.queuePrefix, config.shell.editIntervalMs)];
-    if (config.slack) {
-      // Slack's per-method limits are per workspace, so every worker takes its slots from one budget in Redis.
-      const budget = new RateBudget(redis, config.queuePrefix, { timeScale: config.slack.rateTimeScale });
-      platforms.push(new SlackEgress(config.slack, log, budget));
+    for (const { adapter, config: settings } of configuredAdapters(config.platforms)) {
+      if (adapter.createEgress) egress.set(adapter.platform, await adapter.createEgress(settings, egressDeps));
     }
-    if (config.discord) platforms.push(new DiscordEgress(config.discord, redis, config.queuePrefix, log));
-    if (config.httpApi.enabled) platforms.push(new HttpEgress(redis, database.sql, config.queuePrefix, config.httpApi.maxFileBytes));
-    for (const e of [...platforms, ...(options.extraEgress ?? [])]) {
-      egress.set(e.platform, e);
-    }
+    for (const e of options.extraEgress ?? []) egress.set(e.platform, e);
     const claude = new ClaudeClient({
       apiKey: config.anthropic.apiKey,
       baseUrl: config.anthropic.baseUrl,
@@ -132,43 +128,36 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
     },
   });
-  let slack: SlackIngress | undefined;
-  if (roles.gateway && config.slack) {
-    slack = await startSlackIngress({ config: config.slack, producer, http, sql: database.sql, log, metrics });
+  const ingress = new Ingress({ producer, sql: database.sql, log, metrics });
+  if (roles.gateway) ingress.start();
+  const ingressDeps: IngressDeps = {
+    ...egressDeps,
+    ingress,
+    http,
+    connectRedis: (name) => createRedis(config.redisUrl, { connectionName: name }),
+    args: options.args ?? [],
+  };
+  const ingresses: RunningIngress[] = [];
+  for (const { adapter, config: settings } of configuredAdapters(config.platforms)) {
+    const runs = (adapter.ingressRole ?? 'gateway') === 'gateway' ? roles.gateway : roles.terminal;
+    if (adapter.startIngress && runs) ingresses.push(await adapter.startIngress(settings, ingressDeps));
   }
-  let discord: DiscordIngress | undefined;
-  if (roles.gateway && config.discord) {
-    const deps = { config: config.discord, producer, sql: database.sql, redis, prefix: config.queuePrefix, log, metrics };
-    discord = await startDiscordIngress(deps);
-  }
-  const httpApi =
-    roles.gateway && config.httpApi.enabled && options.http !== false
-      ? mountHttpApi({
-          http,
-          sql: database.sql,
-          redis,
-          subscriber: createRedis(config.redisUrl, { connectionName: 'xiaoliu-http-answers' }),
-          producer,
-          prefix: config.queuePrefix,
-          config: config.httpApi,
-          log,
-          metrics,
-        })
-      : undefined;
-  const port = options.http === false ? 0 : await http.listen(config.http.port, config.http.host);
+  // The terminal's process serves no HTTP: the terminal is its only way in.
+  const port = roles.terminal ? 0 : await http.listen(config.http.port, config.http.host);
   log.info({ port, roles, model: roles.worker ? config.anthropic.model : undefined }, 'xiaoliu is up');
 
   return {
     port,
     http,
     producer,
+    ingress,
     database,
     metrics,
+    ended: ingresses.find((i) => i.ended)?.ended,
     async close() {
       await http.close();
-      await httpApi?.close();
-      await slack?.stop();
-      await discord?.stop();
+      for (const running of ingresses) await running.stop();
+      await ingress.stop();
       // In-flight answers and skills' jobs share one shutdown allowance.
       await Promise.all([worker?.close(config.worker.shutdownTimeoutMs), skillWorkers?.close(config.worker.shutdownTimeoutMs)]);
       await maintenance?.close();

@@ -1,6 +1,6 @@
 import Anthropic, { type Middleware } from '@anthropic-ai/sdk';
 import { UserFacingError } from '../domain/errors.js';
-import { createLeanFetch } from '../http/lean-fetch.js';
+import { createLeanFetch } from '../net/lean-fetch.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import { costOf, type PriceOverrides, type TokenUsage } from './price-table.js';

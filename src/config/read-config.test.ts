@@ -60,20 +60,20 @@ describe('readConfig', () => {
   });
 
   it('turns Slack on with SLACK_BOT_TOKEN and names what else it needs', () => {
-    expect(readConfig({ ANTHROPIC_API_KEY: 'k' }).slack).toBeUndefined();
-    const slack = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack;
+    expect(readConfig({ ANTHROPIC_API_KEY: 'k' }).platforms.slack).toBeUndefined();
+    const slack = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: 'http://127.0.0.1:9/api' }).platforms.slack;
     expect(slack).toMatchObject({ apiUrl: 'http://127.0.0.1:9/api/', slashCommand: '/xiaoliu', replyMode: 'threads', appToken: undefined });
     expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).message).toBe(
       'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (Basic Information page of your Slack app), unless SLACK_APP_TOKEN selects Socket Mode',
     );
-    expect(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A' }).slack?.appToken).toBe('xapp-1-A');
+    expect(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A' }).platforms.slack?.appToken).toBe('xapp-1-A');
     expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxp-user' })).variable).toBe('SLACK_BOT_TOKEN');
     expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_SLASH_COMMAND: 'xiaoliu' })).variable).toBe('SLACK_SLASH_COMMAND');
   });
 
   it('turns Discord on with DISCORD_TOKEN, with defaults that stay inside its limits', () => {
-    expect(readConfig({}).discord).toBeUndefined();
-    const discord = readConfig({ DISCORD_TOKEN: 'MTIz.abc-DEF.x_y' }).discord;
+    expect(readConfig({}).platforms.discord).toBeUndefined();
+    const discord = readConfig({ DISCORD_TOKEN: 'MTIz.abc-DEF.x_y' }).platforms.discord;
     expect(discord).toEqual({
       token: 'MTIz.abc-DEF.x_y',
       apiUrl: 'https://discord.com/api',
@@ -89,7 +89,7 @@ describe('readConfig', () => {
       DISCORD_REPLY_MODE: 'mentions',
       DISCORD_EDIT_INTERVAL_MS: '2000',
       DISCORD_COMMAND_GUILD_ID: '150000000000000001',
-    }).discord;
+    }).platforms.discord;
     expect(custom).toMatchObject({
       apiUrl: 'http://127.0.0.1:9/api',
       applicationId: '140000000000000000',
@@ -128,7 +128,8 @@ describe('readConfig', () => {
     });
     expect(controls.admins).toEqual(['slack:U0123', 'discord:80351110224678912']);
     expect(controls.channels).toEqual(['slack:C1', 'discord:80351110224678913']);
-    expect(controls.slackWorkspaces).toBeUndefined();
+    expect(controls.workspaces.slack).toBeUndefined();
+    expect(controls.exempt).toEqual(['shell', 'http']);
     expect(controls.limits).toEqual({
       userDaily: { usd: 2.5 },
       channelDaily: { tokens: 200_000 },

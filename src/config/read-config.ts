@@ -1,5 +1,7 @@
+import { ADAPTERS, type PlatformConfigs } from '../../adapters/registry.js';
 import type { PriceOverrides } from '../claude/price-table.js';
 import { ConfigError } from '../domain/errors.js';
+import { bool, int, list, oneOf, optionalUrl, pattern, url, type Env } from './env-readers.js';
 import { checkDefaultModel, readPrices } from './read-prices.js';
 
 /** The model Xiaoliu uses when CLAUDE_MODEL is not set: the current Sonnet in the installed SDK's model list. */
@@ -57,87 +59,17 @@ export interface Config {
   };
   http: { host: string; port: number };
   logLevel: LogLevel;
-  shell: {
-    /** Least time between two screen updates while an answer streams in the terminal. */
-    editIntervalMs: number;
-  };
-  /** The Slack adapter; undefined when SLACK_BOT_TOKEN is not set. */
-  slack: SlackConfig | undefined;
-  /** The Discord adapter; undefined when DISCORD_TOKEN is not set. */
-  discord: DiscordConfig | undefined;
-  /** The HTTP chat API (/v1/…) and web console on the gateway's server. */
-  httpApi: HttpApiConfig;
+  /**
+   * Each platform's settings, read by its adapter (adapters/<name>/<name>-config.ts); undefined where it is off
+   * (Slack without SLACK_BOT_TOKEN, Discord without DISCORD_TOKEN, the HTTP API with HTTP_API=false).
+   */
+  platforms: PlatformConfigs;
   /** Who may use Xiaoliu, who administers it, and what it may spend. */
   controls: ControlsConfig;
   /** The `analyze` skill: the largest attached file it downloads, in bytes. */
   analyze: { maxFileBytes: number };
   /** The `parallel` skill: how finely it may split a task, and how many sub-tasks one worker process runs at once. */
   parallel: { maxSubtasks: number; concurrency: number };
-}
-
-export interface HttpApiConfig {
-  /** Serve /v1/… on the gateway (requests still need an API key). */
-  enabled: boolean;
-  /** Serve the web console at / (it holds no secret: the key is typed into the browser). */
-  console: boolean;
-  /** Origins allowed to call the API from a browser; empty: no CORS headers at all. '*' allows any. */
-  corsOrigins: string[];
-  /** Largest request body, in bytes; larger is refused with 413 before it is read. */
-  maxBodyBytes: number;
-  /** Longest message, in characters. */
-  maxMessageChars: number;
-  /** Requests per key per minute; more get 429 with Retry-After. */
-  rateLimitPerMinute: number;
-  /** Largest file an answer may attach (kept in Postgres). */
-  maxFileBytes: number;
-}
-
-export interface SlackConfig {
-  /** Secret: the bot token (xoxb-…) for the Web API. */
-  botToken: string;
-  /** Secret: verifies that HTTP requests come from Slack. Needed in HTTP mode. */
-  signingSecret: string | undefined;
-  /** Secret: the app-level token (xapp-…); when set, Socket Mode is used instead of HTTP. */
-  appToken: string | undefined;
-  /** Web API base URL, ending in '/'; moved for proxies and tests. */
-  apiUrl: string;
-  /** The slash command Xiaoliu answers to, e.g. '/xiaoliu'. */
-  slashCommand: string;
-  /** Whether follow-ups in a thread Xiaoliu is part of need a new @mention ('mentions') or not ('threads'). */
-  replyMode: 'threads' | 'mentions';
-  /** Least time between two edits of a streaming message (chat.update is tier 3: 50+ a minute per workspace). */
-  editIntervalMs: number;
-  /**
-   * Stream answers with chat.startStream/appendStream/stopStream instead of editing a message, in DM threads and the
-   * assistant panel (a channel stream is live only for its recipient, so channels always get edits).
-   */
-  nativeStreaming: boolean;
-  /**
-   * How Slack limits the app's reads of threads and channels (conversations.replies/history): 'internal' and
-   * 'marketplace' apps get Tier 3; 'non-marketplace' (commercially distributed outside the Marketplace) 1 call a
-   * minute and 15 messages a call.
-   */
-  appClass: 'internal' | 'marketplace' | 'non-marketplace';
-  /**
-   * For tests only: multiplies every Slack rate-limit window the workers pace by (1 = Slack's own), so a test against
-   * a fake Slack shrunk alike runs in seconds. Below 1 against the real Slack only draws 429s.
-   */
-  rateTimeScale: number;
-}
-
-export interface DiscordConfig {
-  /** Secret: the bot token (Bot page of the Discord application), for the gateway and REST. */
-  token: string;
-  /** REST base URL without a trailing '/', e.g. https://discord.com/api; the gateway URL is discovered through it. */
-  apiUrl: string;
-  /** The application's id, for command registration; undefined: asked of Discord (GET /applications/@me). */
-  applicationId: string | undefined;
-  /** Whether follow-ups in a thread Xiaoliu is part of need a new @mention ('mentions') or not ('threads'). */
-  replyMode: 'threads' | 'mentions';
-  /** Least time between two edits of a streaming message (Discord allows about 5 edits per 5 s per channel). */
-  editIntervalMs: number;
-  /** Register slash commands in this guild only (instant, for testing) instead of globally. */
-  commandGuildId: string | undefined;
 }
 
 export const DEFAULT_SYSTEM_PROMPT = [
@@ -155,12 +87,18 @@ export interface DailyLimit {
 export interface ControlsConfig {
   /** The first admins, platform-qualified ("slack:U0123", "discord:80351110224678912", "shell:ann"). */
   admins: string[];
-  /** Slack workspaces (team ids) Xiaoliu answers in; undefined: all. */
-  slackWorkspaces: string[] | undefined;
-  /** Discord guilds Xiaoliu answers in; undefined: all. DMs are allowed only when ALLOWED_CHANNELS lists them. */
-  discordGuilds: string[] | undefined;
+  /**
+   * Per platform, the workspaces it answers in (ALLOWED_SLACK_WORKSPACES, ALLOWED_DISCORD_GUILDS); undefined or absent:
+   * all. Read by each adapter's own reader.
+   */
+  workspaces: Record<string, string[] | undefined>;
   /** Channels Xiaoliu answers in, platform-qualified ("slack:C0123"); undefined: all in the allowed workspaces. */
   channels: string[] | undefined;
+  /**
+   * Platforms the allow-lists do not apply to, because reaching Xiaoliu there already takes the operator's leave (the
+   * terminal, the HTTP API's keys): each adapter says so itself, so the lists apply to any platform that does not.
+   */
+  exempt: string[];
   limits: {
     userDaily: DailyLimit | undefined;
     channelDaily: DailyLimit | undefined;
@@ -173,8 +111,6 @@ export interface ControlsConfig {
   /** A `parallel` run estimated to cost more than this (US dollars) asks for confirmation first. */
   parallelConfirmUsd: number;
 }
-
-type Env = Record<string, string | undefined>;
 
 /** Reads and validates the configuration; throws a ConfigError naming the first bad variable. */
 export function readConfig(env: Env = process.env): Config {
@@ -211,77 +147,13 @@ export function readConfig(env: Env = process.env): Config {
       port: int(env, 'PORT', 3000, 0, 65_535),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    shell: { editIntervalMs: int(env, 'SHELL_EDIT_INTERVAL_MS', 100, 0, 60_000) },
-    slack: readSlackConfig(env),
-    discord: readDiscordConfig(env),
+    platforms: Object.fromEntries(ADAPTERS.map((adapter) => [adapter.platform, adapter.readConfig(env)])) as PlatformConfigs,
     controls: readControlsConfig(env),
     parallel: {
       maxSubtasks: int(env, 'PARALLEL_MAX_SUBTASKS', 6, 1, 20),
       concurrency: int(env, 'PARALLEL_CONCURRENCY', 4, 1, 100),
     },
     analyze: { maxFileBytes: int(env, 'ANALYZE_MAX_FILE_BYTES', 204_800, 1024, 10_485_760) },
-    httpApi: {
-      enabled: bool(env, 'HTTP_API', true),
-      console: bool(env, 'HTTP_CONSOLE', true),
-      corsOrigins: (env.HTTP_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
-      maxBodyBytes: int(env, 'HTTP_MAX_BODY_BYTES', 65_536, 256, 10_485_760),
-      maxMessageChars: int(env, 'HTTP_MAX_MESSAGE_CHARS', 8000, 1, 1_000_000),
-      rateLimitPerMinute: int(env, 'HTTP_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
-      maxFileBytes: int(env, 'HTTP_MAX_FILE_BYTES', 5_242_880, 1024, 104_857_600),
-    },
-  };
-}
-
-function readSlackConfig(env: Env): SlackConfig | undefined {
-  const botToken = env.SLACK_BOT_TOKEN?.trim();
-  if (!botToken) return undefined;
-  if (!botToken.startsWith('xoxb-')) {
-    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)');
-  }
-  const appToken = env.SLACK_APP_TOKEN?.trim() || undefined;
-  if (appToken && !appToken.startsWith('xapp-')) {
-    throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information page, with connections:write)');
-  }
-  const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || undefined;
-  if (!signingSecret && !appToken) {
-    throw new ConfigError(
-      'SLACK_SIGNING_SECRET',
-      'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (Basic Information page of your Slack app), unless SLACK_APP_TOKEN selects Socket Mode',
-    );
-  }
-  let apiUrl = url(env, 'SLACK_API_URL', 'https://slack.com/api/', ['http:', 'https:']);
-  if (!apiUrl.endsWith('/')) apiUrl += '/';
-  return {
-    botToken,
-    signingSecret,
-    appToken,
-    apiUrl,
-    slashCommand: pattern(env, 'SLACK_SLASH_COMMAND', '/xiaoliu', /^\/[a-z0-9_-]{1,31}$/, 'a slash command such as /xiaoliu'),
-    replyMode: oneOf(env, 'SLACK_REPLY_MODE', 'threads', ['threads', 'mentions'] as const),
-    editIntervalMs: int(env, 'SLACK_EDIT_INTERVAL_MS', 1200, 100, 60_000),
-    nativeStreaming: bool(env, 'SLACK_NATIVE_STREAMING', true),
-    appClass: oneOf(env, 'SLACK_APP_CLASS', 'internal', ['internal', 'marketplace', 'non-marketplace'] as const),
-    rateTimeScale: fraction(env, 'SLACK_RATE_TIME_SCALE', 1),
-  };
-}
-
-function readDiscordConfig(env: Env): DiscordConfig | undefined {
-  const token = env.DISCORD_TOKEN?.trim();
-  if (!token) return undefined;
-  // Bot tokens are three base64url parts joined by dots. The message never repeats the value: it is a secret.
-  if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
-    throw new ConfigError(
-      'DISCORD_TOKEN',
-      'DISCORD_TOKEN must be a bot token: three parts separated by dots, without "Bot " in front (Bot page of your Discord application, Reset Token)',
-    );
-  }
-  return {
-    token,
-    apiUrl: url(env, 'DISCORD_API_URL', 'https://discord.com/api', ['http:', 'https:']).replace(/\/+$/, ''),
-    applicationId: optionalSnowflake(env, 'DISCORD_APPLICATION_ID'),
-    replyMode: oneOf(env, 'DISCORD_REPLY_MODE', 'threads', ['threads', 'mentions'] as const),
-    editIntervalMs: int(env, 'DISCORD_EDIT_INTERVAL_MS', 1200, 100, 60_000),
-    commandGuildId: optionalSnowflake(env, 'DISCORD_COMMAND_GUILD_ID'),
   };
 }
 
@@ -297,11 +169,13 @@ export function requireModelAccess(config: Config): void {
 }
 
 function readControlsConfig(env: Env): ControlsConfig {
+  // "<platform>:<id>", for any registered platform.
+  const QUALIFIED_ID = new RegExp(`^(${ADAPTERS.map((adapter) => adapter.platform).join('|')}):[^\\s,]+$`);
   return {
     admins: list(env, 'XIAOLIU_ADMINS', QUALIFIED_ID, 'platform-qualified user ids such as slack:U0123 or discord:80351110224678912') ?? [],
-    slackWorkspaces: list(env, 'ALLOWED_SLACK_WORKSPACES', /^[A-Z0-9]+$/, 'Slack team ids such as T0123ABCD'),
-    discordGuilds: list(env, 'ALLOWED_DISCORD_GUILDS', /^\d{17,20}$/, 'Discord guild ids (17 to 20 digits)'),
+    workspaces: Object.fromEntries(ADAPTERS.map((adapter) => [adapter.platform, adapter.readAllowedWorkspaces?.(env)])),
     channels: list(env, 'ALLOWED_CHANNELS', QUALIFIED_ID, 'platform-qualified channel ids such as slack:C0123 or discord:80351110224678912'),
+    exempt: ADAPTERS.filter((adapter) => adapter.ownAccessControl).map((adapter) => adapter.platform),
     limits: {
       userDaily: dailyLimit(env, 'LIMIT_USER_DAILY'),
       channelDaily: dailyLimit(env, 'LIMIT_CHANNEL_DAILY'),
@@ -314,17 +188,6 @@ function readControlsConfig(env: Env): ControlsConfig {
   };
 }
 
-const QUALIFIED_ID = /^(slack|discord|shell|http):[^\s,]+$/;
-
-/** A comma-separated list; undefined when the variable is unset or empty, so "no list" differs from "nobody". */
-function list(env: Env, name: string, item: RegExp, what: string): string[] | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const items = raw.split(',').map((i) => i.trim()).filter(Boolean);
-  const bad = items.find((i) => !item.test(i));
-  if (bad !== undefined) throw new ConfigError(name, `${name} must be a comma-separated list of ${what} (got "${bad}")`);
-  return items;
-}
 
 /** "5usd", "$5", "2.50 usd", "200000 tokens", "200k tokens", or both joined by a comma: "$5, 1m tokens". */
 function dailyLimit(env: Env, name: string): DailyLimit | undefined {
@@ -356,71 +219,3 @@ function apiKey(env: Env, baseUrl: string | undefined): string {
   return key;
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
-}
-
-/** A number above 0 and at most 1. */
-function fraction(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d*\.?\d+(e-?\d+)?$/i.test(raw) || !(value > 0 && value <= 1)) {
-    throw new ConfigError(name, `${name} must be a number above 0 and at most 1 (got "${raw}")`);
-  }
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `${name} must be true or false (got "${raw}")`);
-}
-
-function url(env: Env, name: string, fallback: string, protocols: string[]): string {
-  return optionalUrl(env, name, protocols) ?? fallback;
-}
-
-function optionalUrl(env: Env, name: string, protocols: string[]): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `${name} must be a URL starting with ${protocols.join(' or ')}//`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `${name} must be a URL starting with ${protocols.join(' or ')}// (got ${parsed.protocol}//)`);
-  }
-  return raw;
-}
-
-function pattern(env: Env, name: string, fallback: string, re: RegExp, what: string): string {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!re.test(raw)) throw new ConfigError(name, `${name} must be ${what} (got "${raw}")`);
-  return raw;
-}
-
-/** A Discord id (snowflake), e.g. a guild's: Developer Mode in Discord's settings, then right-click → Copy ID. */
-function optionalSnowflake(env: Env, name: string): string | undefined {
-  return pattern(env, name, '', /^\d{17,20}$/, 'a Discord id (17 to 20 digits)') || undefined;
-}
-
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
-  }
-  return raw as T;
-}

@@ -42,16 +42,18 @@ export interface ThreadMessage {
 }
 
 /**
- * Native streaming (Slack's chat.startStream / appendStream / stopStream): the platform renders Markdown as it is
- * appended, instead of Xiaoliu editing a message again and again.
+ * Streaming: the answer goes out as it grows, in pieces (deltas), instead of Xiaoliu editing a message again and
+ * again. Slack renders it natively (chat.startStream / appendStream / stopStream); the terminal and the HTTP API
+ * receive the pieces over Redis (src/relay/).
  */
 export interface NativeStream {
   /**
    * Opens a streaming message in the address's thread, for the person who asked. Undefined where not possible or
    * not wanted (Slack shows a channel stream live only to its recipient: there, everyone watches edits instead).
-   * `retry`: an earlier attempt may have opened one and died before recording it; reuse it if so.
+   * `key` names the message, as for `post`; with `retry`, an earlier attempt may have opened one and died before
+   * recording it: reuse it if so.
    */
-  start(address: ReplyAddress, recipientId: string, retry?: boolean): Promise<StartedStream | undefined>;
+  start(address: ReplyAddress, recipientId: string, key: PostKey): Promise<StartedStream | undefined>;
   /**
    * Appends Markdown to the streaming message. False: held back because the platform's rate budget is tight; it goes
    * with the next append (an empty one just tries again) or with `stop`, so nothing is lost.

@@ -1,5 +1,8 @@
-/** Platforms Xiaoliu talks on. Each has an ingress (gateway side) and an egress (worker side). */
-export type Platform = 'slack' | 'discord' | 'shell' | 'http';
+/**
+ * The platform a message came from: the name of a registered adapter (adapters/registry.ts), such as 'slack'. The
+ * core never lists them, so adding a platform needs no edit here.
+ */
+export type Platform = string;
 
 /** Where a reply goes: the same workspace, channel and thread as the message that asked. */
 export interface ReplyAddress {
@@ -10,10 +13,11 @@ export interface ReplyAddress {
   /** Thread the conversation lives in; absent for a top-level message that starts one. */
   threadId?: string;
   /**
-   * Discord: the slash-command interaction this reply answers, by editing its deferred reply. Only the id: the
-   * interaction's token (a credential) never travels in a job; the egress looks it up. Not part of the conversation.
+   * The adapter's own data about how to answer this one message, carried for it and never read by the core (Discord:
+   * the slash-command interaction whose deferred reply the answer edits). Plain strings in the job: never a secret.
+   * Not part of the conversation's key.
    */
-  interactionId?: string;
+  adapterData?: Readonly<Record<string, string>>;
 }
 
 /** One file attached to an inbound message; the URL is the platform's own, fetched only with the platform's token. */

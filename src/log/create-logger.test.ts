@@ -29,7 +29,7 @@ describe('createLogger', () => {
     });
     log.info({ config }, 'starting');
     log.child({ jobId: 'j1' }).error({ err: { headers: { authorization: 'Bearer sk-ant-very-secret-value' } } }, 'x');
-    log.info({ discord: config.discord, interactionToken: 'aW50ZXJhY3Rpb24-secret' }, 'discord');
+    log.info({ discord: config.platforms.discord, interactionToken: 'aW50ZXJhY3Rpb24-secret' }, 'discord');
     log.info({ err: { request: { headers: { authorization: 'Bot MTQwMDAw.discord-bot.secret-value' } } } }, 'y');
     expect(out.text()).toContain('starting');
     expect(out.text()).not.toContain('very-secret');

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { ADAPTERS } from '../../adapters/registry.js';
 import type { LogLevel } from '../config/read-config.js';
 
 export type { Logger };
@@ -7,7 +8,7 @@ export type { Logger };
  * Paths pino blanks out wherever they appear in a logged object. Secrets must never reach logs, so anything that
  * could carry one (the config, request headers, SDK errors echoing headers) is covered here rather than at each call.
  */
-export const REDACTED_PATHS = [
+const CORE_PATHS = [
   'apiKey',
   '*.apiKey',
   '*.*.apiKey',
@@ -20,23 +21,16 @@ export const REDACTED_PATHS = [
   '*.headers["x-api-key"]',
   '*.*.headers.authorization',
   '*.*.headers["x-api-key"]',
-  '*.botToken',
-  '*.*.botToken',
-  '*.signingSecret',
-  '*.*.signingSecret',
-  '*.appToken',
-  '*.*.appToken',
-  // The Discord bot token (config.discord.token; `*.*.token` covers it too, kept explicit so a rename fails loudly).
-  'discord.token',
-  '*.discord.token',
-  // Discord puts interaction tokens in webhook URLs; the egress scrubs its errors, this catches a stray one.
-  'interactionToken',
-  '*.interactionToken',
   'databaseUrl',
   '*.databaseUrl',
   'redisUrl',
   '*.redisUrl',
 ];
+
+/** Every platform's secret fields, as its adapter names them, down to a whole config logged (config.platforms.slack). */
+const PLATFORM_PATHS = ADAPTERS.flatMap((adapter) => adapter.secretFields).flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]);
+
+export const REDACTED_PATHS = [...new Set([...CORE_PATHS, ...PLATFORM_PATHS])];
 
 /** The one root logger of a process; everything else logs through children of it. */
 export function createLogger(options: { level: LogLevel; name?: string }, destination?: DestinationStream): Logger {

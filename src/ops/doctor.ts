@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { configuredAdapters } from '../../adapters/registry.js';
 import { readConfig, type Config } from '../config/read-config.js';
 import { ConfigError } from '../domain/errors.js';
 import { checkAnthropic } from './doctor/check-anthropic.js';
@@ -48,12 +49,13 @@ export function secretsOf(config: Config): string[] {
       return '';
     }
   };
+  // Every platform's secrets, by the fields its adapter names.
+  const platformSecrets = configuredAdapters(config.platforms).flatMap(({ adapter, config: settings }) =>
+    adapter.secretFields.map((field) => (settings as Record<string, unknown>)[field]),
+  );
   return [
     config.anthropic.apiKey,
-    config.slack?.botToken,
-    config.slack?.signingSecret,
-    config.slack?.appToken,
-    config.discord?.token,
+    ...platformSecrets,
     passwordOf(config.databaseUrl),
     passwordOf(config.redisUrl),
   ].filter((s): s is string => typeof s === 'string' && s.length >= 6);

@@ -88,7 +88,7 @@ export class ReplyWriter {
       // A retry: part 0 may still be an open stream from the failed attempt; close it, then edit as usual.
       await this.egress.nativeStream?.stop(this.address, this.posted.get(0)!).catch(() => {});
     } else if (this.egress.nativeStream) {
-      const opened = await this.egress.nativeStream.start(this.address, this.recipientId, this.retry).catch((error: unknown) => {
+      const opened = await this.egress.nativeStream.start(this.address, this.recipientId, this.keyOf(0)).catch((error: unknown) => {
         // A platform that refuses the stream here still gets the answer, by edits.
         this.log.warn({ err: error }, 'could not open a native stream; editing a message instead');
         return undefined;

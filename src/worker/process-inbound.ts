@@ -1,6 +1,6 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isAllowed } from '../access/is-allowed.js';
+import { isAllowed } from '../config/is-allowed.js';
 import type { ClaudeClient } from '../claude/claude-client.js';
 import type { LimitGuard, TurnOutcome } from '../commands/command.js';
 import { followUpRoute } from '../commands/follow-up-route.js';

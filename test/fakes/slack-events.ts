@@ -1,7 +1,7 @@
 // Drives a real Bolt HTTP receiver the way Slack does: signed Events API JSON, form-encoded slash commands and
 // interactivity payloads, and builders for the documented payload shapes.
 import { createHmac } from 'node:crypto';
-import { createLeanFetch } from '../../src/http/lean-fetch.js';
+import { createLeanFetch } from '../../src/net/lean-fetch.js';
 
 /**
  * Deliveries go through Xiaoliu's own lean fetch: a third of the CPU of Node's, which matters when the bench sends

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ShellEvent } from '../../adapters/shell/shell-events.js';
+import type { RelayEvent } from '../../src/relay/relay-events.js';
+import { relayedTexts } from '../support/relayed-texts.js';
 import { createInboundProducer, jobIdFor, type InboundProducer } from '../../src/queue/inbound-queue.js';
 import { createRedis } from '../../src/redis/create-redis.js';
 import { lastUserText } from '../fakes/fake-anthropic-wire.js';
@@ -30,7 +31,7 @@ describe('SIGTERM to a worker under load (real processes, shell egress, fake mod
   let producer: InboundProducer;
   const workers: RunningProcess[] = [];
   /** What the workers published to each terminal (one shell session per question). */
-  const events = new Map<string, ShellEvent[]>();
+  const events = new Map<string, RelayEvent[]>();
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -45,7 +46,7 @@ describe('SIGTERM to a worker under load (real processes, shell egress, fake mod
     subscriber = createRedis(TEST_REDIS_URL);
     subscriber.on('pmessage', (_pattern: string, channel: string, raw: string) => {
       const list = events.get(channel) ?? [];
-      list.push(JSON.parse(raw) as ShellEvent);
+      list.push(JSON.parse(raw) as RelayEvent);
       events.set(channel, list);
     });
     await subscriber.psubscribe(`${prefix}:shell:*`);
@@ -119,11 +120,9 @@ describe('SIGTERM to a worker under load (real processes, shell egress, fake mod
 
     for (const [i, message] of questions.entries()) {
       const published = events.get(`${prefix}:shell:W-term:C${i}`) ?? [];
-      const posts = published.filter((e) => e.type === 'post');
-      const lastEdit = published.filter((e) => e.type === 'edit').at(-1);
       const expected = i % 2 ? `Long: ${LONG_ANSWER}` : `Short: [Ann] ${message.text}`;
-      expect(posts, `question ${i}: one message`).toHaveLength(1);
-      expect(lastEdit, `question ${i}: the whole answer, in that message`).toMatchObject({ text: expected, messageId: (posts[0] as { messageId: string }).messageId });
+      expect(published.filter((e) => e.type === 'open' || e.type === 'post'), `question ${i}: one message`).toHaveLength(1);
+      expect([...relayedTexts(published).values()], `question ${i}: the whole answer, in that message`).toEqual([expected]);
       expect(published.filter((e) => e.type === 'done'), `question ${i}: completed once`).toHaveLength(1);
     }
     // Handed back, not stalled: no job was ever taken from a worker by the stalled-job check.

@@ -1,4 +1,5 @@
-import type { Config, DiscordConfig } from '../../config/read-config.js';
+import type { DiscordConfig } from '../../../adapters/discord/discord-config.js';
+import type { Config } from '../../config/read-config.js';
 import { fail, hostOf, ok, reasonOf, skip, warn, withDeadline, type DoctorLine } from './doctor-line.js';
 
 // https://discord.com/developers/docs/resources/application#application-object-application-flags: the Message Content
@@ -18,7 +19,7 @@ interface Answer {
  * Content intent (GET /applications/@me), and slash commands are registered where DISCORD_COMMAND_GUILD_ID says.
  */
 export async function checkDiscord(config: Config, timeoutMs: number): Promise<DoctorLine[]> {
-  const discord = config.discord;
+  const discord = config.platforms.discord;
   if (!discord) return [skip('Discord', 'not configured (DISCORD_TOKEN is not set)')];
   const get = (path: string) => request(discord, path, timeoutMs);
   const where = hostOf(discord.apiUrl);

@@ -1,5 +1,6 @@
 import { WebClient, LogLevel, type Logger as SlackLogger } from '@slack/web-api';
-import type { Config, SlackConfig } from '../../config/read-config.js';
+import type { SlackConfig } from '../../../adapters/slack/slack-config.js';
+import type { Config } from '../../config/read-config.js';
 import { fail, hostOf, ok, reasonOf, skip, withDeadline, type DoctorLine } from './doctor-line.js';
 import { manifestBotScopes } from './manifest-scopes.js';
 
@@ -12,7 +13,7 @@ const APPS_PAGE = 'https://api.slack.com/apps';
  * (apps.connections.open), or, in HTTP mode, the signing secret is set.
  */
 export async function checkSlack(config: Config, timeoutMs: number): Promise<DoctorLine[]> {
-  const slack = config.slack;
+  const slack = config.platforms.slack;
   if (!slack) return [skip('Slack', 'not configured (SLACK_BOT_TOKEN is not set)')];
   const where = hostOf(slack.apiUrl);
   const bot = client(slack, slack.botToken, timeoutMs);

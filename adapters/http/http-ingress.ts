@@ -1,32 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
-import type { HttpApiConfig } from '../../src/config/read-config.js';
-import type { HttpServer } from '../../src/http/create-http-server.js';
-import type { Logger } from '../../src/log/create-logger.js';
-import type { Metrics } from '../../src/metrics/create-metrics.js';
-import type { InboundProducer } from '../../src/queue/inbound-queue.js';
-import type { Sql } from '../../src/store/database.js';
-import { AnswerHub } from './answer-hub.js';
+import type { IngressDeps, RunningIngress } from '../../src/domain/adapter.js';
+import { RelayHub } from '../../src/relay/relay-hub.js';
 import { authenticate, type ApiPrincipal } from './api-keys.js';
 import { handleChat } from './chat-route.js';
+import type { HttpApiConfig } from './http-config.js';
 import { ApiError, bearerToken, checkRateLimit, corsHeaders, sendError, sendJson } from './http-io.js';
 import { openApiDocument } from './openapi.js';
 import { deleteConversation, getConversation, getFile } from './resources.js';
-
-export interface HttpApiDeps {
-  http: HttpServer;
-  sql: Sql;
-  /** For the rate limit's counters. */
-  redis: Redis;
-  /** A connection of its own: it is put in subscriber mode. */
-  subscriber: Redis;
-  producer: InboundProducer;
-  prefix: string;
-  config: HttpApiConfig;
-  log: Logger;
-  metrics: Metrics;
-}
 
 /** The API's routes (`:id` as the server matches them); the OpenAPI document must describe exactly these. */
 export const HTTP_API_ROUTES = [
@@ -51,10 +32,11 @@ const CONSOLE_FILES: Record<string, { file: string; type: string }> = {
 const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Mounts /v1/… (and the console) on the gateway's server. */
-export function mountHttpApi(deps: HttpApiDeps): { close(): Promise<void> } {
-  const { http, sql, config, log } = deps;
-  const hub = new AnswerHub(deps.subscriber);
-  const chatDeps = { sql, producer: deps.producer, hub, prefix: deps.prefix, config, metrics: deps.metrics };
+export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Promise<RunningIngress> {
+  const { http, sql, log } = deps;
+  // A connection of its own: it is put in subscriber mode.
+  const hub = new RelayHub(deps.connectRedis('xiaoliu-http-answers'));
+  const chatDeps = { sql, ingress: deps.ingress, hub, prefix: deps.prefix, config };
 
   /** Auth, rate limit, CORS and JSON errors around every authenticated route. */
   const authed =
@@ -97,5 +79,5 @@ export function mountHttpApi(deps: HttpApiDeps): { close(): Promise<void> } {
       });
     }
   }
-  return { close: () => hub.close() };
+  return { stop: () => hub.close() };
 }

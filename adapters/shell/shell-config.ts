@@ -1,0 +1,11 @@
+import { int, type Env } from '../../src/config/env-readers.js';
+
+export interface ShellConfig {
+  /** Least time between two screen updates while an answer streams in the terminal. */
+  editIntervalMs: number;
+}
+
+/** The terminal adapter's settings. Always on: any worker may be asked to answer a terminal (`npm run shell`). */
+export function readShellConfig(env: Env): ShellConfig {
+  return { editIntervalMs: int(env, 'SHELL_EDIT_INTERVAL_MS', 100, 0, 60_000) };
+}

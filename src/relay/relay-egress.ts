@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, StartedStream } from '../domain/egress.js';
+import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
+import { parseRelayMessageId, relayMessageId, type RelayEvent, type RelayedFile } from './relay-events.js';
+
+export interface RelayOptions {
+  platform: Platform;
+  /** Publishes; shared with the rest of the worker. */
+  redis: Redis;
+  limits: EgressLimits;
+  /** The pub/sub channel an answer goes to: the terminal's session, or the HTTP request's delivery. */
+  channel(address: ReplyAddress, deliveryId: string): string;
+  /** Makes a file something the client can have: sent inline, or kept (in Postgres) and named by an id. */
+  keepFile(address: ReplyAddress, file: OutboundFile, deliveryId: string): Promise<RelayedFile>;
+}
+
+/**
+ * The egress of a platform whose client waits on Xiaoliu itself: every call becomes a RelayEvent published to the
+ * client's channel. It streams (`nativeStream`), so the client receives each new piece of the answer as it is
+ * written, with no placeholder to recognize and nothing to diff.
+ */
+export class RelayEgress implements Egress {
+  readonly platform: Platform;
+  readonly limits: EgressLimits;
+  readonly nativeStream: NativeStream;
+
+  constructor(private readonly options: RelayOptions) {
+    this.platform = options.platform;
+    this.limits = options.limits;
+    this.nativeStream = {
+      start: (address, _recipientId, key) => this.open(address, key),
+      append: async (address, messageId, markdown) => {
+        if (markdown) await this.publish(address, messageId, { type: 'append', messageId, text: markdown });
+        return true;
+      },
+      stop: async (address, messageId, markdown) => {
+        if (markdown) await this.publish(address, messageId, { type: 'append', messageId, text: markdown });
+      },
+    };
+  }
+
+  async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
+    const messageId = relayMessageId(key?.deliveryId ?? `unkeyed-${randomUUID()}`, key?.part ?? 0);
+    await this.publish(address, messageId, { type: 'post', messageId, text });
+    return { messageId };
+  }
+
+  async edit(address: ReplyAddress, messageId: string, text: string): Promise<void> {
+    await this.publish(address, messageId, { type: 'edit', messageId, text });
+  }
+
+  async upload(address: ReplyAddress, file: OutboundFile, key?: PostKey): Promise<PostedMessage> {
+    const deliveryId = key?.deliveryId ?? `unkeyed-${randomUUID()}`;
+    const messageId = relayMessageId(deliveryId, key?.part ?? 1);
+    const kept = await this.options.keepFile(address, file, deliveryId);
+    await this.publish(address, messageId, { type: 'file', messageId, file: kept });
+    return { messageId };
+  }
+
+  async done(address: ReplyAddress, deliveryId: string): Promise<void> {
+    await this.options.redis.publish(this.options.channel(address, deliveryId), JSON.stringify({ type: 'done', deliveryId } satisfies RelayEvent));
+  }
+
+  /** A stream is only a message id the client hears of: a retry opening it again starts it afresh. */
+  private async open(address: ReplyAddress, key: PostKey): Promise<StartedStream> {
+    const messageId = relayMessageId(key.deliveryId, key.part);
+    await this.publish(address, messageId, { type: 'open', messageId });
+    return { messageId, open: true };
+  }
+
+  private async publish(address: ReplyAddress, messageId: string, event: RelayEvent): Promise<void> {
+    const channel = this.options.channel(address, parseRelayMessageId(messageId).deliveryId);
+    await this.options.redis.publish(channel, JSON.stringify(event));
+  }
+}
