@@ -13,11 +13,13 @@ import { InteractionStore, scrubToken, type StoredInteraction } from './interact
 import { DISCORD_MAX_CHARS, messageBody } from './outbound-message.js';
 
 /**
- * A dispatcher from the undici @discordjs/rest sends with (its own 6.x). Without one it sends through the process-wide
- * dispatcher, which is whichever undici was loaded first: when that is the project's undici 7 (src/net/lean-fetch.ts),
- * an upload's multipart body, made for undici 6, fails inside it ("action is not a function").
+ * One connection pool for every Discord REST client of the process, from the undici @discordjs/rest sends with (its
+ * own 6.x). Without it, it sends through the process-wide dispatcher, which is whichever undici was loaded first: when
+ * that is the project's undici 7 (src/net/lean-fetch.ts), an upload's multipart body, made for undici 6, fails inside
+ * it ("action is not a function").
  */
 const { Agent: RestAgent } = createRequire(createRequire(import.meta.url).resolve('@discordjs/rest'))('undici') as typeof import('undici');
+const restAgent = new RestAgent() as unknown as RESTOptions['agent'];
 
 // Past this much waiting for a rate limit, fail the call and let the job retry later instead of holding a worker.
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
@@ -55,7 +57,7 @@ export class DiscordEgress implements Egress {
   ) {
     const options = {
       api: config.apiUrl,
-      agent: new RestAgent() as unknown as RESTOptions['agent'],
+      agent: restAgent,
       rejectOnRateLimit: (limit: { retryAfter: number }) => limit.retryAfter > MAX_RATE_LIMIT_WAIT_MS,
       // Discord's global limit per bot, shared with every other worker through Redis (discord-global-limit.ts).
       makeRequest: globallyPacedRequest(new RateBudget(redis, prefix), discordGlobalBucket(config.token)),
