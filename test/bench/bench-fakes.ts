@@ -2,13 +2,17 @@
  * The fakes the bench drives, each kind in a process of its own (forked by bench.ts, answering over IPC):
  *   node --import tsx test/bench/bench-fakes.ts model       the fake Anthropic API
  *   node --import tsx test/bench/bench-fakes.ts platforms   the fake Slack (Web API) and fake Discord (REST + gateway)
- * Both enforce what the real services do (Slack's and Discord's per-channel limits, answering 429 past them); this
- * file only adds what the bench must observe: when each question reaches the model, when each answer is finished.
+ * Both enforce what the real services do (Slack's limits per method and workspace, Discord's per route and per bot,
+ * answering 429 past them); this file only adds what the bench must observe: when each question reaches the model,
+ * and what the asker sees of its answer (answer-watch.ts).
  */
+import type { FakeCall } from '../fakes/fake-discord-http.js';
 import { lastUserText } from '../fakes/fake-anthropic-wire.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/fake-slack.js';
+import { answerEnd, discordKey, END_MARKER, slackKey, type Seen } from './answer-watch.js';
+import { teamOfChannel } from './bench-workspaces.js';
 import { serveRpc } from './bench-rpc.js';
 
 /** Every question the bench sends carries a token like `bq-s-42`, so its model request can be matched to it. */
@@ -21,11 +25,6 @@ export interface ModelTiming {
   answerWords: number;
 }
 
-export interface DoneCall {
-  method: string;
-  channel: string;
-  at: number;
-}
 
 const role = process.argv[2];
 if (role === 'model') serveModel();
@@ -50,7 +49,8 @@ function serveModel(): void {
           const token = TOKEN.exec(lastUserText(request.body))?.[0];
           if (token) arrivals.push([token, at]);
           model!.requests.length = 0; // the fake keeps every request; the bench needs only the arrival times
-          return { kind: 'text', text: answer };
+          // The last word names the question, so the platforms can tell when its whole answer is on screen.
+          return { kind: 'text', text: token ? `${answer} ${answerEnd(token)}` : answer };
         },
       });
       // Streams open at once, sampled often enough to catch the plateau.
@@ -79,22 +79,27 @@ function serveModel(): void {
 function servePlatforms(): void {
   let slack: FakeSlack | undefined;
   let discord: FakeDiscord | undefined;
-  let done: DoneCall[] = [];
+  let seen: Seen[] = [];
+  /** Slack Web API calls answered 200, by method, since start: what an answer costs in calls. */
+  const slackCalls: Record<string, number> = {};
   serveRpc({
     async start({ discordChannels }: { discordChannels: number }) {
-      slack = await startFakeSlack({ botToken: 'xoxb-bench' });
+      // Each bench channel names its workspace (bench-workspaces.ts), which Slack's limits are counted per.
+      slack = await startFakeSlack({ botToken: 'xoxb-bench', teamOf: teamOfChannel });
       discord = await startFakeDiscord({
         guilds: [{ channels: Array.from({ length: discordChannels }, (_, i) => ({ name: `bench-${i}` })) }],
       });
-      // Finished answers are noted as they happen; the call logs themselves are dropped so memory stays flat.
+      // What people see is noted as it happens; the call logs themselves are dropped so memory stays flat.
       setInterval(() => {
         for (const call of slack!.calls) {
-          if (call.method === 'chat.stopStream' || call.method === 'chat.postMessage') {
-            done.push({ method: call.method, channel: String(call.args.channel), at: call.at });
-          }
+          seen.push(...seenInSlack(call));
+          if (call.status === 200) slackCalls[call.method] = (slackCalls[call.method] ?? 0) + 1;
         }
         slack!.calls.length = 0;
-        discord!.calls.length = 0;
+        // A Discord call still being answered (status 0) is looked at next time.
+        const answering = discord!.calls.filter((call) => call.status === 0);
+        for (const call of discord!.calls) if (call.status !== 0) seen.push(...seenInDiscord(call));
+        discord!.calls.splice(0, Infinity, ...answering);
       }, 5).unref();
       return {
         slackApiUrl: slack.apiUrl,
@@ -122,14 +127,45 @@ function servePlatforms(): void {
       }
       return sent;
     },
-    /** Slack answers finished (chat.stopStream, or chat.postMessage for the naive bot) since the last call. */
-    takeDone() {
-      const taken = done;
-      done = [];
+    /** What the platforms showed since the last call: signs of an answer coming, and complete answers. */
+    takeSeen() {
+      const taken = seen;
+      seen = [];
       return taken;
     },
     stats() {
-      return { slack429: slack!.count429, discord429: discord!.count429 };
+      return { slack429: slack!.count429, discord429: discord!.count429, slackCalls: { ...slackCalls } };
     },
   });
+}
+
+/** Slack calls that show something in a thread: a status, a new message or stream, and the one carrying an answer's end. */
+function seenInSlack(call: SlackCall): Seen[] {
+  if (call.status !== 200 || !call.ok) return [];
+  const { args, at } = call;
+  const seen: Seen[] = [];
+  if (call.method === 'assistant.threads.setStatus' && args.status) seen.push({ kind: 'sign', key: slackKey(args.channel_id, args.thread_ts), at });
+  if ((call.method === 'chat.postMessage' || call.method === 'chat.startStream') && args.thread_ts) {
+    seen.push({ kind: 'sign', key: slackKey(args.channel, args.thread_ts), at });
+  }
+  if (['chat.postMessage', 'chat.update', 'chat.appendStream', 'chat.stopStream'].includes(call.method)) {
+    const chunks = Array.isArray(args.chunks) ? args.chunks.map((c: { text?: unknown }) => String(c?.text ?? '')) : [];
+    const token = END_MARKER.exec([args.text, args.markdown_text, ...chunks].join(' '))?.[1];
+    if (token) seen.push({ kind: 'done', key: token, at });
+  }
+  return seen;
+}
+
+/** Discord calls that show something: the thread opened on a question, typing, a message, and an answer's end. */
+function seenInDiscord(call: FakeCall): Seen[] {
+  if (call.status < 200 || call.status > 299) return [];
+  const { path, at } = call;
+  const seen: Seen[] = [];
+  const thread = /^\/channels\/\d+\/messages\/(\d+)\/threads$/.exec(path)?.[1] ?? /^\/channels\/(\d+)\/(typing|messages)$/.exec(path)?.[1];
+  if (call.method === 'POST' && thread) seen.push({ kind: 'sign', key: discordKey(thread), at });
+  if ((call.method === 'POST' || call.method === 'PATCH') && /^\/channels\/\d+\/messages/.test(path)) {
+    const token = END_MARKER.exec(String(call.body?.content ?? ''))?.[1];
+    if (token) seen.push({ kind: 'done', key: token, at });
+  }
+  return seen;
 }

@@ -1,4 +1,5 @@
 /** The bench's table: one row per figure, Xiaoliu and the naive baseline side by side, with the target. */
+import type { Feel } from './answer-watch.js';
 
 type Pcts = { p50: number; p99: number; max: number };
 type Limits = { slack: number; discord: number };
@@ -7,6 +8,8 @@ type Health = { lagP99Ms: { median: number; max: number }; rssMBMax: number };
 
 interface Ack {
   offeredRate: { slack: number; discord: number };
+  workspaces: number;
+  feel: { slack: Feel; discord?: Feel };
   slackAckMs: Pcts;
   slackNon200: number;
   discordQueuedMs?: Pcts;
@@ -19,6 +22,7 @@ interface Ack {
 }
 interface Overhead {
   conversations: number;
+  feel: Feel;
   peakOpenModelRequests: number;
   overheadMs: Pcts & { samples: number };
   overheadSplitMs?: Record<string, Pcts>;
@@ -27,6 +31,8 @@ interface Overhead {
 }
 interface Throughput {
   answersPerSecond: number;
+  slackCallsPerAnswer?: Record<string, number>;
+  feel: Feel;
   completed: number;
   messages: number;
   rateLimited: Limits;
@@ -35,11 +41,22 @@ interface Throughput {
 }
 interface Streams {
   streams: number;
+  slackCallsPerAnswer?: Record<string, number>;
+  feel: Feel;
+  cpuMsPerAnswer: Cpu;
   peakOpenModelRequests: number;
   plateauSeconds: number;
   plateau?: Health;
   whole: Health;
   answered: number;
+  rateLimited: Limits;
+}
+
+interface Workspace {
+  rate: number;
+  seconds: number;
+  ackMs: Pcts;
+  feel: Feel;
   rateLimited: Limits;
 }
 
@@ -68,8 +85,10 @@ export function formatReport(report: Report): string {
     const x = r.ack.xiaoliu as Ack;
     const n = r.ack.naive as Ack | undefined;
     const rate = x.offeredRate.slack + x.offeredRate.discord;
-    rows.push([`Slack ack ms p50/p99/max (${rate}/s total)`, 'p99 ≤ 20', ms(x.slackAckMs), ms(n?.slackAckMs), ratio(x.slackAckMs.p99, n?.slackAckMs.p99)]);
+    rows.push([`Slack ack ms p50/p99/max (${rate}/s total, ${x.workspaces} workspaces)`, 'p99 ≤ 20', ms(x.slackAckMs), ms(n?.slackAckMs), ratio(x.slackAckMs.p99, n?.slackAckMs.p99)]);
     rows.push(['Discord event → queued ms p50/p99/max', 'p99 ≤ 20', ms(x.discordQueuedMs), '—', '—']);
+    rows.push(...feelRows('Slack', x.feel.slack, n?.feel.slack));
+    if (x.feel.discord) rows.push(...feelRows(`Discord (${x.offeredRate.discord}/s)`, x.feel.discord, undefined));
     rows.push(['overhead ms p50/p99 at that rate (Slack)', '', ms2(x.overheadMs.slack), ms2(n?.overheadMs.slack), '—']);
     rows.push(['answered / events, non-200 acks', 'all', `${x.answered} / ${x.events.slack + x.events.discord}, ${x.slackNon200}`, n ? `${n.answered} / ${n.events.slack}, ${n.slackNon200}` : '—', '—']);
     rows.push(['ingress process lag p99 ms (max s), RSS MB', '', health(x.ingressProcess), health(n?.ingressProcess), '—']);
@@ -90,6 +109,7 @@ export function formatReport(report: Report): string {
       const parts = Object.entries(x.overheadSplitMs).map(([name, p]) => `${name} ${ms2(p)}`);
       rows.push(['  of which (p50 / p99)', '', parts.join('; '), '—', '—']);
     }
+    rows.push(...feelRows('overhead run', x.feel, n?.feel));
     rows.push(['answering process lag p99 ms (max s), RSS MB', '', health(x.answeringProcess), health(n?.answeringProcess), '—']);
     rows.push(['429s Slack / Discord (overhead run)', '0', limits(x.rateLimited), limits(n?.rateLimited), '—']);
   }
@@ -103,9 +123,11 @@ export function formatReport(report: Report): string {
       n ? `${n.answersPerSecond} (${n.completed}/${n.messages})` : '—',
       ratio(x.answersPerSecond, n?.answersPerSecond, true),
     ]);
+    rows.push(...feelRows('throughput run', x.feel, n?.feel));
     rows.push(['answering process lag p99 ms (max s), RSS MB', '', health(x.answeringProcess), health(n?.answeringProcess), '—']);
     rows.push(['429s Slack / Discord (throughput run)', '0', limits(x.rateLimited), limits(n?.rateLimited), '—']);
     rows.push(['CPU ms per answer (throughput run)', '', cpu(x.cpuMsPerAnswer), cpu(n?.cpuMsPerAnswer), '—']);
+    rows.push(['Slack calls per answer (throughput run)', '', calls(x.slackCallsPerAnswer), calls(n?.slackCallsPerAnswer), '—']);
   }
   if (r.streams) {
     const x = r.streams.xiaoliu as Streams;
@@ -119,7 +141,19 @@ export function formatReport(report: Report): string {
       ratio(x.plateau?.lagP99Ms.median, n?.plateau?.lagP99Ms.median),
     ]);
     rows.push(['RSS MB (max while streaming)', '< 400', `${x.whole.rssMBMax}`, n ? `${n.whole.rssMBMax}` : '—', ratio(x.whole.rssMBMax, n?.whole.rssMBMax)]);
+    rows.push(...feelRows('streams run', x.feel, n?.feel));
     rows.push(['answered, 429s Slack / Discord (streams run)', '0', `${x.answered}, ${limits(x.rateLimited)}`, n ? `${n.answered}, ${limits(n.rateLimited)}` : '—', '—']);
+    rows.push(['CPU ms per answer (streams run)', '', cpu(x.cpuMsPerAnswer), cpu(n?.cpuMsPerAnswer), '—']);
+    rows.push(['Slack calls per answer (streams run)', '', calls(x.slackCallsPerAnswer), calls(n?.slackCallsPerAnswer), '—']);
+  }
+  if (r.workspace) {
+    const x = r.workspace.xiaoliu as Workspace;
+    const n = r.workspace.naive as Workspace | undefined;
+    rows.push([`one workspace, ${x.rate}/s for ${x.seconds} s: ack ms p50/p99/max`, '', ms(x.ackMs), ms(n?.ackMs), '—']);
+    rows.push(...feelRows('one workspace', x.feel, n?.feel));
+    rows.push(['  complete answer ms, max', '', `${x.feel.completeMs.max}`, n ? `${n.feel.completeMs.max}` : '—', '—']);
+    // No CPU per answer here: at this trickle the processes' idle work (polling, metrics) outweighs the answers.
+    rows.push(['429s Slack / Discord (one workspace)', '0', limits(x.rateLimited), limits(n?.rateLimited), '—']);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -130,6 +164,7 @@ export function formatReport(report: Report): string {
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
     ...rows.slice(1).map(line),
     'lag p99 as prom-client reports it (includes its 10 ms sampling interval); ratios: naive ÷ Xiaoliu for times, Xiaoliu ÷ naive for rates.',
+    'first sign: question sent → thread status, placeholder, stream or (Discord) thread/typing; complete: → the whole answer on screen (seen / asked).',
     'The naive bot answers with one non-streaming model call and one post, with no queue, database or pacing: its acks wait for the model, and in the streams run it holds requests open but streams nothing.',
   ].join('\n');
 }
@@ -143,4 +178,19 @@ function cpu(c: Cpu | undefined): string {
 
 function health(h: Health | undefined): string {
   return h ? `${h.lagP99Ms.median} (${h.lagP99Ms.max}), ${h.rssMBMax}` : '—';
+}
+
+/** What the askers felt: time to the first sign of an answer, and to the whole answer. */
+function feelRows(label: string, x: Feel, n: Feel | undefined): string[][] {
+  const complete = (f: Feel) => `${ms2(f.completeMs)} (${f.complete}/${f.asked})`;
+  return [
+    [`  ${label}: first sign ms p50/p99`, '', ms2(x.firstSignMs), n ? ms2(n.firstSignMs) : '—', ratio(x.firstSignMs.p50, n?.firstSignMs.p50)],
+    [`  ${label}: complete answer ms p50/p99`, '', complete(x), n ? complete(n) : '—', ratio(x.completeMs.p50, n?.completeMs.p50)],
+  ];
+}
+
+/** Web API calls per answer by method, without the `chat.` / `assistant.threads.` prefixes. */
+function calls(c: Record<string, number> | undefined): string {
+  if (!c) return '—';
+  return Object.entries(c).map(([method, n]) => `${method.replace(/^(chat|assistant\.threads)\./, '')} ${n}`).join(', ') || '—';
 }

@@ -1,20 +1,25 @@
 /*
  * The benchmark (`npm run bench`, not part of `npm test`): the real gateway and worker, each a process of its own,
- * against the fake Slack, Discord and Anthropic servers (in processes of their own, enforcing Slack's and Discord's
- * rate limits and answering 429 past them), all on 127.0.0.1, driven by signed Slack events and Discord gateway
- * messages. Every scenario is run again against a naive baseline bot (naive-bot.ts: calls the model inline, then
- * acknowledges) with the same load, and both are printed side by side.
+ * against the fake Slack, Discord and Anthropic servers (in processes of their own, enforcing Slack's limits per
+ * method and workspace and Discord's per route and per bot, answering 429 past them), all on 127.0.0.1, driven by
+ * signed Slack events and Discord gateway messages. Every scenario is run again against a naive baseline bot
+ * (naive-bot.ts: calls the model inline, posts, then acknowledges) with the same load, side by side.
  *
- *   npm run bench [-- --scenarios ack,overhead,throughput,streams --rate 500 --seconds 10 --no-baseline ...]
+ *   npm run bench [-- --scenarios ack,overhead,throughput,streams,workspace --rate 500 --seconds 10 --no-baseline ...]
  *
- * Every option can also be set as BENCH_<OPTION> (BENCH_RATE=300). Scenarios:
+ * Every option can also be set as BENCH_<OPTION> (BENCH_RATE=300). An answer counts as done when the asker can read
+ * all of it (answer-watch.ts). One Slack workspace sends at most 30,000 events an hour and takes ~45 answers a minute
+ * in channels (each is a placeholder then edits; chat.update is Tier 3), so the loaded scenarios spread their Slack
+ * traffic over --workspaces workspaces (bench-workspaces.ts), and `workspace` shows one workspace on its own.
  *   ack         events at --rate per second for --seconds (--discord-rate of them Discord), model 1.5 s / 60 tok/s:
- *               acknowledgement latency per platform, pipeline overhead, answers, 429s
+ *               acknowledgement latency per platform, first sign and complete answer, pipeline overhead, 429s
  *   overhead    --conversations Slack threads at once, each asking again --think-ms after its answer, for
  *               --overhead-seconds: event sent → model request arrives, p50/p99
  *   throughput  --messages mentions as fast as taken (--inflight at a time), model at 0 ms: answers completed per second
  *   streams     --streams mentions answered at once by one worker, model 1.5 s to first token then 60 tok/s for
  *               --stream-seconds: the worker's event-loop lag p99 and RSS while they stream
+ *   workspace   --workspace-rate mentions a second for --workspace-seconds, all in one workspace (--workspace-channels
+ *               channels): what Slack's per-workspace limits do to the time to a complete answer
  * Prints a table and writes bench-results/bench-<time>.json. Bounded: every wait has a time limit, all traffic is to
  * 127.0.0.1. --profile writes CPU profiles of the gateway and worker to bench-results/profiles/.
  */
@@ -22,22 +27,34 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { slackDeliveryId } from '../../adapters/slack/slack-delivery-id.js';
 import { jobIdFor } from '../../src/queue/inbound-queue.js';
 import { appMentionEvent, nextEventTs, sendSlackEvent } from '../fakes/slack-events.js';
 import { TEST_REDIS_URL } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
-import type { DoneCall, ModelTiming } from './bench-fakes.js';
+import { AnswerWatch, discordKey, slackKey, type Asked, type Seen } from './answer-watch.js';
+import type { ModelTiming } from './bench-fakes.js';
 import { formatReport } from './bench-report.js';
+import { benchTeam, channelIn } from './bench-workspaces.js';
 import { cpuMsOf, startRoles, type ProcessHealth, type RunningRoles } from './bench-roles.js';
 import { forkRpc } from './bench-rpc.js';
 import { percentiles } from './percentiles.js';
 
 const DEFAULTS = {
-  scenarios: 'ack,overhead,throughput,streams',
+  scenarios: 'ack,overhead,throughput,streams,workspace',
   rate: '500',
   seconds: '10',
-  'discord-rate': '40',
+  /**
+   * Discord gives a bot 50 requests a second in all, and an answer takes about five (thread, typing, placeholder, edits):
+   * ten questions a second is what one bot can answer as they come.
+   */
+  'discord-rate': '10',
   channels: '1000',
+  /** Slack workspaces the ack, overhead, throughput and streams scenarios spread their questions over. */
+  workspaces: '1000',
+  'workspace-rate': '1.5',
+  'workspace-seconds': '30',
+  'workspace-channels': '20',
   conversations: '200',
   'overhead-seconds': '15',
   'think-ms': '1000',
@@ -142,9 +159,16 @@ async function paced(count: number, rate: number, send: (i: number) => Promise<v
   await Promise.all(pending);
 }
 
+/** Where a question is asked: the workspace, and the channel in it (channelIn names the workspace in the id). */
+interface Place {
+  team: string;
+  channel: string;
+}
+const place = (team: string, name: string): Place => ({ team, channel: channelIn(team, name) });
+
 /** Sends one signed app_mention; returns how long the acknowledgement took and its status. */
-async function mention(url: string, channel: string, text: string, threadTs?: string, ts?: string) {
-  const event = appMentionEvent({ channel, user: `U${channel.length % 50}`, text: `<@UBOT> ${text}`, ...(threadTs ? { thread_ts: threadTs } : {}), ...(ts ? { ts } : {}) });
+async function mention(url: string, { team, channel }: Place, text: string, threadTs?: string, ts?: string) {
+  const event = appMentionEvent({ team, channel, user: `U${channel.length % 50}`, text: `<@UBOT> ${text}`, ...(threadTs ? { thread_ts: threadTs } : {}), ...(ts ? { ts } : {}) });
   const started = performance.now();
   try {
     const response = await sendSlackEvent(url, SECRET, event);
@@ -158,46 +182,14 @@ async function mention(url: string, channel: string, text: string, threadTs?: st
 /** Deliveries that failed without any HTTP status, with why. */
 const failures: string[] = [];
 
-/** Tells when answers finish on the fake Slack: chat.stopStream for Xiaoliu's native streams. */
-class Completions {
-  private readonly waiters = new Map<string, () => void>();
-  readonly times: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
+/** What the askers see, from the fake platforms (answer-watch.ts); one per scenario run. */
+const watchAnswers = () => new AnswerWatch(() => platforms.call<Seen[]>('takeSeen'));
 
-  start(): void {
-    this.timer = setInterval(() => void this.poll(), 10);
-  }
-
-  async drain(): Promise<void> {
-    await platforms.call<DoneCall[]>('takeDone');
-    this.times.length = 0;
-  }
-
-  /** Resolves when the next answer in `channel` is finished. */
-  next(channel: string): Promise<void> {
-    return new Promise((resolve) => this.waiters.set(channel, resolve));
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private polling = false;
-  private async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      for (const done of await platforms.call<DoneCall[]>('takeDone')) {
-        if (done.method !== 'chat.stopStream') continue;
-        this.times.push(done.at);
-        const waiter = this.waiters.get(done.channel);
-        this.waiters.delete(done.channel);
-        waiter?.();
-      }
-    } finally {
-      this.polling = false;
-    }
-  }
+/** Asks one question in a new thread (the answer goes in the thread the mention opens); resolves once acknowledged. */
+async function ask(url: string, where: Place, token: string, text: string, asked: Asked[]) {
+  const ts = nextEventTs();
+  asked.push({ token, key: slackKey(where.channel, ts), at: Date.now() });
+  return mention(url, where, `${token} ${text}`, undefined, ts);
 }
 
 async function answeredCount(): Promise<number> {
@@ -218,7 +210,17 @@ async function waitAnswered(before: number, expected: number, timeoutMs: number)
 }
 
 async function rateLimits() {
-  return platforms.call<{ slack429: number; discord429: number }>('stats');
+  return platforms.call<{ slack429: number; discord429: number; slackCalls: Record<string, number> }>('stats');
+}
+
+/** Slack Web API calls per answer between two `rateLimits()` reads, by method (warm-ups excluded). */
+function slackCallsPer(answers: number, before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const per: Record<string, number> = {};
+  for (const [method, n] of Object.entries(after)) {
+    const used = n - (before[method] ?? 0);
+    if (used > 0) per[method] = Math.round((used / Math.max(1, answers)) * 100) / 100;
+  }
+  return per;
 }
 
 async function takeArrivals(): Promise<Map<string, number>> {
@@ -227,10 +229,13 @@ async function takeArrivals(): Promise<Map<string, number>> {
 
 async function warmUp(url: string, count: number, xiaoliu: boolean): Promise<void> {
   const before = xiaoliu ? await answeredCount() : 0;
-  await paced(count, 50, async (i) => void (await mention(url, `CW${run}-${i}`, `bq-warm-${i} warm up`)));
+  await paced(count, 50, async (i) => void (await mention(url, place(benchTeam('W', run, i), `CW${run}-${i}`), `bq-warm-${i} warm up`)));
   if (xiaoliu) await waitAnswered(before, count, 60_000);
   await takeArrivals();
 }
+
+/** When each question was sent, by its token. */
+const sentAtOf = (asked: readonly Asked[]) => new Map(asked.map(({ token, at }) => [token, at]));
 
 function overheadOf(sentAt: Map<string, number>, arrivals: Map<string, number>) {
   const samples: number[] = [];
@@ -329,32 +334,35 @@ async function ackScenario(target: 'xiaoliu' | 'naive') {
   const slackRate = target === 'xiaoliu' ? rate - discordRate : rate;
   const slackCount = Math.round(slackRate * seconds);
   const discordCount = Math.round(discordRate * seconds);
-  const channels = num('channels');
+  const channels = Math.max(1, num('channels'));
+  const workspaces = Math.max(1, num('workspaces'));
   await model.call('setTiming', REALISTIC);
   const roles = target === 'xiaoliu' ? await startXiaoliu(1000) : undefined;
   const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
+  const watch = watchAnswers();
   try {
     await warmUp(url, 40, !!roles);
+    await watch.start();
     const limitsBefore = await rateLimits();
-    const answeredBefore = roles ? await answeredCount() : 0;
     const cpu = await cpuMeter(roles);
-    const sentAt = new Map<string, number>();
+    const asked: Asked[] = [];
     const acks: number[] = [];
     let non200 = 0;
     const discord = discordCount
       ? platforms.call<{ id: string; at: number }[]>('discordSend', { count: discordCount, rate: discordRate, tag: `d${run}` })
       : Promise.resolve([]);
     const sending = paced(slackCount, slackRate, async (i) => {
-      const token = `bq-a${run}-${i}`;
-      sentAt.set(token, Date.now());
-      const { ms, status } = await mention(url, `CA${run}-${i % channels}`, `${token} what is the answer?`);
+      const c = i % channels;
+      const where = place(benchTeam('A', run, c % workspaces), `CA${run}-${c}`);
+      const { ms, status } = await ask(url, where, `bq-a${run}-${i}`, 'what is the answer?', asked);
       acks.push(ms);
       if (status !== 200) non200++;
     });
     const read = roles ? () => roles.gateway.read() : () => naive!.call<ProcessHealth>('health');
     const { samples } = await sampleHealth(read, Promise.all([sending, discord]));
     const discordSent = await discord;
-    const answered = roles ? await waitAnswered(answeredBefore, slackCount + discordCount, 120_000) : acks.length - non200;
+    const discordAsked: Asked[] = discordSent.map(({ id, at }, i) => ({ token: `bq-d${run}-${i}`, key: discordKey(id), at }));
+    await watch.settle([...asked, ...discordAsked].map((a) => a.token), 120_000);
     const cpuMsPerEvent = await cpu(slackCount + discordCount);
     // Discord has no acknowledgement: the ingress is done when the job is queued (its BullMQ timestamp, read once
     // every job is in: finished jobs are kept, up to 10,000).
@@ -366,26 +374,31 @@ async function ackScenario(target: 'xiaoliu' | 'naive') {
       discordSent.forEach(({ at }, i) => {
         const queued = stamps[i]?.[1];
         if (typeof queued === 'string') discordAcks.push(Number(queued) - at);
-        sentAt.set(`bq-d${run}-${i}`, at);
       });
     }
     const arrivals = await takeArrivals();
     const limitsAfter = await rateLimits();
-    const slackSent = new Map([...sentAt].filter(([token]) => token.startsWith(`bq-a${run}-`)));
-    const discordTokens = new Map([...sentAt].filter(([token]) => token.startsWith(`bq-d${run}-`)));
+    const feel = { slack: watch.feel(asked), ...(discordCount ? { discord: watch.feel(discordAsked) } : {}) };
     return {
       offeredRate: { slack: slackRate, discord: discordRate },
       events: { slack: slackCount, discord: discordCount },
+      workspaces: Math.min(workspaces, channels),
       slackAckMs: percentiles(acks),
       slackNon200: non200,
       discordQueuedMs: discordCount ? { ...percentiles(discordAcks), samples: discordAcks.length } : undefined,
-      overheadMs: { slack: overheadOf(slackSent, arrivals), ...(discordCount ? { discord: overheadOf(discordTokens, arrivals) } : {}) },
-      answered,
+      overheadMs: {
+        slack: overheadOf(sentAtOf(asked), arrivals),
+        ...(discordCount ? { discord: overheadOf(sentAtOf(discordAsked), arrivals) } : {}),
+      },
+      feel,
+      answered: feel.slack.complete + (feel.discord?.complete ?? 0),
       rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      slackCallsPerAnswer: slackCallsPer(feel.slack.complete, limitsBefore.slackCalls, limitsAfter.slackCalls),
       ingressProcess: summarizeHealth(samples),
       cpuMsPerEvent,
     };
   } finally {
+    watch.stop();
     await roles?.stop();
   }
 }
@@ -396,18 +409,18 @@ async function overheadScenario(target: 'xiaoliu' | 'naive') {
   const conversations = num('conversations');
   const seconds = num('overhead-seconds');
   const thinkMs = num('think-ms');
+  const workspaces = Math.max(1, num('workspaces'));
   await model.call('setTiming', REALISTIC);
   const roles = target === 'xiaoliu' ? await startXiaoliu(Math.max(50, conversations + 50)) : undefined;
   const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
-  const completions = new Completions();
+  const watch = watchAnswers();
   try {
     await warmUp(url, 40, !!roles);
-    await completions.drain();
-    completions.start();
+    await watch.start();
     const limitsBefore = await rateLimits();
     await model.call('streams');
     const cpu = await cpuMeter(roles);
-    const sentAt = new Map<string, number>();
+    const asked: Asked[] = [];
     /** The job id each question is queued under, to split the overhead into ingress and worker parts. */
     const jobOf = new Map<string, string>();
     const until = Date.now() + seconds * 1000;
@@ -415,17 +428,17 @@ async function overheadScenario(target: 'xiaoliu' | 'naive') {
     const talking = Promise.all(
       Array.from({ length: conversations }, async (_, c) => {
         await sleep((c * 2000) / conversations); // people do not all ask in the same millisecond
-        const channel = `CO${run}-${c}`;
+        const where = place(benchTeam('O', run, c % workspaces), `CO${run}-${c}`);
         let threadTs: string | undefined;
         for (let r = 0; Date.now() < until; r++) {
           const token = `bq-o${run}-${c}-${r}`;
           const ts = nextEventTs();
-          const answered = roles ? completions.next(channel) : undefined;
-          sentAt.set(token, Date.now());
-          jobOf.set(token, jobIdFor(`slack-T0FAKE-${channel}-${ts}`));
-          await mention(url, channel, `${token} and another thing?`, threadTs, ts);
+          asked.push({ token, key: slackKey(where.channel, threadTs ?? ts), at: Date.now() });
+          jobOf.set(token, jobIdFor(slackDeliveryId(where.team, where.channel, ts)));
+          await mention(url, where, `${token} and another thing?`, threadTs, ts);
           threadTs ??= ts; // follow-ups go in the thread the first question opened
-          if (answered) await Promise.race([answered, sleep(60_000)]);
+          // The naive bot acknowledges once it has answered; Xiaoliu's answer comes later, in the thread.
+          if (roles) await Promise.race([watch.answered(token), sleep(60_000)]);
           rounds++;
           await sleep(thinkMs);
         }
@@ -435,6 +448,7 @@ async function overheadScenario(target: 'xiaoliu' | 'naive') {
     const { peak } = await model.call<{ peak: number }>('streams');
     const arrivals = await takeArrivals();
     const limitsAfter = await rateLimits();
+    const sentAt = sentAtOf(asked);
     // Where the overhead goes: event sent → job queued (gateway), job queued → model request arrives (worker).
     const split = roles ? await splitOverhead(roles.prefix, sentAt, jobOf, arrivals) : undefined;
     return {
@@ -443,12 +457,14 @@ async function overheadScenario(target: 'xiaoliu' | 'naive') {
       peakOpenModelRequests: peak,
       overheadMs: overheadOf(sentAt, arrivals),
       ...(split ? { overheadSplitMs: split } : {}),
+      feel: watch.feel(asked),
       answeringProcess: summarizeHealth(samples),
       cpuMsPerAnswer: await cpu(rounds),
       rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      slackCallsPerAnswer: slackCallsPer(rounds, limitsBefore.slackCalls, limitsAfter.slackCalls),
     };
   } finally {
-    completions.stop();
+    watch.stop();
     await roles?.stop();
   }
 }
@@ -458,16 +474,17 @@ async function throughputScenario(target: 'xiaoliu' | 'naive') {
   run++;
   const messages = num('messages');
   const inflight = num('inflight');
+  const workspaces = Math.max(1, num('workspaces'));
   await model.call('setTiming', { firstTokenDelayMs: 0, tokensPerSecond: 0, answerWords: 30 } satisfies ModelTiming);
   const roles = target === 'xiaoliu' ? await startXiaoliu(num('throughput-concurrency'), num('throughput-workers')) : undefined;
   const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
-  const completions = new Completions();
+  const watch = watchAnswers();
   try {
     await warmUp(url, 100, !!roles);
-    await completions.drain();
-    completions.start();
+    await watch.start();
     const limitsBefore = await rateLimits();
     const cpu = await cpuMeter(roles);
+    const asked: Asked[] = [];
     const acks: number[] = [];
     let next = 0;
     let non200 = 0;
@@ -475,28 +492,26 @@ async function throughputScenario(target: 'xiaoliu' | 'naive') {
     const sending = Promise.all(
       Array.from({ length: inflight }, async () => {
         for (let i = next++; i < messages; i = next++) {
-          const { ms, status } = await mention(url, `CT${run}-${i}`, `bq-t${run}-${i} quick one?`);
+          const where = place(benchTeam('T', run, i % workspaces), `CT${run}-${i}`);
+          const { ms, status } = await ask(url, where, `bq-t${run}-${i}`, 'quick one?', asked);
           acks.push(ms);
           if (status !== 200) non200++;
         }
       }),
     );
     const health = roles ? () => roles.worker.read() : () => naive!.call<ProcessHealth>('health');
-    const { samples } = await sampleHealth(
+    const { result: sentSeconds, samples } = await sampleHealth(
       health,
       (async () => {
         await sending;
         const sentSeconds = (Date.now() - started) / 1000;
-        if (!roles) return sentSeconds;
-        const deadline = Date.now() + 180_000;
-        while (completions.times.length < messages && Date.now() < deadline) await sleep(50);
+        await watch.settle(asked.map((a) => a.token), 180_000);
         return sentSeconds;
       })(),
     );
-    const sentSeconds = (Date.now() - started) / 1000;
-    const finishedAt = roles ? Math.max(...completions.times) : Date.now();
-    const completed = roles ? completions.times.length : messages - non200;
-    const seconds = (finishedAt - started) / 1000;
+    const doneAt = asked.map((a) => watch.doneAt(a.token)).filter((at): at is number => at !== undefined);
+    const completed = doneAt.length;
+    const seconds = (Math.max(...doneAt) - started) / 1000;
     const limitsAfter = await rateLimits();
     await takeArrivals();
     return {
@@ -508,12 +523,14 @@ async function throughputScenario(target: 'xiaoliu' | 'naive') {
       acceptedPerSecond: Math.round(messages / sentSeconds),
       ackMs: percentiles(acks),
       non200,
+      feel: watch.feel(asked),
       rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      slackCallsPerAnswer: slackCallsPer(completed, limitsBefore.slackCalls, limitsAfter.slackCalls),
       answeringProcess: summarizeHealth(samples),
       cpuMsPerAnswer: await cpu(completed),
     };
   } finally {
-    completions.stop();
+    watch.stop();
     await roles?.stop();
   }
 }
@@ -523,29 +540,30 @@ async function streamsScenario(target: 'xiaoliu' | 'naive') {
   run++;
   const streams = num('streams');
   const streamSeconds = num('stream-seconds');
+  const workspaces = Math.max(1, num('workspaces'));
   const timing: ModelTiming = { firstTokenDelayMs: 1500, tokensPerSecond: 60, answerWords: Math.round(60 * streamSeconds) };
   await model.call('setTiming', REALISTIC);
   const roles = target === 'xiaoliu' ? await startXiaoliu(streams + 50) : undefined;
   const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
-  const completions = new Completions();
+  const watch = watchAnswers();
   try {
     await warmUp(url, 40, !!roles);
     await model.call('setTiming', timing);
-    await completions.drain();
-    completions.start();
+    await watch.start();
     const limitsBefore = await rateLimits();
     await model.call('streams');
-    const answeredBefore = roles ? await answeredCount() : 0;
     const cpu = await cpuMeter(roles);
     const rate = Math.min(num('rate'), 500);
     const read = roles ? () => roles.worker.read() : () => naive!.call<ProcessHealth>('health');
     // Samples while the answers stream, with how many model streams were open at each.
     const samples: (ProcessHealth & { open: number })[] = [];
-    const sent = paced(streams, rate, async (i) => void (await mention(url, `CS${run}-${i}`, `bq-s${run}-${i} tell me a long story`)));
+    const asked: Asked[] = [];
+    const sent = paced(streams, rate, async (i) => {
+      void (await ask(url, place(benchTeam('S', run, i % workspaces), `CS${run}-${i}`), `bq-s${run}-${i}`, 'tell me a long story', asked));
+    });
     const finished = (async () => {
       await sent;
-      if (!roles) return;
-      await waitAnswered(answeredBefore, streams, streamSeconds * 1000 + 120_000);
+      await watch.settle(asked.map((a) => a.token), streamSeconds * 1000 + 120_000);
     })();
     let done = false;
     void finished.finally(() => (done = true));
@@ -563,6 +581,7 @@ async function streamsScenario(target: 'xiaoliu' | 'naive') {
     const plateau = samples.filter((s) => s.open >= 0.9 * streams);
     const limitsAfter = await rateLimits();
     await takeArrivals();
+    const feel = watch.feel(asked);
     return {
       streams,
       streamSeconds,
@@ -570,12 +589,65 @@ async function streamsScenario(target: 'xiaoliu' | 'naive') {
       plateauSeconds: plateau.length,
       plateau: plateau.length ? summarizeHealth(plateau) : undefined,
       whole: summarizeHealth(samples),
+      feel,
       cpuMsPerAnswer: await cpu(streams),
-      answered: roles ? (await answeredCount()) - answeredBefore : streams,
+      answered: feel.complete,
       rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      slackCallsPerAnswer: slackCallsPer(feel.complete, limitsBefore.slackCalls, limitsAfter.slackCalls),
     };
   } finally {
-    completions.stop();
+    watch.stop();
+    await roles?.stop();
+  }
+}
+
+/**
+ * One busy workspace on its own. Each channel answer is a placeholder then edits, and Slack lets an app make about 50
+ * chat.update calls a minute in a workspace (Tier 3), so past ~45 questions a minute answers queue for Slack, not
+ * for the machine: this shows how long the asker then waits.
+ */
+async function workspaceScenario(target: 'xiaoliu' | 'naive') {
+  run++;
+  const rate = num('workspace-rate');
+  const seconds = num('workspace-seconds');
+  const channels = Math.max(1, num('workspace-channels'));
+  const count = Math.round(rate * seconds);
+  const team = benchTeam('K', run, 0);
+  await model.call('setTiming', REALISTIC);
+  const roles = target === 'xiaoliu' ? await startXiaoliu(Math.max(50, count + 50)) : undefined;
+  const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
+  const watch = watchAnswers();
+  try {
+    await warmUp(url, 20, !!roles);
+    await watch.start();
+    const limitsBefore = await rateLimits();
+    const cpu = await cpuMeter(roles);
+    const asked: Asked[] = [];
+    const acks: number[] = [];
+    let non200 = 0;
+    await paced(count, rate, async (i) => {
+      const { ms, status } = await ask(url, place(team, `CK${run}-${i % channels}`), `bq-k${run}-${i}`, 'what is the answer?', asked);
+      acks.push(ms);
+      if (status !== 200) non200++;
+    });
+    // Time for ~45 edits a minute, and a minute more.
+    await watch.settle(asked.map((a) => a.token), (count / 45) * 60_000 + 60_000);
+    const limitsAfter = await rateLimits();
+    await takeArrivals();
+    const feel = watch.feel(asked);
+    return {
+      rate,
+      seconds,
+      channels,
+      ackMs: percentiles(acks),
+      non200,
+      feel,
+      rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      slackCallsPerAnswer: slackCallsPer(feel.complete, limitsBefore.slackCalls, limitsAfter.slackCalls),
+      cpuMsPerAnswer: await cpu(Math.max(1, feel.complete)),
+    };
+  } finally {
+    watch.stop();
     await roles?.stop();
   }
 }
@@ -590,7 +662,7 @@ function failed(): { failedDeliveries?: Record<string, number> } {
   return { failedDeliveries: counts };
 }
 
-const SCENARIOS = { ack: ackScenario, overhead: overheadScenario, throughput: throughputScenario, streams: streamsScenario };
+const SCENARIOS = { ack: ackScenario, overhead: overheadScenario, throughput: throughputScenario, streams: streamsScenario, workspace: workspaceScenario };
 const results: Record<string, { xiaoliu: unknown; naive?: unknown }> = {};
 try {
   for (const name of scenarios) {

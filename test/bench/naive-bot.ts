@@ -62,13 +62,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: NaiveO
     const model = await fetch(`${options.modelUrl}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'naive', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [{ role: 'user', content: event.text }] }),
+      // Sonnet 5.5 thinks by default, and thinking counts against max_tokens. Effort low keeps that least: the fake
+      // model charges a non-streamed reply time for its thinking tokens (a streamed one's thinking takes none), and
+      // the baseline is here to compare what happens around the model, not the model.
+      body: JSON.stringify({
+        model: 'claude-sonnet-5-5',
+        max_tokens: 8192,
+        output_config: { effort: 'low' },
+        messages: [{ role: 'user', content: event.text }],
+      }),
     });
-    const answer = (await model.json()) as { content?: { text?: string }[] };
+    const answer = (await model.json()) as { content?: { type: string; text?: string }[] };
     const post = await fetch(`${options.slackApiUrl}chat.postMessage`, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${options.botToken}` },
-      body: JSON.stringify({ channel: event.channel, thread_ts: event.ts, text: answer.content?.[0]?.text ?? '' }),
+      body: JSON.stringify({ channel: event.channel, thread_ts: event.ts, text: answer.content?.find((b) => b.type === 'text')?.text ?? '' }),
     });
     await post.arrayBuffer();
   }
