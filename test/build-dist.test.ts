@@ -5,9 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `npm run build` (run by vitest's globalSetup before any test): tsc compiles src/ and adapters/ to dist/, then
-// scripts/sync-assets.mjs puts beside the JavaScript every file the code reads relative to its own module.
+// src/ops/sync-assets.mjs puts beside the JavaScript every file the code reads relative to its own module.
 
-const SYNC = resolve('scripts/sync-assets.mjs');
+const SYNC = resolve('src/ops/sync-assets.mjs');
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })

@@ -45,7 +45,7 @@ describe('deployment files', () => {
     const copied = [...buildStage.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
     const buildConfig = ts.readConfigFile('tsconfig.build.json', ts.sys.readFile).config as { extends: string; include: string[] };
     const script = [...scripts.build!.matchAll(/\S+\.(?:json|mjs)\b/g)].map((m) => m[0]);
-    const syncRoots = JSON.parse(/const ROOTS = (\[.*\]);/.exec(readFileSync('scripts/sync-assets.mjs', 'utf8'))![1]!.replaceAll("'", '"')) as string[];
+    const syncRoots = JSON.parse(/const ROOTS = (\[.*\]);/.exec(readFileSync('src/ops/sync-assets.mjs', 'utf8'))![1]!.replaceAll("'", '"')) as string[];
     const needed = [...script, buildConfig.extends.replace('./', ''), ...buildConfig.include, ...syncRoots];
     for (const path of needed) expect(copied.some((c) => path === c || path.startsWith(`${c}/`)), path).toBe(true);
     expect(buildStage).toContain('RUN npm run build');
