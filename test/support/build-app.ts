@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 /**
  * vitest's globalSetup: `npm run build` once before any test file runs. Tests that start Xiaoliu as a process run the
  * compiled dist/ as production does, so it must be the code under test, never an older build; when nothing changed
- * the build only confirms that (tsc -b, well under a second).
+ * the build only confirms that (under a second).
  */
 export function setup(): void {
   try {
