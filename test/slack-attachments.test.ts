@@ -19,22 +19,12 @@ import { appMentionEvent, sendSlackEvent } from './fakes/slack-events.js';
 import { silentLogger } from './support/silent-logger.js';
 import { TEST_REDIS_URL, startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { workerSlackEgress } from './support/worker-slack-egress.js';
 import { waitFor } from './support/wait-for.js';
 
 const SECRET = 'attachments-secret';
 const TOKEN = 'xoxb-test-token';
 
-const redisConnections: Redis[] = [];
-afterAll(async () => {
-  await Promise.all(redisConnections.map((r) => r.quit()));
-});
-
-/** A worker's real SlackEgress, with its rate budget in the test Redis under a prefix of its own. */
-function slackEgress(config: SlackConfig): SlackEgress {
-  const redis = createRedis(TEST_REDIS_URL);
-  redisConnections.push(redis);
-  return new SlackEgress(config, silentLogger(), new RateBudget(redis, `xt-${randomBytes(4).toString('hex')}`));
-}
 // Enough of a PDF for the test: the bytes are compared, not parsed.
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n', 'latin1');
 
@@ -52,7 +42,7 @@ describe('files shared in Slack (real Bolt gateway, real SlackEgress, fake Slack
     const config = testConfig(database, model.url, { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl });
     // A gateway alone: the queued job is read back to see exactly what the gateway made of the file.
     gateway = await startTestApp(config, [], { gateway: true, worker: false });
-    egress = slackEgress(config.platforms.slack!);
+    egress = workerSlackEgress(config.platforms.slack!);
   });
   afterAll(async () => {
     await gateway?.close();
@@ -98,7 +88,7 @@ describe('an Enterprise Grid workspace, where every url_private redirects (real 
   let egress: SlackEgress;
   beforeAll(async () => {
     slack = await startFakeSlack({ botToken: TOKEN, enterpriseGrid: true });
-    egress = slackEgress(readConfig({ SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl }).platforms.slack!);
+    egress = workerSlackEgress(readConfig({ SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl }).platforms.slack!);
   });
   afterAll(async () => {
     await slack?.close();

@@ -18,22 +18,12 @@ import { appMentionEvent, nextEventTs, sendSlackEvent } from './fakes/slack-even
 import { silentLogger } from './support/silent-logger.js';
 import { TEST_REDIS_URL, startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { workerSlackEgress } from './support/worker-slack-egress.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
 
 const SECRET = 'thread-reads-secret';
 const TOKEN = 'xoxb-test-token';
 
-const redisConnections: Redis[] = [];
-afterAll(async () => {
-  await Promise.all(redisConnections.map((r) => r.quit()));
-});
-
-/** A worker's real SlackEgress, with its rate budget in the test Redis under a prefix of its own. */
-function slackEgress(config: SlackConfig): SlackEgress {
-  const redis = createRedis(TEST_REDIS_URL);
-  redisConnections.push(redis);
-  return new SlackEgress(config, silentLogger(), new RateBudget(redis, `xt-${randomBytes(4).toString('hex')}`));
-}
 
 /** Seeds a thread of `count` messages (the parent, then replies) in `channel`, and returns the parent's ts. */
 function seedThread(slack: FakeSlack, channel: string, count: number): string {
@@ -111,7 +101,7 @@ describe('the crash-recovery look-up in a long Slack thread (real SlackEgress an
     const slack = await startFakeSlack({ botToken: TOKEN, appClass });
     const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, SLACK_APP_CLASS: appClass };
     const config = readConfig({ ...env, SLACK_NATIVE_STREAMING: String(streaming) });
-    return { slack, egress: slackEgress(config.platforms.slack!) };
+    return { slack, egress: workerSlackEgress(config.platforms.slack!) };
   }
 
   it.each(['internal', 'non-marketplace'] as const)(
@@ -171,6 +161,7 @@ describe('Slack thread reads of an app outside the Marketplace, paced by the bud
   let slack: FakeSlack;
   const lines: string[] = [];
   let egresses: SlackEgress[];
+  const workers: Redis[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
     slack = await startFakeSlack({ botToken: TOKEN, appClass: 'non-marketplace', timeScale });
@@ -181,11 +172,12 @@ describe('Slack thread reads of an app outside the Marketplace, paced by the bud
     // Two workers: their own WebClient, Redis connection and budget object each; all they share is Redis.
     egresses = [0, 1].map(() => {
       const redis = createRedis(TEST_REDIS_URL);
-      redisConnections.push(redis);
+      workers.push(redis);
       return new SlackEgress(config, log, new RateBudget(redis, prefix, { timeScale }));
     });
   });
   afterAll(async () => {
+    await Promise.all(workers.map((r) => r.quit()));
     await slack?.close();
     await database?.drop();
   });
