@@ -1,0 +1,32 @@
+import { startFakeDiscord } from '../fakes/fake-discord.js';
+import { startTestApp, testConfig } from '../support/test-app.js';
+import { createTestDatabase } from '../support/test-database.js';
+import type { IngressHarness } from './ingress-conformance.js';
+
+/** A gateway (no worker, so what it queues stays queued) logged into the fake Discord's gateway with discord.js. */
+export async function discordIngressHarness(): Promise<IngressHarness> {
+  const database = await createTestDatabase();
+  const discord = await startFakeDiscord({ rateLimits: false });
+  const config = testConfig(database, 'http://127.0.0.1:9', { DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.restUrl });
+  const app = await startTestApp(config, [], { gateway: true, worker: false });
+  const alice = discord.addUser({ username: 'alice', global_name: 'Alice' });
+  const otherBot = discord.addUser({ username: 'otherbot', bot: true });
+  const mention = `<@${discord.botUser.id}>`;
+  return {
+    queuePrefix: config.queuePrefix,
+    dm: async (content) => void discord.sendMessage({ channelId: discord.dmChannelFor(alice), author: alice, content }),
+    channels: {
+      mention: async (content) => void discord.sendMessage({ channelId: discord.channelId, author: alice, content: `${mention} ${content}` }),
+      reply: async (address, content) => void discord.sendMessage({ channelId: address.threadId!, author: alice, content }),
+      chatter: async (content) => void discord.sendMessage({ channelId: discord.channelId, author: alice, content }),
+      fromBot: async (content) => void discord.sendMessage({ channelId: discord.dmChannelFor(otherBot), author: otherBot, content: `${mention} ${content}` }),
+      slash: async (prompt) => void discord.sendInteraction({ name: 'ask', options: { prompt }, channelId: discord.channelId, user: alice }),
+      slashOpensThread: false,
+    },
+    async close() {
+      await app.close();
+      await discord.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
+import { createInboundProducer, type InboundProducer } from '../../src/queue/inbound-queue.js';
+import { createRedis } from '../../src/redis/create-redis.js';
+import { TEST_REDIS_URL } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
+
+/*
+ * Where platforms differ by design (each harness declares it; the shared tests check the fallback, never skip):
+ * - Channels: Slack and Discord have channels, mentions, threads, other bots and slash commands. The terminal and
+ *   the HTTP API have none of these: every message is someone writing to Xiaoliu directly, queued as a DM.
+ * - Slash commands: Slack's /xiaoliu and Discord's /ask are queued as 'slash'; the others have no commands. Slack
+ *   posts the question and answers in a thread under it; Discord answers the interaction in place (no thread).
+ */
+
+/** How the shared tests make things happen on a platform, through its fake, and see what its ingress queued. */
+export interface IngressHarness {
+  /** The gateway's queue prefix (QUEUE_PREFIX), to read what was queued. */
+  queuePrefix: string;
+  /** Someone writes to Xiaoliu directly (a DM, a terminal line, an API request). */
+  dm(text: string): Promise<void>;
+  /** Platforms with channels; undefined where every message is a DM (see above). */
+  channels?: {
+    /** Someone mentions Xiaoliu at the top of a channel. */
+    mention(text: string): Promise<void>;
+    /** Someone replies, without a mention, in the thread a mention's answer lives in. */
+    reply(address: ReplyAddress, text: string): Promise<void>;
+    /** Someone writes in a channel without mentioning Xiaoliu. */
+    chatter(text: string): Promise<void>;
+    /** Another bot writes to Xiaoliu directly, mentioning it. */
+    fromBot(text: string): Promise<void>;
+    /** Someone runs the platform's slash command in the channel where `mention` writes. */
+    slash(text: string): Promise<void>;
+    /** Slack answers a command in a thread under the question it posts; Discord answers the interaction in place. */
+    slashOpensThread: boolean;
+  };
+  close(): Promise<void>;
+}
+
+/** The same facts on every platform lead to the same queued InboundMessage, or to none. */
+export function describeIngressConformance(name: string, makeHarness: () => Promise<IngressHarness>): void {
+  describe(`ingress conformance: ${name}`, () => {
+    let h: IngressHarness;
+    let redis: ReturnType<typeof createRedis>;
+    let producer: InboundProducer;
+    beforeAll(async () => {
+      h = await makeHarness();
+      redis = createRedis(TEST_REDIS_URL);
+      producer = createInboundProducer({ redis, prefix: h.queuePrefix, jobAttempts: 1 });
+    });
+    afterAll(async () => {
+      await producer?.close();
+      await redis?.quit();
+      await h?.close();
+    });
+
+    const unique = (what: string) => `${what} ${randomBytes(3).toString('hex')}`;
+    const queued = async (): Promise<InboundMessage[]> => {
+      const jobs = await producer.queue.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
+      return jobs.map((job) => job.data.message);
+    };
+    const queuedWith = (text: string) => waitFor(`a queued message with "${text}"`, async () => (await queued()).find((m) => m.text.includes(text)));
+    /** Nothing queued for `text`: checked once a DM sent after it has been queued, so it was handled by then. */
+    const notQueued = async (text: string) => {
+      const barrier = unique('barrier');
+      await h.dm(barrier);
+      await queuedWith(barrier);
+      expect((await queued()).filter((m) => m.text.includes(text))).toEqual([]);
+    };
+
+    it('queues a DM as a DM, from the person who wrote it', async () => {
+      const text = unique('a direct question');
+      await h.dm(text);
+      const message = await queuedWith(text);
+      expect(message).toMatchObject({ v: 1, platform: name, kind: 'dm', author: { isBot: false } });
+      expect(message.id.startsWith(`${name}-`)).toBe(true);
+    });
+
+    it('queues a mention, then a follow-up in its thread; not chatter, not a bot', async () => {
+      if (!h.channels) {
+        // The fallback: no channels, so nothing but DMs is ever queued here.
+        expect((await queued()).every((m) => m.kind === 'dm' && !m.author.isBot)).toBe(true);
+        return;
+      }
+      const question = unique('a mention');
+      await h.channels.mention(question);
+      const mention = await queuedWith(question);
+      expect(mention).toMatchObject({ platform: name, kind: 'mention', author: { isBot: false } });
+      expect(mention.address.threadId).toBeDefined(); // the answer opens (or lives in) a thread
+
+      const followUp = unique('a follow-up');
+      await h.channels.reply(mention.address, followUp);
+      expect(await queuedWith(followUp)).toMatchObject({ kind: 'thread', address: mention.address });
+
+      const chatter = unique('chatter');
+      await h.channels.chatter(chatter);
+      const fromBot = unique('a bot asks');
+      await h.channels.fromBot(fromBot);
+      await notQueued(chatter);
+      await notQueued(fromBot);
+    });
+
+    it('queues a slash command where the platform has one', async () => {
+      if (!h.channels) {
+        expect((await queued()).some((m) => m.kind === 'slash')).toBe(false);
+        return;
+      }
+      const text = unique('a command');
+      await h.channels.slash(text);
+      const message = await queuedWith(text);
+      expect(message).toMatchObject({ platform: name, kind: 'slash', author: { isBot: false } });
+      if (h.channels.slashOpensThread) expect(message.address.threadId).toBeDefined();
+      else expect(message.address.threadId).toBeUndefined();
+    });
+  });
+}
