@@ -17,7 +17,7 @@ import { nodeArgsOf } from './support/npm-script.js';
 
 // `npm run doctor` as an operator runs it on first deploy, here against the real Postgres and Redis and the fake
 // Anthropic, Slack and Discord, whose answers (the Models API, x-oauth-scopes, application flags…) follow the docs.
-const KEY = `sk-ant-api-${randomBytes(12).toString('hex')}`;
+const KEY = `test-key-${randomBytes(12).toString('hex')}`;
 const BOT_TOKEN = `xoxb-${randomBytes(12).toString('hex')}`;
 const APP_TOKEN = `xapp-${randomBytes(12).toString('hex')}`;
 const SIGNING_SECRET = randomBytes(16).toString('hex');
@@ -103,7 +103,7 @@ describe('npm run doctor', () => {
         ...env,
         DATABASE_URL: `${TEST_PG_SERVER}/${bare}`,
         REDIS_URL: 'redis://127.0.0.1:1',
-        ANTHROPIC_API_KEY: 'sk-ant-api-not-the-right-key',
+        ANTHROPIC_API_KEY: 'test-key-not-the-right-one',
         SLACK_API_URL: narrowSlack.apiUrl,
         SLACK_APP_TOKEN: '',
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
