@@ -103,12 +103,16 @@ describe.skipIf(skip)('docker/nginx/nginx.conf (a real nginx)', () => {
     const [major, minor, patch] = nginxVersion!;
     const hasResolve = major! * 1_000_000 + minor! * 1000 + patch! >= 1_027_003;
     const conf = readFileSync(join(dir, 'nginx.conf'), 'utf8');
+    // One worker: each nginx worker keeps its own upstream keep-alive pool, so with `auto` on a many-core machine two
+    // requests may land on different workers and the reuse check below would test the scheduler, not the file.
     const rewritten = conf
+      .replace('worker_processes auto;', 'worker_processes 1;')
       .replace(/listen 80 /, `listen 127.0.0.1:${httpPort} `)
       .replace(/listen 443 ssl /, `listen 127.0.0.1:${httpsPort} ssl `)
       .replaceAll('/etc/nginx/certs/', `${dir}/certs/`)
       .replace('server gateway:3000 resolve;', hasResolve ? `server 127.0.0.1:${gatewayPort} resolve;` : `server 127.0.0.1:${gatewayPort};`);
     // Each rewrite must have hit, or the test would be checking something else than the file.
+    expect(rewritten).toContain('worker_processes 1;');
     expect(rewritten).toContain(`listen 127.0.0.1:${httpPort} `);
     expect(rewritten).toContain(`listen 127.0.0.1:${httpsPort} ssl `);
     expect(rewritten).toContain(`${dir}/certs/fullchain.pem`);
