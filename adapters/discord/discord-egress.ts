@@ -88,7 +88,12 @@ export class DiscordEgress implements Egress {
       return { messageId: message.id };
     }
     // A normal message, or an interaction whose token has expired: the answer still arrives, in the channel.
-    const message = (await this.rest.post(Routes.channelMessages(target(address)), { body: messageBody(text, key) })) as APIMessage;
+    const body = messageBody(text, key);
+    const message = (await this.rest.post(Routes.channelMessages(target(address)), { body })) as APIMessage;
+    // A nonce Discord has seen returns the message it made then, with that attempt's text (a placeholder a dead
+    // worker posted, say): bring it up to date, as a retried post must.
+    // Compared trimmed: Discord trims what it stores, and an edit for whitespace alone would waste a call.
+    if (message.content.trim() !== String(body.content).trim()) await this.edit(address, message.id, text);
     return { messageId: message.id };
   }
 

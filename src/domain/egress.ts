@@ -17,7 +17,8 @@ export interface PostKey {
   part: number;
   /**
    * A later attempt of the delivery: the attempt before it may have made this post and died before recording it, so
-   * look for it first (and bring it up to date) rather than post twice. Platforms that dedupe creates need not.
+   * look for it first (and bring it up to date) rather than post twice. Platforms that dedupe creates need not look,
+   * but still bring up to date what the dedupe returns (it holds the earlier attempt's text).
    */
   retry?: boolean;
 }

@@ -163,6 +163,11 @@ export function describeEgressConformance(name: string, makeHarness: () => Promi
       expect(again.messageId).toBe(first.messageId);
       expect(await h.seen(address, deliveryId)).toEqual(['Only once']);
 
+      // A retried post with other text (an apology replacing a dead attempt's placeholder): the one message says it.
+      const changed = await h.egress.post(address, 'Now this', { deliveryId, part: 0, retry: true });
+      expect(changed.messageId).toBe(first.messageId);
+      expect(await h.seen(address, deliveryId)).toEqual(['Now this']);
+
       // An attempt that posted (or opened its stream) and died before recording it: the next attempt finds that
       // message and writes the answer into it. (A recorded message is found by its record: no window to test there.)
       const dead = await attempt();

@@ -155,10 +155,7 @@ describe('kill -9 of worker processes under load (real processes, fake Discord a
     expect(await producer.queue.getJobCounts('failed')).toEqual({ failed: 0 });
   }, 120_000);
 
-  // Skipped: fails in about 2 runs of 5. A placeholder Discord created (by nonce) but never recorded is returned again
-  // by the apology's post with the same nonce, and its text is never applied. The fix belongs in ReplyWriter: edit
-  // a message a nonce post returns. Tracked in the session note; un-skip with the fix.
-  it.skip('tells the user when a message stalled too often (its workers kept dying), instead of leaving "Thinking…"', async () => {
+  it('tells the user when a message stalled too often (its workers kept dying), instead of leaving "Thinking…"', async () => {
     const channelId = discord.guilds[0]!.channelIds[CONVERSATIONS]!;
     const victim = question(channelId, 'a question whose answer never finishes');
     let worker = workers.find((w) => w.child.exitCode === null && w.child.signalCode === null) ?? (await startWorker());
