@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { Queue } from 'bullmq';
 import { configuredAdapters } from '../../adapters/registry.js';
 import { createLimitGuard } from '../budget/create-limit-guard.js';
+import { OrgRateLimit } from '../claude/org-rate-limit.js';
 import { ClaudeClient } from '../claude/claude-client.js';
 import { createDefaultRouter } from '../commands/default-router.js';
 import { requireModelAccess, type Config } from '../config/read-config.js';
@@ -95,6 +96,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       prices: config.anthropic.prices,
       log,
       metrics,
+      orgLimit: new OrgRateLimit(redis, config.queuePrefix, log),
     });
     worker = startWorker(
       {

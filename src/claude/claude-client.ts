@@ -1,5 +1,6 @@
 import Anthropic, { type Middleware } from '@anthropic-ai/sdk';
 import { UserFacingError } from '../domain/errors.js';
+import type { OrgRateLimit } from './org-rate-limit.js';
 import { createLeanFetch } from '../net/lean-fetch.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
@@ -81,6 +82,8 @@ export interface ClaudeClientOptions {
    * sends `ping` events while it works, so a minute of nothing means the connection is dead.
    */
   idleTimeoutMs?: number;
+  /** The organisation's rate limits, shared by every worker through Redis; without it each process is on its own. */
+  orgLimit?: OrgRateLimit;
 }
 
 /**
@@ -114,6 +117,7 @@ export class ClaudeClient {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.options.orgLimit?.beforeCall(request.signal);
         const result = await this.attempt(request, attempt);
         metrics.claudeDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
         return result;
@@ -126,6 +130,8 @@ export class ClaudeClient {
           log.error({ err: describe(error), attempt, reason: verdict.reason }, `model call failed: ${verdict.operatorHint}`);
           throw new UserFacingError(verdict.userMessage, { cause: error });
         }
+        // Every worker holds back, not only this one: the limit is the organisation's.
+        if (error instanceof Anthropic.APIError && error.status === 429) await this.options.orgLimit?.pause(delay);
         metrics.claudeRetries.inc({ reason: verdict.reason });
         log.warn({ err: describe(error), attempt, delayMs: delay, reason: verdict.reason }, 'model call failed; retrying');
         request.onRetry?.(attempt + 1, verdict.reason);
@@ -168,7 +174,7 @@ export class ClaudeClient {
       { model: request.model, messages: request.messages, ...shaped, stream: true },
       // Liveness is watched on the raw body: the SDK drops `ping` events before its iterator, and a long tool input
       // or a long think streams nothing else for minutes.
-      { signal, middleware: [watchBody(bump)] },
+      { signal, middleware: [watchBody(bump), ...(this.options.orgLimit ? [learnLimits(this.options.orgLimit)] : [])] },
     );
     let text = '';
     let model = request.model;
@@ -335,6 +341,15 @@ function watchBody(alive: () => void): Middleware {
     if (!response.ok || !response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
     const body = response.body as unknown as { on?: (event: string, listener: () => void) => void } | null;
     if (typeof body?.on === 'function') body.on('readable', alive);
+    return response;
+  };
+}
+
+/** SDK middleware that reads the organisation's rate limits off every response, errors included. */
+function learnLimits(limits: OrgRateLimit): Middleware {
+  return async (request, next) => {
+    const response = await next(request);
+    limits.learn(response.headers);
     return response;
   };
 }

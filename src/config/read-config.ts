@@ -45,8 +45,10 @@ export interface Config {
   /** `npm run backup`: where the dumps go and how many of them are kept. */
   backup: { dir: string; keep: number };
   worker: {
-    /** Jobs one worker process runs at once; model calls are I/O-bound, so this is high. */
+    /** The most jobs one worker process runs at once (model calls are I/O-bound); the load governor sets how many below it. */
     concurrency: number;
+    /** Event-loop lag (p99 over a quarter second) past which a worker takes fewer answers at once. */
+    maxLagMs: number;
     /** Attempts per job for failures that are not the model's (database, platform, network). */
     jobAttempts: number;
     /** How long SIGTERM waits for in-flight answers before handing them back to the queue. */
@@ -137,7 +139,8 @@ export function readConfig(env: Env = process.env): Config {
     retentionDays: int(env, 'RETENTION_DAYS', 90, 0, 36_500),
     backup: { dir: env.BACKUP_DIR?.trim() || './backups', keep: int(env, 'BACKUP_KEEP', 14, 1, 10_000) },
     worker: {
-      concurrency: int(env, 'WORKER_CONCURRENCY', 50, 1, 5000),
+      concurrency: int(env, 'WORKER_CONCURRENCY', 1000, 1, 5000),
+      maxLagMs: int(env, 'WORKER_MAX_LAG_MS', 50, 5, 10_000),
       jobAttempts: int(env, 'JOB_ATTEMPTS', 5, 1, 50),
       shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
       lockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),

@@ -22,6 +22,8 @@ export interface Metrics {
   claudeRetries: Counter<'reason'>;
   /** Inbound queue jobs by state, read from Redis at scrape time. */
   queueDepth: Gauge<'state'>;
+  /** Answers a worker process takes at once now, as its load governor set it (src/worker/load-governor.ts). */
+  workerConcurrency: Gauge;
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -93,6 +95,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       name: 'xiaoliu_queue_depth',
       help: 'Inbound queue jobs by state.',
       labelNames: ['state'],
+      registers,
+    }),
+    workerConcurrency: new Gauge({
+      name: 'xiaoliu_worker_concurrency',
+      help: 'Answers this worker process takes at once now: grows while it is full and healthy, shrinks while its event loop lags or its heap fills.',
       registers,
     }),
   };

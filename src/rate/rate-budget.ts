@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { luaScript } from '../redis/lua-script.js';
+import { sleep } from './sleep.js';
 
 /**
  * One rate limit to stay within, shared by every process through Redis: at most one call per `intervalMs` on
@@ -95,19 +96,4 @@ export class RateBudget {
     const shape = buckets.flatMap((b) => [b.intervalMs * this.scale, b.burst]);
     return TAKE_SLOT.run(this.redis, keys, [mode, Math.ceil(maxWaitMs), KEEP_FOR_MUST, ...shape]);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

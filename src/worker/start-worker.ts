@@ -2,7 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INBOUND_QUEUE, type InboundJobData } from '../queue/inbound-queue.js';
+import { governConcurrency } from './load-governor.js';
 import { failStalledJob, processInbound, type ProcessorDeps } from './process-inbound.js';
+
+/** Past this share of V8's heap limit a worker takes fewer answers at once, well before Node would run out. */
+const MAX_HEAP_SHARE = 0.8;
 
 /** A running worker: drains the inbound queue until closed. */
 export interface RunningWorker {
@@ -22,10 +26,18 @@ export function startWorker(
   const abort = new AbortController();
   // Each running job listens on this signal (and stops listening when done), so up to `concurrency` at once.
   setMaxListeners(options.concurrency + 10, abort.signal);
+  let busy = 0;
   const worker = new Worker<InboundJobData>(
     INBOUND_QUEUE,
     // Taking BullMQ's signal (the third parameter) is what makes it create one per job, for cancelJob below.
-    (job, token, lockLost) => processInbound(job, token, { ...deps, signal: abort.signal }, lockLost),
+    async (job, token, lockLost) => {
+      busy++;
+      try {
+        return await processInbound(job, token, { ...deps, signal: abort.signal }, lockLost);
+      } finally {
+        busy--;
+      }
+    },
     {
       connection: options.connection,
       prefix: deps.prefix,
@@ -48,10 +60,19 @@ export function startWorker(
     if (!job?.deferredFailure) return;
     failStalledJob(job, deps).catch((error) => deps.log.error({ err: error, jobId: job.id }, 'could not report a job that stalled too often'));
   });
+  // WORKER_CONCURRENCY is the ceiling; how many answers run at once follows the process's own load.
+  const governor = governConcurrency(
+    worker,
+    { ceiling: options.concurrency, maxLagMs: deps.config.worker.maxLagMs, maxHeapShare: MAX_HEAP_SHARE },
+    () => busy,
+    deps.log,
+    (concurrency) => deps.metrics.workerConcurrency.set(concurrency),
+  );
   worker.on('error', (error) => deps.log.error({ err: error }, 'worker connection error (retrying): is Redis reachable at REDIS_URL?'));
   return {
     isRunning: () => worker.isRunning(),
     async close(timeoutMs) {
+      governor.stop();
       let timer: NodeJS.Timeout | undefined;
       const graceful = worker.close();
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));

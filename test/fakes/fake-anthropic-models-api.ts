@@ -85,10 +85,10 @@ export const DEFAULT_RATE_LIMITS: FakeRateLimits = { requests: 4_000, inputToken
 /**
  * The `anthropic-ratelimit-*` headers on a Messages API response
  * (https://platform.claude.com/docs/en/api/rate-limits#response-headers): for requests, input and output tokens and
- * their sum, the limit, what remains, and when it is fully replenished (RFC 3339). The fake counts nothing: what
- * remains is the whole limit.
+ * their sum, the limit, what remains, and when it is fully replenished (RFC 3339). The fake counts requests only when
+ * a test sets a requests limit (fake-anthropic-request-limit.ts); tokens remain whole.
  */
-export function rateLimitHeaders(limits: FakeRateLimits): Record<string, string> {
+export function rateLimitHeaders(limits: FakeRateLimits, requestsRemaining = limits.requests): Record<string, string> {
   const reset = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const headers: Record<string, string> = {};
   const kinds: [string, number][] = [
@@ -99,7 +99,7 @@ export function rateLimitHeaders(limits: FakeRateLimits): Record<string, string>
   ];
   for (const [kind, limit] of kinds) {
     headers[`anthropic-ratelimit-${kind}-limit`] = String(limit);
-    headers[`anthropic-ratelimit-${kind}-remaining`] = String(limit);
+    headers[`anthropic-ratelimit-${kind}-remaining`] = String(kind === 'requests' ? requestsRemaining : limit);
     headers[`anthropic-ratelimit-${kind}-reset`] = reset;
   }
   return headers;

@@ -21,6 +21,7 @@ import {
 } from './fake-anthropic-wire.js';
 import { fakeModelOf, refusalFor, thinkingOf, type FakeModel } from './fake-anthropic-models.js';
 import { DEFAULT_RATE_LIMITS, fakeModelInfo, rateLimitHeaders } from './fake-anthropic-models-api.js';
+import { FakeRequestLimit } from './fake-anthropic-request-limit.js';
 import { listenLocal } from './listen-local.js';
 
 export type FakeReply =
@@ -61,6 +62,8 @@ export interface FakeAnthropicOptions {
   thinkingTokens?: Partial<Record<string, number>>;
   /** How often a silent stream carries a `ping` (the API sends "any number"; no interval is documented). */
   pingIntervalMs?: number;
+  /** Enforce an organisation's requests-per-minute limit (429 past it); unset, requests are never limited. */
+  requestsPerMinute?: number;
 }
 
 const THINKING_TOKENS: Record<string, number> = { low: 0, medium: 300, high: 1_000, xhigh: 3_000, max: 6_000 };
@@ -74,6 +77,8 @@ export interface FakeAnthropic {
   /** Changes how many thinking tokens each effort costs, from now on. */
   setThinkingTokens(tokens: Partial<Record<string, number>>): void;
   activeStreams(): number;
+  /** Messages API requests refused with 429 for the requests-per-minute limit. */
+  rateLimited(): number;
   close(): Promise<void>;
 }
 
@@ -204,6 +209,10 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const thinkingTokens = { ...THINKING_TOKENS, ...options.thinkingTokens } as Record<string, number>;
   let replyFn: ReplyFn = options.reply ?? echoReply;
   let open = 0;
+  const requestLimit = options.requestsPerMinute ? new FakeRequestLimit(options.requestsPerMinute) : undefined;
+  let rateLimited = 0;
+  const limits = requestLimit ? { ...DEFAULT_RATE_LIMITS, requests: requestLimit.perMinute } : DEFAULT_RATE_LIMITS;
+  const limitHeaders = () => rateLimitHeaders(limits, requestLimit?.remaining());
 
   async function handle(req: IncomingMessage, res: ServerResponse, life: Life) {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
@@ -242,6 +251,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       return problem ? { status: 400, type: 'invalid_request_error', message: problem } : undefined;
     })();
     if (refusal) return sendError(res, refusal.status, refusal.type, refusal.message);
+    const retryAfter = requestLimit?.take();
+    if (retryAfter !== undefined) {
+      rateLimited++;
+      const message = 'This request would exceed your organization\'s rate limit of requests per minute.';
+      return sendError(res, 429, 'rate_limit_error', message, { 'retry-after': String(retryAfter), ...limitHeaders() });
+    }
 
     const reply = queue.shift() ?? (await replyFn(captured));
     if (life.closed) return;
@@ -255,8 +270,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     const usage = cache.usageFor(body);
     const t = { ...timing };
     const plan = planOf(reply, body, model!, thinkingTokens);
-    if (body.stream === true) streamReply(res, body.model, reply, plan, usage, t, life);
-    else jsonReply(res, body.model, reply, plan, usage, t, life);
+    if (body.stream === true) streamReply(res, body.model, reply, plan, usage, t, life, limitHeaders());
+    else jsonReply(res, body.model, reply, plan, usage, t, life, limitHeaders());
   }
 
   const server = createServer((req, res) => {
@@ -285,6 +300,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     setTiming: (t) => void Object.assign(timing, Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined))),
     setThinkingTokens: (tokens) => void Object.assign(thinkingTokens, tokens),
     activeStreams: () => open,
+    rateLimited: () => rateLimited,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -304,6 +320,7 @@ function jsonReply(
   usage: InputUsage,
   t: Timing,
   life: Life,
+  headers: Record<string, string>,
 ) {
   // Without a stream the client sees nothing until the whole reply would have been generated.
   const delay = t.firstTokenDelayMs + (t.tokensPerSecond > 0 ? (tokens * 1000) / t.tokensPerSecond : 0);
@@ -315,7 +332,7 @@ function jsonReply(
       return sendError(res, statusFor(type), type, reply.message ?? defaultMessageFor(type));
     }
     const message = messageObject(newId('msg_fake_'), model, blocks.map((b) => b.final), stopReason, usage, tokens);
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': newId('req_fake_'), ...rateLimitHeaders(DEFAULT_RATE_LIMITS) });
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': newId('req_fake_'), ...headers });
     res.end(JSON.stringify(message));
   }, delay);
   life.stop = () => clearTimeout(timer);
@@ -329,10 +346,11 @@ function streamReply(
   usage: InputUsage,
   t: Timing,
   life: Life,
+  headers: Record<string, string>,
 ) {
   const pieces = blocks.flatMap((b, index) => b.pieces.map((text) => ({ index, text })));
   const requestId = newId('req_fake_');
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId, ...rateLimitHeaders(DEFAULT_RATE_LIMITS) });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId, ...headers });
 
   let openBlock = 0;
   // A thinking block's signature arrives last, as a signature_delta just before the block stops.
