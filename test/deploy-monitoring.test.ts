@@ -210,7 +210,7 @@ describe('dashboard and alerts against the /metrics of a running Xiaoliu', () =>
     const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> are the dashboards right?' });
     expect((await sendSlackEvent(`http://127.0.0.1:${app.port}/slack/events`, SECRET, mention)).status).toBe(200);
     await waitForAnswer(database.sql, `slack-T0FAKE-C1-${mention.event.ts}`);
-    const response = await fetch(`http://127.0.0.1:${app.port}/metrics`);
+    const response = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`);
     expect(response.status).toBe(200);
     exposed = parseExposition(await response.text());
   });
