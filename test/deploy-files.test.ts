@@ -57,8 +57,9 @@ describe('deployment files', () => {
   it('migrates once before the gateway and workers start, and points them at the compose Postgres and Redis', () => {
     for (const name of ['gateway', 'worker']) {
       expect(compose.services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
-      expect(compose.services[name]?.environment?.REDIS_URL).toBe('redis://redis:6379');
-      expect(compose.services[name]?.environment?.DATABASE_URL).toMatch(/@postgres:5432\/xiaoliu$/);
+      // With the password Compose refuses to start without (deploy-compose.test.ts).
+      expect(compose.services[name]?.environment?.REDIS_URL).toMatch(/^redis:\/\/xiaoliu:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/);
+      expect(compose.services[name]?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/xiaoliu:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/xiaoliu$/);
     }
   });
 

@@ -7,8 +7,10 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readConfig, requireModelAccess } from '../src/config/read-config.js';
+import { ConfigError } from '../src/domain/errors.js';
 import { createInboundProducer, INBOUND_QUEUE } from '../src/queue/inbound-queue.js';
 import { createRedis } from '../src/redis/create-redis.js';
+import { allows, type Endpoint, type NetworkPolicy, type Pod } from './support/network-policies.js';
 import { inbound, TEST_REDIS_URL } from './support/test-app.js';
 
 // No cluster here, so the manifests are checked offline: every object against the Kubernetes OpenAPI schemas
@@ -149,6 +151,11 @@ describe('Kubernetes manifests (docker/k8s)', () => {
       'keda.sh/v1alpha1 ScaledObject',
       'keda.sh/v1alpha1 TriggerAuthentication',
       'networking.k8s.io/v1 Ingress',
+      'networking.k8s.io/v1 NetworkPolicy',
+      'networking.k8s.io/v1 NetworkPolicy',
+      'networking.k8s.io/v1 NetworkPolicy',
+      'networking.k8s.io/v1 NetworkPolicy',
+      'networking.k8s.io/v1 NetworkPolicy',
       'policy/v1 PodDisruptionBudget',
       'policy/v1 PodDisruptionBudget',
       'v1 ConfigMap',
@@ -183,15 +190,23 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     }
   });
 
-  it('probes liveness on /health and readiness on /ready, on the port the app listens on', () => {
+  it('probes liveness on /health (public port) and readiness on /ready (the metrics port, which nothing routes publicly)', () => {
     const config = find('ConfigMap', 'xiaoliu-config');
+    expect(config.data.METRICS_HOST).toBe('0.0.0.0');
     for (const deployment of deployments()) {
       const container = deployment.spec.template.spec.containers[0];
-      expect(container.ports).toEqual([{ name: 'http', containerPort: Number(config.data.PORT) }]);
+      expect(container.ports).toEqual([
+        { name: 'http', containerPort: Number(config.data.PORT) },
+        { name: 'metrics', containerPort: Number(config.data.METRICS_PORT) },
+      ]);
       expect(container.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
-      expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'metrics' });
       expect(container.startupProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+      expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(config.data.METRICS_PORT);
     }
+    expect(readConfig(config.data).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    // The Service and the Ingress reach the public port only.
+    expect(find('Service', 'xiaoliu-gateway').spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
   });
 
   it('gives pods longer to stop than SHUTDOWN_TIMEOUT_MS (plus the preStop pause)', () => {
@@ -228,18 +243,68 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     }
   });
 
-  it('reads settings from the ConfigMap and the Secret, and those make a valid configuration', () => {
+  it('gives each role only the secrets it uses, by key, and the ConfigMap none', () => {
     const config = find('ConfigMap', 'xiaoliu-config');
     const secret = find('Secret', 'xiaoliu-secrets');
+    const expected: Record<string, string[]> = {
+      'xiaoliu-gateway': ['DATABASE_URL', 'REDIS_URL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DISCORD_TOKEN'],
+      'xiaoliu-worker': ['DATABASE_URL', 'REDIS_URL', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'DISCORD_TOKEN'],
+      'xiaoliu-migrate': ['DATABASE_URL'],
+    };
     for (const { name, spec } of podSpecs()) {
-      expect(spec.containers[0].envFrom, name).toEqual([{ configMapRef: { name: config.metadata.name } }, { secretRef: { name: secret.metadata.name } }]);
+      const container = spec.containers[0];
+      // The whole Secret is never mounted (no envFrom secretRef, no volume): only keys named one by one.
+      expect(container.envFrom, name).toEqual([{ configMapRef: { name: config.metadata.name } }]);
+      const refs = container.env.map((e: any) => e.valueFrom?.secretKeyRef);
+      for (const [i, ref] of refs.entries()) {
+        expect(ref?.name, name).toBe(secret.metadata.name);
+        expect(ref.key, name).toBe(container.env[i].name);
+      }
+      expect(refs.map((r: any) => r.key), name).toEqual(expected[name]);
+      // Connections are required (the pod does not start without them); platform keys are there when used.
+      for (const ref of refs) expect(Boolean(ref.optional), `${name} ${ref.key}`).toBe(!['DATABASE_URL', 'REDIS_URL'].includes(ref.key));
     }
-    const env = { ...config.data, ...secret.stringData };
-    const parsed = readConfig(env);
-    expect(() => requireModelAccess(parsed)).not.toThrow();
-    expect(parsed.platforms.slack?.signingSecret).toBe('CHANGE-ME');
-    // Secrets never sit in the ConfigMap.
     for (const key of Object.keys(config.data)) expect(key).not.toMatch(/KEY|TOKEN|SECRET|PASSWORD|_URL$/);
+    // Every key a role or KEDA reads is in the example Secret (but SLACK_APP_TOKEN, for Socket Mode only).
+    const keda = find('TriggerAuthentication', 'xiaoliu-redis').spec.secretTargetRef.map((r: any) => r.key);
+    expect(keda).toEqual(['REDIS_USERNAME', 'REDIS_PASSWORD']);
+    const read = [...new Set([...Object.values(expected).flat(), ...keda])].filter((key) => key !== 'SLACK_APP_TOKEN');
+    expect(Object.keys(secret.stringData).sort()).toEqual(read.sort());
+  });
+
+  it('makes a valid configuration of the ConfigMap and each role\'s keys, once the example\'s placeholders are replaced', () => {
+    const config = find('ConfigMap', 'xiaoliu-config');
+    const secret = find('Secret', 'xiaoliu-secrets');
+    const roleEnv = (name: string, values: Record<string, string>) => {
+      const { spec } = podSpecs().find((p) => p.name === name)!;
+      return { ...config.data, ...Object.fromEntries(spec.containers[0].env.map((e: any) => [e.name, values[e.valueFrom.secretKeyRef.key]])) };
+    };
+    // The example as it ships: every role refuses to start, naming a variable that still holds a placeholder.
+    for (const name of ['xiaoliu-gateway', 'xiaoliu-worker', 'xiaoliu-migrate']) {
+      let error: unknown;
+      try {
+        readConfig(roleEnv(name, secret.stringData));
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error, name).toBeInstanceOf(ConfigError);
+      const { variable, message } = error as ConfigError;
+      expect(message, name).toMatch(new RegExp(`^${variable} (still holds the example's placeholder|has a placeholder password)`));
+      expect(podSpecs().find((p) => p.name === name)!.spec.containers[0].env.map((e: any) => e.name), name).toContain(variable);
+    }
+    const real = Object.fromEntries(
+      Object.entries(secret.stringData as Record<string, string>).map(([key, value]) => [key, value.replaceAll('CHANGE-ME', `${key.toLowerCase().replaceAll('_', '-')}-0f3a`)]),
+    );
+    expect(() => requireModelAccess(readConfig(roleEnv('xiaoliu-worker', real)))).not.toThrow();
+    const gateway = readConfig(roleEnv('xiaoliu-gateway', real));
+    expect(gateway.platforms.slack?.signingSecret).toBe('slack-signing-secret-0f3a');
+    expect(gateway.anthropic.apiKey).toBe('');
+    expect(gateway.redisUrl).toBe('redis://xiaoliu:redis-url-0f3a@redis.example.internal:6379');
+    // Each placeholder alone is refused, by name.
+    for (const key of ['ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'DISCORD_TOKEN', 'REDIS_URL']) {
+      const env = { ...roleEnv('xiaoliu-worker', real), ...roleEnv('xiaoliu-gateway', real), [key]: secret.stringData[key] };
+      expect(() => readConfig(env), key).toThrow(new RegExp(`^${key} `));
+    }
   });
 
   it('selects the right pods with every Service, PodDisruptionBudget and autoscaler', () => {
@@ -264,6 +329,69 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     for (const path of paths) expect(path.backend.service).toEqual({ name: 'xiaoliu-gateway', port: { name: 'http' } });
     expect(ingress.spec.tls[0].hosts).toEqual(ingress.spec.rules.map((rule: any) => rule.host));
     expect(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('1m');
+  });
+
+  it('denies every flow by default and allows exactly the ones Xiaoliu needs (NetworkPolicies)', () => {
+    const policies = manifests.filter((m) => m.object.kind === 'NetworkPolicy').map((m) => m.object as unknown as NetworkPolicy);
+    expect(policies.find((p) => p.metadata.name === 'xiaoliu-default-deny')?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const namespace = kustomization.namespace;
+    const podOf = (kind: string, name: string): Pod => {
+      const template = find(kind, name).spec.template;
+      const ports = Object.fromEntries((template.spec.containers[0].ports ?? []).map((p: any) => [p.name, p.containerPort]));
+      return { namespace, labels: template.metadata.labels, ports };
+    };
+    const gateway = podOf('Deployment', 'xiaoliu-gateway');
+    const worker = podOf('Deployment', 'xiaoliu-worker');
+    const migrate = podOf('Job', 'xiaoliu-migrate');
+    const ingressController: Pod = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
+    const prometheus: Pod = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+    const dns: Pod = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
+    const stranger: Pod = { namespace: 'default', labels: { app: 'anything' } };
+    const neighbour: Pod = { namespace, labels: { app: 'debug-shell' } };
+    const postgres = { ip: '10.20.0.5' };
+    const redis = { ip: '10.20.0.6' };
+    const slack = { ip: '203.0.113.10' }; // a public address (Slack, Discord, Anthropic)
+    const internalService = { ip: '10.0.0.80' };
+    const cloudMetadata = { ip: '169.254.169.254' };
+    const [http, metrics] = [gateway.ports!.http!, gateway.ports!.metrics!];
+    const flow = (from: Endpoint, to: Endpoint, port: number, protocol?: string) => allows(policies, namespace, from, to, port, protocol);
+
+    const allowed: [string, Endpoint, Endpoint, number, string?][] = [
+      ['ingress controller → gateway http', ingressController, gateway, http],
+      ['Prometheus → gateway metrics', prometheus, gateway, metrics],
+      ['Prometheus → worker metrics', prometheus, worker, metrics],
+      ['gateway → Postgres', gateway, postgres, 5432],
+      ['gateway → Redis', gateway, redis, 6379],
+      ['worker → Postgres', worker, postgres, 5432],
+      ['worker → Redis', worker, redis, 6379],
+      ['gateway → platforms on 443', gateway, slack, 443],
+      ['worker → platforms and the model on 443', worker, slack, 443],
+      ['migrate → Postgres', migrate, postgres, 5432],
+      ['gateway → DNS', gateway, dns, 53, 'UDP'],
+      ['worker → DNS', worker, dns, 53, 'UDP'],
+      ['migrate → DNS', migrate, dns, 53, 'UDP'],
+    ];
+    const denied: [string, Endpoint, Endpoint, number, string?][] = [
+      ['ingress controller → gateway metrics', ingressController, gateway, metrics],
+      ['ingress controller → worker', ingressController, worker, http],
+      ['Prometheus → gateway http', prometheus, gateway, http],
+      ['another namespace → gateway', stranger, gateway, http],
+      ['another namespace → worker metrics', stranger, worker, metrics],
+      ['another pod of the namespace → gateway', neighbour, gateway, http],
+      ['another pod of the namespace → worker metrics', neighbour, worker, metrics],
+      ['worker → an internal service on 443', worker, internalService, 443],
+      ['worker → the cloud metadata endpoint', worker, cloudMetadata, 80],
+      ['gateway → the internet on 80', gateway, slack, 80],
+      ['worker → the internet on 22', worker, slack, 22],
+      ['migrate → the internet', migrate, slack, 443],
+      ['migrate → Redis', migrate, redis, 6379],
+      ['gateway → worker', gateway, worker, metrics],
+      ['worker → gateway', worker, gateway, http],
+    ];
+    for (const [what, from, to, port, protocol] of allowed) expect(flow(from, to, port, protocol), what).toBe(true);
+    for (const [what, from, to, port, protocol] of denied) expect(flow(from, to, port, protocol), what).toBe(false);
+    // The evaluator bites: without the policies, everything flows.
+    expect(allows([], namespace, stranger, gateway, metrics)).toBe(true);
   });
 
   it('runs migrations as a Job that is never restarted in place', () => {
@@ -304,6 +432,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
       expect(problems).toEqual([]);
       expect(objects.map((o) => o.kind).sort()).toEqual([
         'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Namespace',
+        'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy',
         'PodDisruptionBudget', 'PodDisruptionBudget', 'Service',
       ]);
       for (const object of objects.filter((o) => o.kind !== 'Namespace')) {

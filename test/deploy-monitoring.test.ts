@@ -102,8 +102,12 @@ describe('Prometheus configuration and alert rules', () => {
     expect(config.rule_files).toEqual(['alerts.yml']);
     const jobs = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, c.dns_sd_configs?.[0]]));
     // Docker's DNS answers a compose service's name with every container of it, so --scale worker=N is followed.
-    expect(jobs['xiaoliu-gateway']).toMatchObject({ names: ['gateway'], port: 3000 });
-    expect(jobs['xiaoliu-worker']).toMatchObject({ names: ['worker'], port: 3000 });
+    // On the operator port the compose file gives the app (METRICS_PORT), not the public one nginx proxies.
+    const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, { environment: Record<string, string> }> };
+    for (const role of ['gateway', 'worker']) {
+      expect(jobs[`xiaoliu-${role}`]).toMatchObject({ names: [role], port: Number(compose.services[role]!.environment.METRICS_PORT) });
+      expect(jobs[`xiaoliu-${role}`]!.port).not.toBe(Number(compose.services[role]!.environment.PORT));
+    }
     for (const rule of alertRules) {
       for (const [, job] of rule.expr.matchAll(/job=~?"([^"]+)"/g)) {
         expect(Object.keys(jobs).some((name) => new RegExp(`^(?:${job})$`).test(name)), `${rule.alert}: job ${job}`).toBe(true);
@@ -210,7 +214,7 @@ describe('dashboard and alerts against the /metrics of a running Xiaoliu', () =>
     const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> are the dashboards right?' });
     expect((await sendSlackEvent(`http://127.0.0.1:${app.port}/slack/events`, SECRET, mention)).status).toBe(200);
     await waitForAnswer(database.sql, `slack-T0FAKE-C1-${mention.event.ts}`);
-    const response = await fetch(`http://127.0.0.1:${app.port}/metrics`);
+    const response = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`);
     expect(response.status).toBe(200);
     exposed = parseExposition(await response.text());
   });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -105,10 +105,19 @@ describe.skipIf(skip)('docker/nginx/nginx.conf (a real nginx)', () => {
     const conf = readFileSync(join(dir, 'nginx.conf'), 'utf8');
     // One worker: each nginx worker keeps its own upstream keep-alive pool, so with `auto` on a many-core machine two
     // requests may land on different workers and the reuse check below would test the scheduler, not the file.
+    // As the compose file runs it: no root (no `user` directive, ports above 1024), everything it writes in /tmp, the
+    // container's tmpfs (here the test's own folder).
+    expect(conf).not.toMatch(/^\s*user\s/m);
+    const writes = [...conf.matchAll(/^\s*(pid|\w+_temp_path)\s+(\S+);/gm)].map((m) => m[2]!);
+    expect(writes.length).toBe(6);
+    for (const path of writes) expect(path, path).toMatch(/^\/tmp\//);
+    const listens = [...conf.matchAll(/^\s*listen (\d+)/gm)].map((m) => Number(m[1]));
+    expect(listens).toEqual([8080, 8443]);
     const rewritten = conf
       .replace('worker_processes auto;', 'worker_processes 1;')
-      .replace(/listen 80 /, `listen 127.0.0.1:${httpPort} `)
-      .replace(/listen 443 ssl /, `listen 127.0.0.1:${httpsPort} ssl `)
+      .replace(/listen 8080 /, `listen 127.0.0.1:${httpPort} `)
+      .replace(/listen 8443 ssl /, `listen 127.0.0.1:${httpsPort} ssl `)
+      .replaceAll(' /tmp/', ` ${dir}/`)
       .replaceAll('/etc/nginx/certs/', `${dir}/certs/`)
       .replace('server gateway:3000 resolve;', hasResolve ? `server 127.0.0.1:${gatewayPort} resolve;` : `server 127.0.0.1:${gatewayPort};`);
     // Each rewrite must have hit, or the test would be checking something else than the file.
@@ -117,6 +126,7 @@ describe.skipIf(skip)('docker/nginx/nginx.conf (a real nginx)', () => {
     expect(rewritten).toContain(`listen 127.0.0.1:${httpsPort} ssl `);
     expect(rewritten).toContain(`${dir}/certs/fullchain.pem`);
     expect(rewritten).toContain(`server 127.0.0.1:${gatewayPort}`);
+    expect(rewritten).toContain(`pid ${dir}/nginx.pid;`);
     writeFileSync(join(dir, 'nginx.conf'), rewritten);
   });
 
@@ -130,7 +140,15 @@ describe.skipIf(skip)('docker/nginx/nginx.conf (a real nginx)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const nginxArgs = (...extra: string[]) => ['-e', 'stderr', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid;${extra.join('')}`];
+  const nginxArgs = (...extra: string[]) => ['-e', 'stderr', '-p', dir, '-c', join(dir, 'nginx.conf'), ...(extra.length ? ['-g', extra.join('')] : [])];
+
+  /** Where the test runs as root, nginx runs as nobody, with the folder opened to it. */
+  const asNobody = (): { uid?: number; gid?: number } => {
+    if (process.getuid?.() !== 0) return {};
+    for (const path of [dir, join(dir, 'certs')]) chmodSync(path, 0o777);
+    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) chmodSync(join(dir, file), statSync(join(dir, file)).isDirectory() ? 0o777 : 0o666);
+    return { uid: 65534, gid: 65534 };
+  };
 
   it('passes `nginx -t`', () => {
     expect(readdirSync(dir)).toEqual(expect.arrayContaining(['nginx.conf', 'proxy-params.conf', 'tls-params.conf']));
@@ -143,7 +161,8 @@ describe.skipIf(skip)('docker/nginx/nginx.conf (a real nginx)', () => {
     // A file, not a pipe: nginx opens /dev/stdout for its access log, which works on a file or a container's pipe but
     // not on the socket Node would give it.
     const log = openSync(join(dir, 'output.log'), 'a');
-    nginx = spawn(NGINX, nginxArgs(' daemon off;'), { stdio: ['ignore', log, log] });
+    // Not as root (where the test runs as root, as nobody), as the compose file runs it: the file must work so.
+    nginx = spawn(NGINX, nginxArgs(' daemon off;'), { stdio: ['ignore', log, log], ...asNobody() });
     closeSync(log);
     await waitFor('nginx to listen', () => send(`${https}/health`).then((r) => r.status === 200, () => false), 10_000);
 

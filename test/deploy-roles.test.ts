@@ -42,8 +42,8 @@ function runRole(service: string, env: Record<string, string>): RunningProcess {
   });
 }
 
-/** The port from the JSON log line `xiaoliu is up` (PORT=0 picks a free one). */
-async function portOf(process: RunningProcess): Promise<number> {
+/** The ports from the JSON log line `xiaoliu is up` (PORT=0 and METRICS_PORT=0 pick free ones). */
+async function portsOf(process: RunningProcess): Promise<{ port: number; metricsPort: number; metricsHost: string }> {
   const line = await waitFor(
     'start-up',
     () => process.output().split('\n').find((l) => l.includes('"xiaoliu is up"')),
@@ -51,7 +51,7 @@ async function portOf(process: RunningProcess): Promise<number> {
   ).catch((error: Error) => {
     throw new Error(`${error.message}\n${process.output()}`);
   });
-  return (JSON.parse(line) as { port: number }).port;
+  return JSON.parse(line) as { port: number; metricsPort: number; metricsHost: string };
 }
 
 describe('the container commands, run as the image runs them', () => {
@@ -96,21 +96,27 @@ describe('the container commands, run as the image runs them', () => {
     }
   });
 
-  it('gateway and worker: serve /health, /ready and /metrics, answer together, and exit 0 on SIGTERM', async () => {
+  it('gateway and worker: serve /health publicly and /ready and /metrics only on the loopback operator port, answer together, and exit 0 on SIGTERM', async () => {
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, ANTHROPIC_BASE_URL: model.url, SHUTDOWN_TIMEOUT_MS: '5000' };
+    // No METRICS_HOST: the default. (METRICS_PORT=0, set by spawnProcess, only because its fixed default would
+    // collide between the two processes.)
     const gateway = runRole('gateway', env);
     const worker = runRole('worker', env);
     started.push(gateway, worker);
-    const ports = { gateway: await portOf(gateway), worker: await portOf(worker) };
+    const ports = { gateway: await portsOf(gateway), worker: await portsOf(worker) };
 
-    for (const [role, port] of Object.entries(ports)) {
+    for (const [role, { port, metricsPort, metricsHost }] of Object.entries(ports)) {
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status, role).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
-      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      // The public listener has no operator routes: with nothing in front, the internet sees neither.
+      for (const path of ['/metrics', '/ready']) expect((await fetch(`http://127.0.0.1:${port}${path}`)).status, `${role} ${path}`).toBe(404);
+      expect(metricsHost, role).toBe('127.0.0.1');
+      expect(metricsPort, role).not.toBe(port);
+      const ready = await fetch(`http://127.0.0.1:${metricsPort}/ready`);
       expect(ready.status, role).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics, role).toContain('xiaoliu_queue_depth{state="waiting"}');
       expect(metrics, role).toContain('xiaoliu_process_resident_memory_bytes');
     }
@@ -139,5 +145,25 @@ describe('the container commands, run as the image runs them', () => {
     expect(await worker.exited, worker.output()).toBe(0);
     expect(gateway.output()).toContain('shut down cleanly');
     expect(worker.output()).toContain('shut down cleanly');
+  });
+
+  it.each([
+    ['ANTHROPIC_API_KEY', 'CHANGE-ME'],
+    ['DATABASE_URL', 'postgres://xiaoliu:CHANGE-ME@127.0.0.1:5432/xiaoliu'],
+    ['REDIS_URL', 'redis://xiaoliu:CHANGE-ME@127.0.0.1:6379'],
+    ['DISCORD_TOKEN', 'CHANGE-ME.CHANGE-ME.CHANGE-ME'],
+  ])('worker: refuses to start with %s holding the example placeholder, naming the variable', async (name, value) => {
+    const worker = runRole('worker', { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, ANTHROPIC_BASE_URL: model.url, [name]: value });
+    started.push(worker);
+    expect(await worker.exited, worker.output()).toBe(1);
+    expect(worker.output()).toMatch(new RegExp(`^xiaoliu: configuration error: ${name} (still holds the example's placeholder|has a placeholder password)`, 'm'));
+    expect(worker.output()).not.toContain('xiaoliu is up');
+  });
+
+  it('gateway: refuses Slack over HTTP without SLACK_SIGNING_SECRET, which workers are not given', async () => {
+    const gateway = runRole('gateway', { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, SLACK_BOT_TOKEN: 'xoxb-roles-test', SLACK_SIGNING_SECRET: '' });
+    started.push(gateway);
+    expect(await gateway.exited, gateway.output()).toBe(1);
+    expect(gateway.output()).toMatch(/^xiaoliu: configuration error: SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set/m);
   });
 });

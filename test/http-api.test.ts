@@ -65,7 +65,7 @@ describe('the HTTP chat API (real pipeline, Postgres and Redis; fake model)', ()
     const body = (await conversation.json()) as { messages: { role: string; text: string }[] };
     expect(body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     // Same queue, workers and metrics as every other platform.
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/xiaoliu_jobs_total\{platform="http",command="ask",outcome="answered"\} [1-9]/);
+    expect(await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text()).toMatch(/xiaoliu_jobs_total\{platform="http",command="ask",outcome="answered"\} [1-9]/);
   });
 
   it('manages keys with `npm run apikey -- create|list|revoke`, storing only their hashes', async () => {

@@ -238,12 +238,17 @@ describe('the message pipeline (real Postgres, Redis, BullMQ and Anthropic SDK; 
     expect(platform.postsIn('C1', 'T-huge')[0]!.text).toMatch(/attached as `answer.md`/);
   });
 
-  it('serves health, readiness and Prometheus metrics', async () => {
+  it('serves health publicly, and readiness and Prometheus metrics on the operator port only', async () => {
     await start();
     const message = inbound('count me', { thread: 'T-metrics' });
     await app.producer.enqueue(message);
     await waitFor('the answer', () => platform.doneDeliveries().includes(message.id));
-    const base = `http://127.0.0.1:${app.port}`;
+    const publicBase = `http://127.0.0.1:${app.port}`;
+    expect(await (await fetch(`${publicBase}/health`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${publicBase}/metrics`)).status).toBe(404);
+    expect((await fetch(`${publicBase}/ready`)).status).toBe(404);
+    const base = `http://127.0.0.1:${app.metricsPort}`;
+    expect(app.metricsPort).not.toBe(app.port);
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);

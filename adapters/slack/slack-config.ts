@@ -35,6 +35,16 @@ export interface SlackConfig {
   rateTimeScale: number;
 }
 
+/** The gateway's own requirement: Slack's HTTP requests are verified with the signing secret. */
+export function requireSigningSecret(config: SlackConfig): void {
+  if (!config.signingSecret && !config.appToken) {
+    throw new ConfigError(
+      'SLACK_SIGNING_SECRET',
+      'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (Basic Information page of your Slack app), unless SLACK_APP_TOKEN selects Socket Mode',
+    );
+  }
+}
+
 /** The Slack adapter's settings; undefined (Slack off) when SLACK_BOT_TOKEN is not set. */
 export function readSlackConfig(env: Env): SlackConfig | undefined {
   const botToken = env.SLACK_BOT_TOKEN?.trim();
@@ -46,13 +56,9 @@ export function readSlackConfig(env: Env): SlackConfig | undefined {
   if (appToken && !appToken.startsWith('xapp-')) {
     throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information page, with connections:write)');
   }
+  // Required by the gateway in HTTP mode only (startSlackIngress checks it): workers post with the bot token alone,
+  // so a deployment gives them no signing secret.
   const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || undefined;
-  if (!signingSecret && !appToken) {
-    throw new ConfigError(
-      'SLACK_SIGNING_SECRET',
-      'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (Basic Information page of your Slack app), unless SLACK_APP_TOKEN selects Socket Mode',
-    );
-  }
   let apiUrl = url(env, 'SLACK_API_URL', 'https://slack.com/api/', ['http:', 'https:']);
   if (!apiUrl.endsWith('/')) apiUrl += '/';
   return {

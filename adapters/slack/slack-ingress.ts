@@ -8,7 +8,7 @@ import { boltLogger } from './bolt-logger.js';
 import { fromSlackText, mentionsBot } from './from-slack-text.js';
 import { slackAttachments, type SlackFile } from './slack-attachments.js';
 import { createSlackClient, slackClientOptions } from './slack-client.js';
-import type { SlackConfig } from './slack-config.js';
+import { requireSigningSecret, type SlackConfig } from './slack-config.js';
 import { slackDeliveryId } from './slack-delivery-id.js';
 import { mountSlackEvents } from './slack-events-route.js';
 import { UserNames } from './user-names.js';
@@ -66,6 +66,7 @@ const HUMAN_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
  * rather than the question being lost.
  */
 export async function startSlackIngress(config: SlackConfig, deps: IngressDeps): Promise<RunningIngress> {
+  requireSigningSecret(config);
   const logger = boltLogger(deps.log.child({ adapter: 'slack' }));
   const client = createSlackClient(config, logger);
   const auth = await client.auth.test().catch((error: unknown) => {

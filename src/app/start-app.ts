@@ -10,6 +10,9 @@ import type { EgressDeps, IngressDeps, RunningIngress } from '../domain/adapter.
 import type { Egress } from '../domain/egress.js';
 import type { Platform } from '../domain/inbound-message.js';
 import { createHttpServer, type HttpServer } from '../net/create-http-server.js';
+import { addOperatorRoutes } from '../net/operator-routes.js';
+import { ConfigError } from '../domain/errors.js';
+import { redisAuthProblem } from '../redis/redis-auth-problem.js';
 import { Ingress } from '../ingress/ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
@@ -33,8 +36,10 @@ export interface Roles {
 
 /** A started Xiaoliu process. */
 export interface RunningApp {
-  /** The port the HTTP server listens on (useful when PORT=0). */
+  /** The port the public HTTP server listens on (useful when PORT=0). */
   port: number;
+  /** The port of the operator's server, /metrics and /ready (METRICS_PORT; useful when it is 0). */
+  metricsPort: number;
   http: HttpServer;
   producer: InboundProducer;
   /** The core's side of every ingress, which adapters hand their messages to. */
@@ -66,11 +71,22 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   const database = await openDatabase(config.databaseUrl, log, { max: roles.worker ? 10 : 5 });
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, log);
   const redis = createRedis(config.redisUrl, { connectionName: 'xiaoliu' });
-  redis.on('error', (error) => log.error({ err: error }, 'Redis connection error (retrying): is Redis reachable at REDIS_URL?'));
+  redis.on('error', (error) => log.error({ err: error }, redisAuthProblem(error) ?? 'Redis connection error (retrying): is Redis reachable at REDIS_URL?'));
   // Adapters queue through a connection of their own that fails at once while Redis is away, so Slack gets a 500 and
   // delivers again (the worker's connections wait for Redis instead).
   const ingressRedis = createRedis(config.redisUrl, { connectionName: 'xiaoliu-ingress', failFast: true });
-  if (ingressRedis.status !== 'ready') await once(ingressRedis, 'ready');
+  if (ingressRedis.status !== 'ready') {
+    await once(ingressRedis, 'ready').catch((error: unknown) => {
+      // Wrong credentials never come right by retrying: stop with a line that names the variable to fix.
+      const problem = redisAuthProblem(error);
+      if (problem) {
+        redis.disconnect();
+        ingressRedis.disconnect();
+        throw new ConfigError('REDIS_URL', problem);
+      }
+      throw error;
+    });
+  }
   const producer = createInboundProducer({ redis: ingressRedis, prefix: config.queuePrefix, jobAttempts: config.worker.jobAttempts });
   const queue = new Queue<InboundJobData>(INBOUND_QUEUE, { connection: redis, prefix: config.queuePrefix });
   // Connection errors are reported once, by the shared connection's handler; BullMQ would print each to the console.
@@ -118,7 +134,11 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, config, log });
   }
 
-  const http = createHttpServer({
+  // Two listeners: the public one (HOST:PORT) for platforms and users, and the operator's (METRICS_HOST:METRICS_PORT)
+  // for Prometheus and readiness probes, so a process reachable from the internet never publishes its metrics.
+  const http = createHttpServer({ log });
+  const operator = createHttpServer({ log });
+  addOperatorRoutes(operator, {
     log,
     metrics,
     checks: [
@@ -146,10 +166,15 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   }
   // The terminal's process serves no HTTP: the terminal is its only way in.
   const port = roles.terminal ? 0 : await http.listen(config.http.port, config.http.host);
-  log.info({ port, roles, model: roles.worker ? config.anthropic.model : undefined }, 'xiaoliu is up');
+  const metricsPort = roles.terminal ? 0 : await operator.listen(config.metrics.port, config.metrics.host);
+  log.info(
+    { port, metricsPort, metricsHost: config.metrics.host, roles, model: roles.worker ? config.anthropic.model : undefined },
+    'xiaoliu is up',
+  );
 
   return {
     port,
+    metricsPort,
     http,
     producer,
     ingress,
@@ -158,6 +183,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     ended: ingresses.find((i) => i.ended)?.ended,
     async close() {
       await http.close();
+      await operator.close();
       for (const running of ingresses) await running.stop();
       await ingress.stop();
       // In-flight answers and skills' jobs share one shutdown allowance.

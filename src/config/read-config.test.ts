@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../domain/errors.js';
+import { requireSigningSecret } from '../../adapters/slack/slack-config.js';
 import { DEFAULT_CLAUDE_MODEL, readConfig, requireModelAccess } from './read-config.js';
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -51,6 +52,48 @@ describe('readConfig', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('serves /metrics and /ready on a port of their own, on the loopback unless METRICS_HOST says otherwise', () => {
+    expect(readConfig({}).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(readConfig({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100' }).metrics).toEqual({ host: '0.0.0.0', port: 9100 });
+    const error = errorOf(() => readConfig({ PORT: '8080', METRICS_PORT: '8080' }));
+    expect(error.variable).toBe('METRICS_PORT');
+    expect(error.message).toMatch(/METRICS_PORT must differ from PORT/);
+    // Both 0 (tests) picks two free ports.
+    expect(readConfig({ PORT: '0', METRICS_PORT: '0' }).metrics.port).toBe(0);
+  });
+
+  it.each([
+    ['ANTHROPIC_API_KEY', 'CHANGE-ME'],
+    ['ANTHROPIC_API_KEY', 'your-key-CHANGEME'],
+    ['SLACK_BOT_TOKEN', 'xoxb-CHANGE-ME'],
+    ['SLACK_BOT_TOKEN', 'xoxb-...'],
+    ['SLACK_SIGNING_SECRET', 'change_me'],
+    ['SLACK_APP_TOKEN', 'xapp-REPLACE-ME'],
+    ['DISCORD_TOKEN', 'CHANGE-ME.CHANGE-ME.CHANGE-ME'],
+    ['DISCORD_TOKEN', '<your bot token>'],
+    ['DATABASE_URL', 'postgres://xiaoliu:CHANGE-ME@postgres:5432/xiaoliu'],
+    // The Postgres password docker-compose.yml shipped as its default.
+    ['DATABASE_URL', 'postgres://xiaoliu:xiaoliu@postgres:5432/xiaoliu'],
+    ['REDIS_URL', 'redis://:CHANGE-ME@redis:6379'],
+    ['REDIS_URL', 'redis://xiaoliu:change-me@redis:6379'],
+  ])('refuses to start with %s holding a placeholder (%j), naming the variable and never the value', (name, value) => {
+    const error = errorOf(() => readConfig({ SLACK_SIGNING_SECRET: 's', [name]: value }));
+    expect(error.variable).toBe(name);
+    expect(error.message).toMatch(new RegExp(`^${name} .*placeholder`));
+    expect(error.message).not.toContain(value);
+  });
+
+  it('accepts real secrets and connection strings without a password', () => {
+    const config = readConfig({
+      ANTHROPIC_API_KEY: 'k-3f9a1c0e',
+      DATABASE_URL: 'postgres://xiaoliu:9c1e5b7d2a@postgres:5432/xiaoliu',
+      REDIS_URL: 'redis://xiaoliu:4e8a0f3b6c@redis:6379',
+      DISCORD_TOKEN: 'MTIz.abc-DEF.x_y',
+    });
+    expect(config.redisUrl).toBe('redis://xiaoliu:4e8a0f3b6c@redis:6379');
+    expect(readConfig({}).databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/xiaoliu');
+  });
+
   it('asks for ANTHROPIC_API_KEY only where the model is called, and names the way to go offline', () => {
     const config = readConfig({});
     const error = errorOf(() => requireModelAccess(config));
@@ -63,7 +106,9 @@ describe('readConfig', () => {
     expect(readConfig({ ANTHROPIC_API_KEY: 'k' }).platforms.slack).toBeUndefined();
     const slack = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: 'http://127.0.0.1:9/api' }).platforms.slack;
     expect(slack).toMatchObject({ apiUrl: 'http://127.0.0.1:9/api/', slashCommand: '/xiaoliu', replyMode: 'threads', appToken: undefined });
-    expect(errorOf(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).message).toBe(
+    // A worker posts with the bot token alone; the gateway, which verifies Slack's requests, needs the secret.
+    const workerOnly = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }).platforms.slack!;
+    expect(errorOf(() => requireSigningSecret(workerOnly)).message).toBe(
       'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (Basic Information page of your Slack app), unless SLACK_APP_TOKEN selects Socket Mode',
     );
     expect(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A' }).platforms.slack?.appToken).toBe('xapp-1-A');

@@ -3,9 +3,13 @@ import type { PriceOverrides } from '../claude/price-table.js';
 import { ConfigError } from '../domain/errors.js';
 import { bool, int, list, oneOf, optionalUrl, pattern, url, type Env } from './env-readers.js';
 import { checkDefaultModel, readPrices } from './read-prices.js';
+import { refusePlaceholderSecrets } from './refuse-placeholder-secrets.js';
 
 /** The model Xiaoliu uses when CLAUDE_MODEL is not set: the current Sonnet in the installed SDK's model list. */
 export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
+
+/** The operator's port (/metrics, /ready): the Prometheus exporter port OpenTelemetry uses, free of the usual web ports. */
+export const DEFAULT_METRICS_PORT = 9464;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -59,7 +63,13 @@ export interface Config {
      */
     lockMs: number;
   };
+  /** The public listener: /health and the routes adapters add (Slack's events, the HTTP API). */
   http: { host: string; port: number };
+  /**
+   * The operator's listener, apart from the public one: /metrics, /ready (which names what is down, and why) and
+   * /health. On the loopback by default, so a server without nginx in front does not publish them.
+   */
+  metrics: { host: string; port: number };
   logLevel: LogLevel;
   /**
    * Each platform's settings, read by its adapter (adapters/<name>/<name>-config.ts); undefined where it is off
@@ -116,6 +126,7 @@ export interface ControlsConfig {
 
 /** Reads and validates the configuration; throws a ConfigError naming the first bad variable. */
 export function readConfig(env: Env = process.env): Config {
+  refusePlaceholderSecrets(env);
   const baseUrl = optionalUrl(env, 'ANTHROPIC_BASE_URL', ['http:', 'https:']);
   const prices = readPrices(env.CLAUDE_PRICES);
   const model = pattern(env, 'CLAUDE_MODEL', DEFAULT_CLAUDE_MODEL, /^[a-z0-9][a-z0-9.@:_-]{2,100}$/, 'a model id such as claude-sonnet-5-5');
@@ -149,6 +160,7 @@ export function readConfig(env: Env = process.env): Config {
       host: env.HOST?.trim() || '0.0.0.0',
       port: int(env, 'PORT', 3000, 0, 65_535),
     },
+    metrics: metricsListener(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     platforms: Object.fromEntries(ADAPTERS.map((adapter) => [adapter.platform, adapter.readConfig(env)])) as PlatformConfigs,
     controls: readControlsConfig(env),
@@ -212,6 +224,15 @@ function money(env: Env, name: string, fallback: number): number {
   if (!raw) return fallback;
   if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `${name} must be an amount in US dollars such as 0.50 (got "${raw}")`);
   return Number(raw);
+}
+
+/** METRICS_HOST and METRICS_PORT: a listener of its own, never the public one. */
+function metricsListener(env: Env): Config['metrics'] {
+  const port = int(env, 'METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535);
+  if (port !== 0 && port === int(env, 'PORT', 3000, 0, 65_535)) {
+    throw new ConfigError('METRICS_PORT', `METRICS_PORT must differ from PORT (both ${port}): /metrics and /ready are never served on the public port`);
+  }
+  return { host: env.METRICS_HOST?.trim() || '127.0.0.1', port };
 }
 
 function apiKey(env: Env, baseUrl: string | undefined): string {

@@ -25,6 +25,10 @@ const CORE_PATHS = [
   '*.databaseUrl',
   'redisUrl',
   '*.redisUrl',
+  // ioredis puts the failed command on its errors, arguments and all: HELLO's and AUTH's carry REDIS_URL's password,
+  // a queue command's carry a job's payload (message text).
+  'command.args',
+  '*.command.args',
 ];
 
 /** Every platform's secret fields, as its adapter names them, down to a whole config logged (config.platforms.slack). */

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log/create-logger.js';
-import type { Metrics } from '../metrics/create-metrics.js';
 
 /** A route on the gateway's server; adapters (Slack's /slack/events) mount theirs here too. */
 export type RouteHandler = (
@@ -10,12 +9,6 @@ export type RouteHandler = (
   params: Readonly<Record<string, string>>,
 ) => void | Promise<void>;
 
-/** A dependency the gateway cannot serve without; /ready reports each by name. */
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<void>;
-}
-
 export interface HttpServer {
   server: Server;
   /** Adds a route, matched on method and path; a `:name` segment matches any one segment. */
@@ -24,41 +17,17 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 2000;
-
-/** The HTTP server: health, readiness and metrics, plus whatever routes adapters add. */
-export function createHttpServer(options: {
-  log: Logger;
-  metrics: Metrics;
-  checks: ReadinessCheck[];
-  /** Refreshes gauges that are read at scrape time (queue depth). */
-  beforeScrape?: () => Promise<void>;
-}): HttpServer {
+/**
+ * An HTTP server: GET /health (liveness) plus whatever routes are added. Each process has two (src/app/start-app.ts):
+ * the public one, where adapters mount theirs, and the operator's, with /metrics and /ready (src/net/operator-routes.ts).
+ */
+export function createHttpServer(options: { log: Logger }): HttpServer {
   const routes = new Map<string, RouteHandler>();
   // Routes with `:name` segments, tried in order after the exact paths.
   const patterns: { method: string; segments: string[]; handler: RouteHandler }[] = [];
-  const { log, metrics } = options;
+  const { log } = options;
 
   routes.set('GET /health', (_req, res) => send(res, 200, { status: 'ok' }));
-  routes.set('GET /ready', async (_req, res) => {
-    const results = await Promise.all(
-      options.checks.map(async ({ name, check }) => {
-        try {
-          await withTimeout(check(), READY_TIMEOUT_MS);
-          return [name, 'ok'] as const;
-        } catch (error) {
-          return [name, `unavailable: ${error instanceof Error ? error.message : String(error)}`] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, state]) => state === 'ok');
-    send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
-  });
-  routes.set('GET /metrics', async (_req, res) => {
-    await options.beforeScrape?.().catch((error) => log.warn({ err: error }, 'could not refresh queue metrics'));
-    res.writeHead(200, { 'content-type': metrics.registry.contentType });
-    res.end(await metrics.registry.metrics());
-  });
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -123,13 +92,7 @@ function matchPattern(
   return undefined;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

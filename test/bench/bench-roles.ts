@@ -48,7 +48,7 @@ export interface ProcessHealthReader {
 }
 
 export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
-  const start = async (role: 'gateway' | 'worker', port: number, index = 0): Promise<RunningProcess> => {
+  const start = async (role: 'gateway' | 'worker', port: number, index = 0): Promise<RunningProcess & { metricsPort: number }> => {
     // A directory per process, so that several workers' profiles never mix.
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${role}${index ? `-${index}` : ''}`] : [];
     const running = spawnProcess([...profile, ...nodeArgsOf(role)], {
@@ -57,11 +57,13 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
       HOST: '127.0.0.1',
       WORKER_CONCURRENCY: String(options.workerConcurrency),
     });
-    await waitFor(`the ${role} to start`, () => {
+    const metricsPort = await waitFor(`the ${role} to start`, () => {
       if (running.child.exitCode !== null) throw new Error(`the ${role} exited at start-up:\n${running.output()}`);
-      return running.output().includes('xiaoliu is up');
+      // The operator's port (/metrics), a free one (spawnProcess sets METRICS_PORT=0).
+      const up = /"metricsPort":(\d+)[^\n]*"msg":"xiaoliu is up"/.exec(running.output());
+      return up ? Number(up[1]) : undefined;
     }, 60_000);
-    return running;
+    return { ...running, metricsPort };
   };
   const workerPorts = Array.from({ length: options.workers ?? 1 }, (_, i) => options.workerPort + i);
   const [gateway, ...workers] = await Promise.all([
@@ -69,10 +71,10 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
     ...workerPorts.map((port, i) => start('worker', port, i)),
   ]);
   if (options.workerNice) for (const worker of workers) setPriority(worker.child.pid!, options.workerNice);
-  const workerReaders = workers.map((worker, i) => healthReader(workerPorts[i]!, worker.child.pid!));
+  const workerReaders = workers.map((worker) => healthReader(worker.metricsPort, worker.child.pid!));
   return {
     gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
-    gateway: healthReader(options.gatewayPort, gateway.child.pid!),
+    gateway: healthReader(gateway!.metricsPort, gateway!.child.pid!),
     worker: {
       cpuMs: () => workerReaders.reduce((sum, reader) => sum + reader.cpuMs(), 0),
       async read() {

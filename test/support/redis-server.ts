@@ -32,14 +32,24 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** An ACL user the server requires; its default user is switched off, as docker-compose.yml runs Redis. */
+export interface RedisUser {
+  name: string;
+  password: string;
+}
+
 /** True once the server answers PING with PONG (it refuses or answers LOADING while it starts). */
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, user?: RedisUser): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.setTimeout(500);
-    socket.on('connect', () => socket.write('PING\r\n'));
+    let answer = '';
+    socket.on('connect', () => socket.write(`${user ? `AUTH ${user.name} ${user.password}\r\n` : ''}PING\r\n`));
     socket.on('data', (data) => {
-      resolve(String(data).startsWith('+PONG'));
+      answer += String(data);
+      // After AUTH's own reply (+OK, or an error that fails the check) comes PING's.
+      if (user && answer.split('\r\n').length < 3) return;
+      resolve(answer.endsWith('+PONG\r\n') && (!user || answer.startsWith('+OK')));
       socket.destroy();
     });
     socket.on('error', () => resolve(false));
@@ -50,7 +60,13 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * With `user`, the server has that ACL user (every key, channel and command) and no default user, as
+ * docker-compose.yml runs Redis (https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/), and
+ * `url` carries the user and password.
+ */
+export async function startPrivateRedis(options: { user?: RedisUser } = {}): Promise<PrivateRedis> {
+  const { user } = options;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'xiaoliu-redis-'));
   let child: ChildProcess | undefined;
@@ -60,11 +76,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'];
     // noeviction as BullMQ needs; fsync on every write so a crash loses nothing that was acknowledged.
     args.push('--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', '');
+    if (user) args.push('--user', 'default', 'off', '--user', user.name, 'on', `>${user.password}`, '~*', '&*', '+@all');
     const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (chunk) => (output += String(chunk)));
     server.stderr!.on('data', (chunk) => (output += String(chunk)));
     child = server;
-    await waitFor('the private redis-server to answer', () => answersPing(port), 10_000).catch((error: Error) => {
+    await waitFor('the private redis-server to answer', () => answersPing(port, user), 10_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${output}`);
     });
   };
@@ -80,7 +97,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: user ? `redis://${encodeURIComponent(user.name)}:${encodeURIComponent(user.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     stop,
     start,
     async close() {

@@ -8,9 +8,13 @@ export interface RunningProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `node <args>` from the repository root with the given environment added to the test's own. */
+/**
+ * Runs `node <args>` from the repository root with the given environment added to the test's own. The operator's
+ * port (/metrics, /ready) is a free one unless `env` says otherwise: its fixed default would collide between the
+ * processes tests run side by side.
+ */
 export function spawnProcess(args: string[], env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += String(chunk)));
   child.stderr!.on('data', (chunk) => (output += String(chunk)));

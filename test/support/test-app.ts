@@ -18,6 +18,7 @@ export function testConfig(database: TestDatabase, modelUrl: string, env: Record
     ANTHROPIC_API_KEY: 'test-key',
     PORT: '0',
     HOST: '127.0.0.1',
+    METRICS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     WORKER_CONCURRENCY: '8',
     JOB_ATTEMPTS: '3',

@@ -8,6 +8,8 @@ import { nodeArgsOf } from './npm-script.js';
 export interface XiaoliuProcess extends RunningProcess {
   port: number;
   base: string;
+  /** The operator's server (/metrics, /ready), on the loopback. */
+  metricsBase: string;
   /** The exit code once it has exited; undefined while it runs. */
   exitCode(): number | null | undefined;
   /** SIGTERM, then waits for the exit (SIGKILL if it hangs). */
@@ -28,10 +30,12 @@ export async function startXiaoliuProcess(env: Record<string, string>, role = 's
     },
     30_000,
   );
+  const metricsPort = Number(/"metricsPort":(\d+)[^\n]*"msg":"xiaoliu is up"/.exec(proc.output())![1]);
   return {
     ...proc,
     port,
     base: `http://127.0.0.1:${port}`,
+    metricsBase: `http://127.0.0.1:${metricsPort}`,
     exitCode: () => code,
     async stop() {
       if (code !== undefined) return code;

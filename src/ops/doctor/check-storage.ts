@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { Config } from '../../config/read-config.js';
+import { redisAuthProblem } from '../../redis/redis-auth-problem.js';
 import { fail, hostOf, ok, reasonOf, warn, withDeadline, type DoctorLine } from './doctor-line.js';
 
 const JOURNAL = new URL('../../../migrations/meta/_journal.json', import.meta.url);
@@ -90,6 +91,9 @@ async function checkRedis(url: string, timeoutMs: number): Promise<DoctorLine[]>
         return redis.info('server');
       });
     } catch (error) {
+      // Reached, but the credentials were refused: say which, not "cannot reach".
+      const auth = redisAuthProblem(lastError ?? error);
+      if (auth) return [fail('Redis', `${where} answers, but ${auth}`)];
       return [fail('Redis', `cannot reach ${where} (${reasonOf(lastError ?? error)}): is Redis running, and does REDIS_URL point at it (password included)?`)];
     }
     const version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown version';
