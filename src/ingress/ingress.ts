@@ -130,7 +130,9 @@ export class Ingress {
   ): Promise<boolean> {
     if (!isAllowed(this.deps.controls, arrival)) {
       // Talk not addressed to Xiaoliu, in a place it does not serve, is none of its business: not even a log line.
-      if (!arrival.fromBot && (arrival.isDm || arrival.mentionsBot)) await refuse?.(this.refusal(arrival));
+      if (arrival.fromBot || !(arrival.isDm || arrival.mentionsBot) || !refuse) return false;
+      // Best effort: a refusal that cannot be delivered must not make the platform deliver the message again.
+      await refuse(this.refusal(arrival)).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not deliver a refusal'));
       return false;
     }
     const kind = await this.decide(arrival);
