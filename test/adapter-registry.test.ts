@@ -30,7 +30,8 @@ describe('the adapter registry', () => {
 
   it('applies ALLOWED_CHANNELS and the workspace lists to every platform but those that control access themselves', () => {
     const config = readConfig({ ALLOWED_CHANNELS: 'slack:C1,discord:80351110224678913', ALLOWED_SLACK_WORKSPACES: 'T1' });
-    const allowed = (platform: string, workspaceId: string, channelId: string) => isAllowed(config.controls, { platform, workspaceId, channelId, isDm: false });
+    const allowed = (platform: string, workspaceId: string, channelId: string) =>
+      isAllowed(config.controls, { platform, workspaceId, channelId, isDm: false });
     expect(allowed('slack', 'T1', 'C1')).toBe(true);
     expect(allowed('slack', 'T2', 'C1')).toBe(false);
     expect(allowed('slack', 'T1', 'C2')).toBe(false);
@@ -53,7 +54,8 @@ describe('the adapter registry', () => {
     expect(dm({ ALLOWED_DISCORD_DMS: 'false' })).toBe(false);
     expect(() => readConfig({ ALLOWED_DISCORD_DMS: 'sometimes' })).toThrow(/ALLOWED_DISCORD_DMS must be true or false/);
     // Slack's DMs belong to its workspace: the lists decide them as they do channels.
-    const slackDm = (env: Record<string, string>) => isAllowed(readConfig(env).controls, { platform: 'slack', workspaceId: 'T1', channelId: 'D1', isDm: true });
+    const slackDm = (env: Record<string, string>) =>
+      isAllowed(readConfig(env).controls, { platform: 'slack', workspaceId: 'T1', channelId: 'D1', isDm: true });
     expect(slackDm({ ALLOWED_SLACK_WORKSPACES: 'T1' })).toBe(true);
     expect(slackDm({ ALLOWED_SLACK_WORKSPACES: 'T2' })).toBe(false);
   });

@@ -57,9 +57,10 @@ describe('team controls: access, per-channel settings, budgets and usage (real P
     const before = model.requests.length;
     const refusals: string[] = [];
     /** Offers a mention to the core's ingress as the Slack adapter would; whether it was taken. */
+    const mention = { inThread: false, isDm: false, mentionsBot: true, fromBot: false, replyMode: 'threads' } as const;
     const offer = (workspaceId: string, channelId: string) =>
       app.ingress.take(
-        { platform: 'slack', workspaceId, channelId, threadId: `th-${++threads}`, inThread: false, isDm: false, mentionsBot: true, fromBot: false, replyMode: 'threads' },
+        { platform: 'slack', workspaceId, channelId, threadId: `th-${++threads}`, ...mention },
         { receivedAt: performance.now(), ifRedisDown: 'fail' },
         () => expect.unreachable('built a message outside the allow-lists'),
         async (text) => refusals.push(text),

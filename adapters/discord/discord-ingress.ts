@@ -133,7 +133,8 @@ function arrivalOf(discord: DiscordContext, message: Message, botRoleId: string 
   const common = { platform: 'discord', fromBot: Boolean(message.author.bot || message.webhookId || message.system), replyMode: discord.config.replyMode };
   if (!message.inGuild()) {
     if (message.channel.type !== ChannelType.DM) return undefined;
-    return { ...common, workspaceId: dmWorkspace(message.channelId), channelId: message.channelId, inThread: false, isDm: true, mentionsBot: false };
+    const dm = { workspaceId: dmWorkspace(message.channelId), channelId: message.channelId };
+    return { ...common, ...dm, inThread: false, isDm: true, mentionsBot: false };
   }
   const facts = { ...common, workspaceId: message.guildId, isDm: false, mentionsBot: summonsBot(message.content, discord.botId, botRoleId) };
   const channel = message.channel;

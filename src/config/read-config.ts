@@ -182,9 +182,9 @@ function readControlsConfig(env: Env): ControlsConfig {
   const QUALIFIED_ID = new RegExp(`^(${ADAPTERS.map((adapter) => adapter.platform).join('|')}):[^\\s,]+$`);
   const workspaces = Object.fromEntries(ADAPTERS.map((adapter) => [adapter.platform, adapter.readAllowedWorkspaces?.(env)]));
   const channels = list(env, 'ALLOWED_CHANNELS', QUALIFIED_ID, 'platform-qualified channel ids such as slack:C0123 or discord:80351110224678912');
-  const dms = ADAPTERS.flatMap((adapter) =>
-    adapter.readAllowedDms ? [[adapter.platform, adapter.readAllowedDms(env) ?? (workspaces[adapter.platform] === undefined && channels === undefined)]] : [],
-  );
+  // Unset, a platform's DMs are answered only while no list applies to it: anyone sharing any server can DM a bot.
+  const noListApplies = (platform: string) => workspaces[platform] === undefined && channels === undefined;
+  const dms = ADAPTERS.flatMap(({ platform, readAllowedDms }) => (readAllowedDms ? [[platform, readAllowedDms(env) ?? noListApplies(platform)]] : []));
   return {
     admins: list(env, 'XIAOLIU_ADMINS', QUALIFIED_ID, 'platform-qualified user ids such as slack:U0123 or discord:80351110224678912') ?? [],
     workspaces,

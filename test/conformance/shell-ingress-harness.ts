@@ -17,7 +17,8 @@ export async function shellIngressHarness(): Promise<IngressHarness> {
   const queuePrefix = `xt-conf-${randomBytes(4).toString('hex')}`;
   const redis = createRedis(TEST_REDIS_URL);
   const producer = createInboundProducer({ redis, prefix: queuePrefix, jobAttempts: 1 });
-  const ingress = new Ingress({ producer, sql: database.sql, log: silentLogger(), metrics: createMetrics({ processMetrics: false }), controls: readConfig({}).controls });
+  const metrics = createMetrics({ processMetrics: false });
+  const ingress = new Ingress({ producer, sql: database.sql, log: silentLogger(), metrics, controls: readConfig({}).controls });
   const session = new ShellSession({
     subscriber: createRedis(TEST_REDIS_URL),
     ingress,
