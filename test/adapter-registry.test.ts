@@ -30,7 +30,8 @@ describe('the adapter registry', () => {
 
   it('applies ALLOWED_CHANNELS and the workspace lists to every platform but those that control access themselves', () => {
     const config = readConfig({ ALLOWED_CHANNELS: 'slack:C1,discord:80351110224678913', ALLOWED_SLACK_WORKSPACES: 'T1' });
-    const allowed = (platform: string, workspaceId: string, channelId: string) => isAllowed(config, { platform, address: { workspaceId, channelId } });
+    const allowed = (platform: string, workspaceId: string, channelId: string) =>
+      isAllowed(config.controls, { platform, workspaceId, channelId, isDm: false });
     expect(allowed('slack', 'T1', 'C1')).toBe(true);
     expect(allowed('slack', 'T2', 'C1')).toBe(false);
     expect(allowed('slack', 'T1', 'C2')).toBe(false);
@@ -40,6 +41,23 @@ describe('the adapter registry', () => {
     expect(allowed('teams', 'W1', 'C1')).toBe(false);
     for (const adapter of ADAPTERS.filter((a) => a.ownAccessControl)) expect(allowed(adapter.platform, 'W1', 'C9')).toBe(true);
     expect(ADAPTERS.filter((a) => a.ownAccessControl).map((a) => a.platform)).toEqual(['shell', 'http']);
+  });
+
+  it('decides Discord DMs, which no list can name, by ALLOWED_DISCORD_DMS: unset, only while no list applies to Discord', () => {
+    const dm = (env: Record<string, string>) =>
+      isAllowed(readConfig(env).controls, { platform: 'discord', workspaceId: '@dm:80351110224678915', channelId: '80351110224678915', isDm: true });
+    const guild = '80351110224678912';
+    expect(dm({})).toBe(true);
+    expect(dm({ ALLOWED_DISCORD_GUILDS: guild })).toBe(false);
+    expect(dm({ ALLOWED_CHANNELS: 'discord:80351110224678913' })).toBe(false);
+    expect(dm({ ALLOWED_DISCORD_GUILDS: guild, ALLOWED_DISCORD_DMS: 'true' })).toBe(true);
+    expect(dm({ ALLOWED_DISCORD_DMS: 'false' })).toBe(false);
+    expect(() => readConfig({ ALLOWED_DISCORD_DMS: 'sometimes' })).toThrow(/ALLOWED_DISCORD_DMS must be true or false/);
+    // Slack's DMs belong to its workspace: the lists decide them as they do channels.
+    const slackDm = (env: Record<string, string>) =>
+      isAllowed(readConfig(env).controls, { platform: 'slack', workspaceId: 'T1', channelId: 'D1', isDm: true });
+    expect(slackDm({ ALLOWED_SLACK_WORKSPACES: 'T1' })).toBe(true);
+    expect(slackDm({ ALLOWED_SLACK_WORKSPACES: 'T2' })).toBe(false);
   });
 
   it('accepts every registered platform, and no other, in platform-qualified ids', () => {

@@ -106,7 +106,7 @@ describe('forget me (real pipeline: queue, worker, router, Postgres; fake model)
   });
 
   it("deletes an HTTP API user's files along with their messages, and no one else's", async () => {
-    const address = (user: string) => ({ workspaceId: 'api', channelId: user, threadId: `conv-${user}` });
+    const address = (user: string) => ({ workspaceId: `api:${user}`, channelId: user, threadId: `conv-${user}` });
     await send(
       inbound('alice asks', { platform: 'http', address: address('alice'), author: { id: 'alice', name: 'alice', isBot: false } }),
       inbound('bob asks', { platform: 'http', address: address('bob'), author: { id: 'bob', name: 'bob', isBot: false } }),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config/read-config.js';
 import type { InboundMessage } from '../src/domain/inbound-message.js';
 import { APOLOGY, Ingress, type Arrival } from '../src/ingress/ingress.js';
 import { createMetrics, type Metrics } from '../src/metrics/create-metrics.js';
@@ -24,7 +25,7 @@ describe('the core ingress policy, for any platform', () => {
     redis = createRedis(TEST_REDIS_URL);
     producer = createInboundProducer({ redis, prefix: `xt-${randomBytes(4).toString('hex')}`, jobAttempts: 1 });
     metrics = createMetrics({ processMetrics: false });
-    ingress = new Ingress({ producer, sql: database.sql, log: silentLogger(), metrics });
+    ingress = new Ingress({ producer, sql: database.sql, log: silentLogger(), metrics, controls: readConfig({}).controls });
   });
   afterAll(async () => {
     await producer?.close();
@@ -83,19 +84,23 @@ describe('the core ingress policy, for any platform', () => {
     expect(acks?.value).toBe(4);
   });
 
+  const place = { platform: 'teams', workspaceId: 'W1', channelId: 'C1', isDm: false };
+  const refuse = async (text: string) => expect.unreachable(`refused: ${text}`);
+
   it('runs a slash command: opens its thread (now Xiaoliu’s), queues it, and apologizes when it cannot', async () => {
     const receipt = { receivedAt: performance.now(), ifRedisDown: 'wait' as const };
     const command = message('slash', 'T-command');
     const apologies: string[] = [];
-    await ingress.command(receipt, { open: async () => command, apologize: async (text) => apologies.push(text) });
+    await ingress.command(place, receipt, { refuse, open: async () => command, apologize: async (text) => apologies.push(text) });
     expect(await producer.queue.getJob(jobIdFor(command.id))).toBeDefined();
     expect(await offer({ inThread: true, threadId: 'T-command' })).toBe('thread');
 
     // The platform said why already (Slack: "invite me first"): nothing queued, no apology.
-    await ingress.command(receipt, { open: async () => undefined, apologize: async (text) => apologies.push(text) });
+    await ingress.command(place, receipt, { refuse, open: async () => undefined, apologize: async (text) => apologies.push(text) });
     expect(apologies).toEqual([]);
 
-    await ingress.command(receipt, {
+    await ingress.command(place, receipt, {
+      refuse,
       open: () => Promise.reject(new Error('Redis is away')),
       apologize: async (text) => apologies.push(text),
     });

@@ -45,7 +45,7 @@ describe('database', () => {
 
     await saveChannelSettings(sql, { platform: 'slack', ...address }, { ...defaultSettings(testConfig()), systemPrompt: 'v1' }, 'prompt', 'U-admin');
     await saveChannelSettings(sql, { platform: 'slack', ...address }, { ...defaultSettings(testConfig()), systemPrompt: 'v2' }, 'prompt', 'U-admin');
-    await setRole(sql, 'slack', 'U-ann', 'admin', 'U-admin');
+    await setRole(sql, { platform: 'slack', workspaceId: 'T-claim' }, 'U-ann', 'admin', 'U-admin');
     const again = await claimDelivery(sql, 'slack', address, 'claim-1', 'U-ann');
     expect(again).toMatchObject({ firstTime: false, conversationIsNew: false, storedRole: 'admin' });
     expect(again.conversation.id).toBe(first.conversation.id);
@@ -53,6 +53,9 @@ describe('database', () => {
     // Another person, another channel: nothing stored for either.
     const other = await claimDelivery(sql, 'slack', { ...address, channelId: 'C-other' }, 'claim-2', 'U-bob');
     expect(other).toMatchObject({ settings: undefined, storedRole: undefined });
+    // The same person in another workspace: an admin of one is a member of the other.
+    const elsewhere = await claimDelivery(sql, 'slack', { ...address, workspaceId: 'T-other' }, 'claim-3', 'U-ann');
+    expect(elsewhere).toMatchObject({ storedRole: undefined });
   });
 
   it('stores a question and returns the history with it last, once, in one statement', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../src/app/start-app.js';
 import type { InboundMessage } from '../src/domain/inbound-message.js';
+import { NOT_ALLOWED } from '../src/ingress/ingress.js';
 import { ThreadMembership } from '../src/ingress/thread-membership.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { RecordingEgress } from './fakes/recording-egress.js';
@@ -51,13 +52,24 @@ describe('team controls: access, per-channel settings, budgets and usage (real P
     return slack.postsIn(message.address.channelId, message.address.threadId)[0]!.text;
   }
 
-  it('refuses, politely and once, anyone outside the allow-lists, before the model is reached', async () => {
+  it('refuses, politely and once, anyone outside the allow-lists at ingress: nothing is queued, stored or asked of the model', async () => {
     await start({ ALLOWED_SLACK_WORKSPACES: 'T1', ALLOWED_CHANNELS: 'slack:C1,slack:C2' });
     const before = model.requests.length;
-    const outsideWorkspace = await say('hello?', { workspace: 'T9' });
-    const outsideChannel = await say('hello?', { channel: 'C7' });
-    expect(outsideWorkspace).toMatch(/not set up to answer here/);
-    expect(outsideChannel).toBe(outsideWorkspace);
+    const refusals: string[] = [];
+    /** Offers a mention to the core's ingress as the Slack adapter would; whether it was taken. */
+    const mention = { inThread: false, isDm: false, mentionsBot: true, fromBot: false, replyMode: 'threads' } as const;
+    const offer = (workspaceId: string, channelId: string) =>
+      app.ingress.take(
+        { platform: 'slack', workspaceId, channelId, threadId: `th-${++threads}`, ...mention },
+        { receivedAt: performance.now(), ifRedisDown: 'fail' },
+        () => expect.unreachable('built a message outside the allow-lists'),
+        async (text) => refusals.push(text),
+      );
+    expect(await offer('T9', 'C1')).toBe(false);
+    expect(await offer('T1', 'C7')).toBe(false);
+    expect(refusals).toEqual([NOT_ALLOWED, NOT_ALLOWED]);
+    const [stored] = await database.sql<{ n: number }[]>`select count(*)::int as n from inbound_deliveries`;
+    expect(stored!.n).toBe(0);
     expect(model.requests.length).toBe(before);
     expect(await say('hello?', { channel: 'C2' })).toBe('an answer');
   });
@@ -91,14 +103,16 @@ describe('team controls: access, per-channel settings, budgets and usage (real P
   it('gives roles: an admin makes a member an admin, who can then change settings', async () => {
     await start();
     expect(await say(`role ${ADMIN.id} member`)).toMatch(/Only admins can give roles/);
-    expect(await say(`role <@${MEMBER.id}> admin`, { author: ADMIN })).toMatch(/`UMEMBER` is now an admin/);
+    expect(await say(`role <@${MEMBER.id}> admin`, { author: ADMIN })).toMatch(/`UMEMBER` is now an admin here/);
     const membership = new ThreadMembership(database.sql, 'slack');
     membership.summon('C5', 'th-x');
     expect(await membership.isMember('T1', 'C5', 'th-x')).toBe(true);
     expect(await say('config reply-mode mentions', { channel: 'C5' })).toMatch(/reply mode set to mentions/);
     // The gateways then pass on only messages that mention Xiaoliu in that channel.
     expect(await membership.isMember('T1', 'C5', 'th-x')).toBe(false);
-    expect(await say('role list')).toMatch(/`UADMIN`, `UMEMBER`/);
+    expect(await say('role list')).toBe('Admins here: `UMEMBER`\nOperators of this deployment (admins everywhere, XIAOLIU_ADMINS): `UADMIN`');
+    // Made an admin of workspace T1, a member of any other.
+    expect(await say('config reply-mode mentions', { channel: 'C5', workspace: 'T2' })).toMatch(/Only admins can change settings/);
     expect(await say('config skills doc, palette', { channel: 'C5' })).toMatch(/skills set to doc, palette/);
     expect(await say('config skills doc, teleport', { channel: 'C5' })).toMatch(/I don't know teleport/);
   });

@@ -1,4 +1,4 @@
-import { int, list, oneOf, pattern, url, type Env } from '../../src/config/env-readers.js';
+import { bool, int, list, oneOf, pattern, url, type Env } from '../../src/config/env-readers.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import type { ReplyMode } from '../../src/ingress/ingress.js';
 
@@ -39,11 +39,21 @@ export function readDiscordConfig(env: Env): DiscordConfig | undefined {
 }
 
 /**
- * ALLOWED_DISCORD_GUILDS: the servers Xiaoliu answers in; undefined: all. DMs (workspace "@dm") are allowed only when
- * ALLOWED_CHANNELS lists them. Read even while Discord is off.
+ * ALLOWED_DISCORD_GUILDS: the servers Xiaoliu answers in; undefined: all. It never admits DMs, which belong to no
+ * server: ALLOWED_DISCORD_DMS does (readDiscordDms). Read even while Discord is off.
  */
 export function readDiscordGuilds(env: Env): string[] | undefined {
   return list(env, 'ALLOWED_DISCORD_GUILDS', /^\d{17,20}$/, 'Discord guild ids (17 to 20 digits)');
+}
+
+/**
+ * ALLOWED_DISCORD_DMS: whether DMs with the bot are answered. Anyone who shares any server with the bot can DM it,
+ * a server not on ALLOWED_DISCORD_GUILDS included, and no allow-list can name a DM: so unset, DMs are answered only
+ * while no allow-list applies to Discord (neither ALLOWED_DISCORD_GUILDS nor ALLOWED_CHANNELS is set; decided in
+ * src/config/read-config.ts). Undefined when unset.
+ */
+export function readDiscordDms(env: Env): boolean | undefined {
+  return env.ALLOWED_DISCORD_DMS?.trim() ? bool(env, 'ALLOWED_DISCORD_DMS', false) : undefined;
 }
 
 /** A Discord id (snowflake), e.g. a guild's: Developer Mode in Discord's settings, then right-click → Copy ID. */

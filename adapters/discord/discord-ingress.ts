@@ -4,6 +4,7 @@ import {
   Client,
   Events,
   GatewayIntentBits,
+  MessageFlags,
   Partials,
   RESTJSONErrorCodes,
   type ChatInputCommandInteraction,
@@ -17,7 +18,7 @@ import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudget } from '../../src/rate/rate-budget.js';
 import type { DiscordConfig } from './discord-config.js';
 import { discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
-import { fromDiscordText, summonsBot, threadName } from './inbound-text.js';
+import { fromDiscordText, summonsBot, threadName, type MentionNames } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
 import { PROMPT_OPTION } from './slash-commands.js';
 
@@ -32,7 +33,13 @@ interface DiscordContext {
 
 // discord.js waits for every guild's GUILD_CREATE before `ready`; past this, start-up fails with a clear message.
 const READY_TIMEOUT_MS = 30_000;
-const DM_WORKSPACE = '@dm';
+/**
+ * A DM belongs to no server, so it is a workspace of its own, named after the DM's channel (one per person and bot):
+ * one shared "@dm" pooled every person's DMs into one tenant (their usage, `usage team`, per-minute limits).
+ */
+const dmWorkspace = (channelId: string) => `@dm:${channelId}`;
+/** No pings from a refusal, the asker included. */
+const NO_PINGS = { parse: [], repliedUser: false } as const;
 // Channels where a mention opens a thread; elsewhere (voice text chat, a thread already) Xiaoliu answers in place.
 const THREADABLE: readonly ChannelType[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
 
@@ -107,15 +114,17 @@ async function onMessage(discord: DiscordContext, message: Message): Promise<voi
   const arrival = arrivalOf(discord, message, botRoleId);
   if (!arrival) return;
   // Discord never delivers a message again: wait out a Redis outage rather than drop the question.
+  const refuse = (text: string) => message.reply({ content: text, allowedMentions: NO_PINGS });
   await discord.deps.ingress.take(arrival, { receivedAt, ifRedisDown: 'wait' }, async (kind) => {
     // Normalized only for messages Xiaoliu takes: most of a busy server's traffic is not for it.
-    const text = fromDiscordText(message.content, namesIn(message, discord.botId, botRoleId));
+    const names = namesIn(message, discord.botId, botRoleId);
+    const text = fromDiscordText(message.content, names);
     // A mention outside a thread opens one; it exists before the job is queued, so the worker's first post has
     // somewhere to go.
     const threadId = arrival.inThread || !arrival.threadId ? arrival.threadId : await openThread(discord, message, text);
     const address = { workspaceId: arrival.workspaceId, channelId: arrival.channelId, ...(threadId ? { threadId } : {}) };
-    return fromMessage(message, kind, address, text);
-  });
+    return fromMessage(message, kind, address, text, mentionedUsers(names));
+  }, refuse);
 }
 
 /** The facts of a message; undefined for one in a channel a bot is never part of (a group DM). */
@@ -124,7 +133,8 @@ function arrivalOf(discord: DiscordContext, message: Message, botRoleId: string 
   const common = { platform: 'discord', fromBot: Boolean(message.author.bot || message.webhookId || message.system), replyMode: discord.config.replyMode };
   if (!message.inGuild()) {
     if (message.channel.type !== ChannelType.DM) return undefined;
-    return { ...common, workspaceId: DM_WORKSPACE, channelId: message.channelId, inThread: false, isDm: true, mentionsBot: false };
+    const dm = { workspaceId: dmWorkspace(message.channelId), channelId: message.channelId };
+    return { ...common, ...dm, inThread: false, isDm: true, mentionsBot: false };
   }
   const facts = { ...common, workspaceId: message.guildId, isDm: false, mentionsBot: summonsBot(message.content, discord.botId, botRoleId) };
   const channel = message.channel;
@@ -135,7 +145,13 @@ function arrivalOf(discord: DiscordContext, message: Message, botRoleId: string 
 }
 
 /** The InboundMessage of a person's message; `text` already normalized. */
-function fromMessage(message: Message, kind: InboundMessage['kind'], address: ReplyAddress, text: string): InboundMessage {
+function fromMessage(
+  message: Message,
+  kind: InboundMessage['kind'],
+  address: ReplyAddress,
+  text: string,
+  mentioned: Record<string, string>,
+): InboundMessage {
   return {
     v: 1,
     id: `discord-${message.id}`,
@@ -144,6 +160,7 @@ function fromMessage(message: Message, kind: InboundMessage['kind'], address: Re
     address,
     author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName, isBot: false },
     text,
+    ...(Object.keys(mentioned).length ? { mentionedUsers: mentioned } : {}),
     attachments: message.attachments.map((a) => ({
       name: a.name,
       mimeType: a.contentType ?? 'application/octet-stream',
@@ -172,19 +189,21 @@ async function openThread(discord: DiscordContext, message: Message, text: strin
   }
 }
 
-/** A slash command: deferred at once, then queued; the worker answers by editing the deferred reply. */
+/**
+ * A slash command: deferred at once, then queued; the worker answers by editing the deferred reply. Outside the
+ * allow-lists it is answered instead with a refusal only its asker sees, and nothing is deferred, opened or queued.
+ */
 async function onCommand(discord: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
   const receivedAt = performance.now();
-  // Discord gives 3 s to acknowledge; deferring first shows "Xiaoliu is thinking…" and buys 15 minutes.
-  try {
-    await interaction.deferReply();
-  } catch (error) {
-    // Acknowledged already: this is a redelivery, or another gateway took it. Queue it anyway; it dedupes.
-    if ((error as { code?: unknown }).code !== RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged) throw error;
-  }
+  const isDm = !interaction.inGuild();
+  const place = { platform: 'discord', workspaceId: workspaceOf(interaction), channelId: placeChannelOf(interaction), isDm };
   await discord.deps.ingress.command(
+    place,
     { receivedAt, ifRedisDown: 'wait' },
     {
+      // An ephemeral reply: "Only you can see this" (https://discord.com/developers/docs/resources/message#message-object-message-flags).
+      refuse: (text) => interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } }),
+      acknowledge: () => defer(interaction),
       open: async () => {
         const { applicationId, token } = interaction;
         await discord.interactions.save(interaction.id, { applicationId, token }, interaction.createdTimestamp);
@@ -196,20 +215,44 @@ async function onCommand(discord: DiscordContext, interaction: ChatInputCommandI
   );
 }
 
-/** A command in a thread belongs to the thread's conversation; elsewhere, to the channel's (or the DM's). */
+/** Discord gives 3 s to acknowledge; deferring first shows "Xiaoliu is thinking…" and buys 15 minutes. */
+async function defer(interaction: ChatInputCommandInteraction): Promise<void> {
+  try {
+    await interaction.deferReply();
+  } catch (error) {
+    // Acknowledged already: this is a redelivery, or another gateway took it. Queue it anyway; it dedupes.
+    if ((error as { code?: unknown }).code !== RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged) throw error;
+  }
+}
+
+function workspaceOf(interaction: ChatInputCommandInteraction): string {
+  return interaction.guildId ?? dmWorkspace(interaction.channelId);
+}
+
+/** The channel a command counts as in: a thread's parent (settings and allow-lists are the channel's), or its own. */
+function placeChannelOf(interaction: ChatInputCommandInteraction): string {
+  const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
+  return thread?.parentId ?? interaction.channelId;
+}
+
+/**
+ * A command in a thread belongs to the thread's conversation, in a DM to the DM's; elsewhere to its asker's own lane
+ * of the channel: the channel's one conversation made every member's command wait behind any other's slow one.
+ */
 function commandMessage(interaction: ChatInputCommandInteraction): InboundMessage {
   const args = interaction.options.getString(PROMPT_OPTION)?.trim() ?? '';
   const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
   const name = interaction.commandName;
+  const lane = thread || !interaction.inGuild() ? {} : { lane: interaction.user.id };
   return {
     v: 1,
     id: `discord-i-${interaction.id}`,
     platform: 'discord',
     kind: 'slash',
     address: {
-      workspaceId: interaction.guildId ?? DM_WORKSPACE,
-      channelId: thread?.parentId ?? interaction.channelId,
-      ...(thread ? { threadId: thread.id } : {}),
+      workspaceId: workspaceOf(interaction),
+      channelId: placeChannelOf(interaction),
+      ...(thread ? { threadId: thread.id } : lane),
       // The egress answers by editing the deferred reply; only the id travels, the token is looked up.
       adapterData: { interactionId: interaction.id },
     },
@@ -245,6 +288,20 @@ function displayNameOf(interaction: ChatInputCommandInteraction): string {
   const member = interaction.member;
   if (member && 'displayName' in member) return member.displayName;
   return member?.nick ?? interaction.user.displayName;
+}
+
+/**
+ * The people a message's text names, by the "@Name" fromDiscordText wrote for each: their ids. A name two of them
+ * share is left out, so a command cannot act on the wrong one.
+ */
+function mentionedUsers(names: MentionNames): Record<string, string> {
+  const byName = new Map<string, string | undefined>();
+  for (const [id, name] of names.users) {
+    if (id === names.botId) continue;
+    const key = `@${name}`;
+    byName.set(key, byName.has(key) ? undefined : id);
+  }
+  return Object.fromEntries([...byName].filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 /** Readable names for everything a message mentions, as Discord resolved them for this message. */

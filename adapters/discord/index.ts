@@ -1,11 +1,12 @@
 import type { AdapterModule } from '../../src/domain/adapter.js';
-import { readDiscordConfig, readDiscordGuilds, type DiscordConfig } from './discord-config.js';
+import { readDiscordConfig, readDiscordDms, readDiscordGuilds, type DiscordConfig } from './discord-config.js';
 
 /** Discord: discord.js gateway ingress, REST egress, slash commands. On when DISCORD_TOKEN is set. */
 export const discordAdapter: AdapterModule<'discord', DiscordConfig> = {
   platform: 'discord',
   readConfig: readDiscordConfig,
   readAllowedWorkspaces: readDiscordGuilds,
+  readAllowedDms: readDiscordDms,
   // The bot token; and interaction tokens, which Discord puts in webhook URLs (the egress scrubs its errors of them).
   secretFields: ['token', 'interactionToken'],
   async createEgress(config, { redis, prefix, log }) {

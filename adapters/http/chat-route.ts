@@ -4,7 +4,7 @@ import type { InboundMessage } from '../../src/domain/inbound-message.js';
 import type { Ingress } from '../../src/ingress/ingress.js';
 import type { RelayHub } from '../../src/relay/relay-hub.js';
 import type { Sql } from '../../src/store/database.js';
-import { deliveryAnswer, findHttpConversation, HTTP_WORKSPACE } from '../../src/store/http-conversations.js';
+import { deliveryAnswer, findHttpConversation, httpWorkspace } from '../../src/store/http-conversations.js';
 import { AnswerCollector, type AnswerFile } from './answer-collector.js';
 import type { ApiPrincipal } from './api-keys.js';
 import type { HttpApiConfig } from './http-config.js';
@@ -49,7 +49,7 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
     id: `http-${randomUUID()}`,
     platform: 'http',
     kind: 'dm',
-    address: { workspaceId: HTTP_WORKSPACE, channelId: who.userId, threadId: conversationId },
+    address: { workspaceId: httpWorkspace(who.userId), channelId: who.userId, threadId: conversationId },
     author: { id: who.userId, name: who.userId, isBot: false },
     text,
     attachments: [],

@@ -21,7 +21,7 @@ export function httpChannel(prefix: string, deliveryId: string): string {
 /**
  * The worker's side of the HTTP adapter: the answer streams to the request waiting for it (src/relay/), and attached
  * files are kept in Postgres, so any gateway can serve them after the request has ended. Addresses are
- * { workspaceId: 'api', channelId: <user id>, threadId: <conversation id> }.
+ * { workspaceId: 'api:<user id>', channelId: <user id>, threadId: <conversation id> }.
  */
 export function createHttpEgress(config: HttpApiConfig, redis: Redis, sql: Sql, prefix: string): Egress {
   return new RelayEgress({

@@ -161,7 +161,8 @@ async function onMention(slack: SlackContext, e: SlackMessageEvent, teamId: stri
   if (!wellFormed(slack, e)) return;
   const threadId = e.thread_ts ?? e.ts;
   const arrival = { ...arrivalOf(slack, e, teamId), threadId, mentionsBot: true };
-  await slack.deps.ingress.take(arrival, { receivedAt, ifRedisDown: slack.ifRedisDown }, (kind) => toInbound(slack, e, teamId, kind, threadId));
+  const receipt = { receivedAt, ifRedisDown: slack.ifRedisDown };
+  await slack.deps.ingress.take(arrival, receipt, (kind) => toInbound(slack, e, teamId, kind, threadId), refuseTo(slack, e));
 }
 
 async function onMessage(slack: SlackContext, e: SlackMessageEvent, teamId: string): Promise<void> {
@@ -170,7 +171,14 @@ async function onMessage(slack: SlackContext, e: SlackMessageEvent, teamId: stri
   const arrival = arrivalOf(slack, e, teamId);
   // In channels, app_mention brings the messages that mention the bot.
   if (!arrival.isDm && mentionsBot(e.text, slack.botUserId)) return;
-  await slack.deps.ingress.take(arrival, { receivedAt, ifRedisDown: slack.ifRedisDown }, (kind) => toInbound(slack, e, teamId, kind, e.thread_ts));
+  const receipt = { receivedAt, ifRedisDown: slack.ifRedisDown };
+  await slack.deps.ingress.take(arrival, receipt, (kind) => toInbound(slack, e, teamId, kind, e.thread_ts), refuseTo(slack, e));
+}
+
+/** Tells a message's author, and only them (an ephemeral message where they wrote), that Xiaoliu does not answer here. */
+function refuseTo(slack: SlackContext, e: SlackMessageEvent): (text: string) => Promise<unknown> {
+  return (text) =>
+    slack.client.chat.postEphemeral({ channel: e.channel, user: e.user ?? '', text, ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}) });
 }
 
 function arrivalOf(slack: SlackContext, e: SlackMessageEvent, teamId: string): Arrival {
@@ -210,13 +218,20 @@ async function toInbound(
   };
 }
 
-/** A slash command: acknowledged already, so held if Redis is away; the answer goes in a thread under the question. */
+/**
+ * A slash command: acknowledged already, so held if Redis is away; the answer goes in a thread under the question.
+ * Refused (only its asker sees why) before the question is posted when the team or channel is not on the lists.
+ */
 async function onCommand(slack: SlackContext, command: SlashCommand, respond: Respond): Promise<void> {
   const receivedAt = performance.now();
-  await slack.deps.ingress.command(
-    { receivedAt, ifRedisDown: 'hold' },
-    { open: () => postQuestion(slack, command, respond), apologize: (text) => respond({ response_type: 'ephemeral', text }) },
-  );
+  const tellAsker = (text: string) => respond({ response_type: 'ephemeral', text });
+  // A DM's channel id starts with D (as slack-egress.ts reads it too); Slack's DMs are in its team, so only logs use it.
+  const place = { platform: 'slack', workspaceId: command.team_id, channelId: command.channel_id, isDm: command.channel_id.startsWith('D') };
+  await slack.deps.ingress.command(place, { receivedAt, ifRedisDown: 'hold' }, {
+    refuse: tellAsker,
+    open: () => postQuestion(slack, command, respond),
+    apologize: tellAsker,
+  });
 }
 
 /** Posts "<@user> asked: …" so the channel sees the question and can follow up in its thread; the command to queue. */

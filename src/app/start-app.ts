@@ -150,7 +150,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
     },
   });
-  const ingress = new Ingress({ producer, sql: database.sql, log, metrics });
+  const ingress = new Ingress({ producer, sql: database.sql, log, metrics, controls: config.controls });
   if (roles.gateway) ingress.start();
   const ingressDeps: IngressDeps = {
     ...egressDeps,

@@ -67,7 +67,8 @@ async function checkPerMinute(
   const { message } = context;
   const { platform, address, author } = message;
   const scopes: [Scope, number | undefined, string][] = [
-    ['user', limits.userPerMinute, `${platform}:${author.id}`],
+    // A person's window is theirs in this workspace: another tenant's traffic never counts against them.
+    ['user', limits.userPerMinute, `${platform}:${address.workspaceId}:${author.id}`],
     ['channel', limits.channelPerMinute, `${platform}:${address.workspaceId}:${address.channelId}`],
     ['workspace', limits.workspacePerMinute, `${platform}:${address.workspaceId}`],
   ];

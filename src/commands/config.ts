@@ -46,7 +46,9 @@ export const configCommand: Command = {
 
 async function requireAdmin(context: CommandContext): Promise<void> {
   if (context.isAdmin) return;
-  const admins = await listAdmins(context.sql, context.config, context.message.platform);
+  const { platform, address } = context.message;
+  const { here, operators } = await listAdmins(context.sql, context.config, { platform, workspaceId: address.workspaceId });
+  const admins = [...here, ...operators];
   const names = admins.length ? admins.map((a) => `\`${a}\``).join(', ') : 'nobody yet (set XIAOLIU_ADMINS)';
   throw new UserFacingError(`Only admins can change settings. Admins here: ${names}.`);
 }

@@ -97,7 +97,10 @@ export interface DailyLimit {
 }
 
 export interface ControlsConfig {
-  /** The first admins, platform-qualified ("slack:U0123", "discord:80351110224678912", "shell:ann"). */
+  /**
+   * The deployment's own operators (XIAOLIU_ADMINS), platform-qualified ("slack:U0123", "discord:80351110224678912",
+   * "shell:ann"): admins in every workspace of their platform. Admins made in chat are admins of one workspace only.
+   */
   admins: string[];
   /**
    * Per platform, the workspaces it answers in (ALLOWED_SLACK_WORKSPACES, ALLOWED_DISCORD_GUILDS); undefined or absent:
@@ -106,6 +109,12 @@ export interface ControlsConfig {
   workspaces: Record<string, string[] | undefined>;
   /** Channels Xiaoliu answers in, platform-qualified ("slack:C0123"); undefined: all in the allowed workspaces. */
   channels: string[] | undefined;
+  /**
+   * Per platform whose DMs belong to no workspace (Discord), whether DMs are answered: its own setting
+   * (ALLOWED_DISCORD_DMS), else only while no allow-list applies to that platform. Absent: the platform's DMs are in a
+   * workspace, and the lists decide.
+   */
+  dms: Record<string, boolean>;
   /**
    * Platforms the allow-lists do not apply to, because reaching Xiaoliu there already takes the operator's leave (the
    * terminal, the HTTP API's keys): each adapter says so itself, so the lists apply to any platform that does not.
@@ -186,10 +195,16 @@ export function requireModelAccess(config: Config): void {
 function readControlsConfig(env: Env): ControlsConfig {
   // "<platform>:<id>", for any registered platform.
   const QUALIFIED_ID = new RegExp(`^(${ADAPTERS.map((adapter) => adapter.platform).join('|')}):[^\\s,]+$`);
+  const workspaces = Object.fromEntries(ADAPTERS.map((adapter) => [adapter.platform, adapter.readAllowedWorkspaces?.(env)]));
+  const channels = list(env, 'ALLOWED_CHANNELS', QUALIFIED_ID, 'platform-qualified channel ids such as slack:C0123 or discord:80351110224678912');
+  // Unset, a platform's DMs are answered only while no list applies to it: anyone sharing any server can DM a bot.
+  const noListApplies = (platform: string) => workspaces[platform] === undefined && channels === undefined;
+  const dms = ADAPTERS.flatMap(({ platform, readAllowedDms }) => (readAllowedDms ? [[platform, readAllowedDms(env) ?? noListApplies(platform)]] : []));
   return {
     admins: list(env, 'XIAOLIU_ADMINS', QUALIFIED_ID, 'platform-qualified user ids such as slack:U0123 or discord:80351110224678912') ?? [],
-    workspaces: Object.fromEntries(ADAPTERS.map((adapter) => [adapter.platform, adapter.readAllowedWorkspaces?.(env)])),
-    channels: list(env, 'ALLOWED_CHANNELS', QUALIFIED_ID, 'platform-qualified channel ids such as slack:C0123 or discord:80351110224678912'),
+    workspaces,
+    channels,
+    dms: Object.fromEntries(dms),
     exempt: ADAPTERS.filter((adapter) => adapter.ownAccessControl).map((adapter) => adapter.platform),
     limits: {
       userDaily: dailyLimit(env, 'LIMIT_USER_DAILY'),

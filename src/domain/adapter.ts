@@ -49,6 +49,12 @@ export interface AdapterModule<P extends string = string, C = unknown> {
   readConfig(env: Env): C | undefined;
   /** Its workspace allow-list (ALLOWED_SLACK_WORKSPACES…), checked even while the platform is off; none: all. */
   readAllowedWorkspaces?(env: Env): string[] | undefined;
+  /**
+   * For a platform whose DMs belong to no workspace (Discord), so that no workspace or channel list can name them:
+   * its setting of whether DMs are answered (ALLOWED_DISCORD_DMS); undefined when unset. Platforms without it have
+   * DMs inside a workspace (Slack), and the lists apply to them as to channels.
+   */
+  readAllowedDms?(env: Env): boolean | undefined;
   /** Fields of its settings (and of log lines about it) that hold secrets: blanked wherever they are logged. */
   readonly secretFields: readonly string[];
   /**

@@ -6,12 +6,21 @@ export type Platform = string;
 
 /** Where a reply goes: the same workspace, channel and thread as the message that asked. */
 export interface ReplyAddress {
-  /** Slack team id, Discord guild id ("@dm" for DMs), or the shell's host/user. */
+  /**
+   * The tenant: Slack team id, Discord guild id ("@dm:<DM channel id>" for a DM: each person's DMs are their own), the
+   * HTTP API's "api:<user id>", or the shell's host. Roles, usage, budgets and settings never reach past it.
+   */
   workspaceId: string;
   /** Channel (or DM channel) id. */
   channelId: string;
   /** Thread the conversation lives in; absent for a top-level message that starts one. */
   threadId?: string;
+  /**
+   * For a message answered in place (no thread), the line it waits in and the conversation it continues, when that is
+   * not the whole channel's: a Discord slash command outside a thread takes its asker's own, so one member's slow
+   * command never holds up another's. Part of the conversation's key; never where the answer is posted.
+   */
+  lane?: string;
   /**
    * The adapter's own data about how to answer this one message, carried for it and never read by the core (Discord:
    * the slash-command interaction whose deferred reply the answer edits). Plain strings in the job: never a secret.
@@ -42,6 +51,12 @@ export interface InboundMessage {
   author: { id: string; name: string; isBot: boolean };
   /** Mentions stripped, platform markup turned into plain Markdown. */
   text: string;
+  /**
+   * People the text names as "@Name" where the platform's message had their id (Discord writes names for the model),
+   * by that "@Name": their user ids, so a command such as `role @Name admin` acts on the person meant. A name two
+   * mentioned people share is left out.
+   */
+  mentionedUsers?: Readonly<Record<string, string>>;
   /** Set when the platform already split a command off (slash commands); otherwise the router parses `text`. */
   command?: { name: string; args: string };
   attachments: InboundAttachment[];
@@ -56,8 +71,13 @@ export interface InboundMessage {
   inExistingThread?: boolean;
 }
 
-/** The key that names one conversation: one per platform thread. */
+/** The thread part of a conversation's key (its row's thread_id): the thread, else the lane ("~<lane>"), else '-'. */
+export function threadKeyOf(address: Pick<ReplyAddress, 'threadId' | 'lane'>): string {
+  return address.threadId ?? (address.lane ? `~${address.lane}` : '-');
+}
+
+/** The key that names one conversation: one per platform thread (or lane). */
 export function conversationKey(message: Pick<InboundMessage, 'platform' | 'address'>): string {
-  const { workspaceId, channelId, threadId } = message.address;
-  return [message.platform, workspaceId, channelId, threadId ?? '-'].join('/');
+  const { workspaceId, channelId } = message.address;
+  return [message.platform, workspaceId, channelId, threadKeyOf(message.address)].join('/');
 }

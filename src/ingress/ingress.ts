@@ -1,3 +1,5 @@
+import { isAllowed, type Place } from '../config/is-allowed.js';
+import type { ControlsConfig } from '../config/read-config.js';
 import type { InboundMessage, Platform } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
@@ -46,6 +48,13 @@ export interface Receipt {
 /** What a slash command needs of its platform, in the order the core calls on it. */
 export interface CommandSteps {
   /**
+   * Tells the person who asked, and only them, that Xiaoliu does not answer here (an ephemeral reply); called instead
+   * of every step below, so nothing is posted, opened or stored for a place outside the allow-lists.
+   */
+  refuse(text: string): Promise<unknown>;
+  /** Acknowledges the command, where the platform has not yet (Discord's deferral); its failure is the adapter's. */
+  acknowledge?(): Promise<unknown>;
+  /**
    * Makes the place the answer goes (Slack posts the question and answers under it; Discord keeps the interaction's
    * token for the worker) and returns the message to queue; undefined when the platform has told the user why not.
    */
@@ -59,17 +68,24 @@ export interface CommandSteps {
 /** What the person who asked reads when their request could not be queued. */
 export const APOLOGY = 'Sorry, I could not take that request right now. Please try again.';
 
+/** What someone outside the allow-lists reads, once per message they address to Xiaoliu; never an answer. */
+export const NOT_ALLOWED =
+  "Sorry, I'm not set up to answer here. If you think I should be, ask whoever runs Xiaoliu for your team to add this channel.";
+/** The same, in a DM on a platform where DMs are off (ALLOWED_DISCORD_DMS). */
+export const DMS_NOT_ALLOWED = "Sorry, I'm not set up to answer direct messages. Ask me in a channel of your team's server.";
+
 /**
  * The core's side of every adapter's ingress. Adapters verify and read platform events into facts (an Arrival) and
- * build the InboundMessage; everything a platform does not decide is here, once: which messages Xiaoliu answers
- * (mentions, DMs, follow-ups in its threads), queueing with the right patience for the platform, holding messages
- * while Redis is away, the ack metric, the log line, and the apology when a command cannot be taken.
+ * build the InboundMessage; everything a platform does not decide is here, once: the allow-lists (checked first, so
+ * nothing is posted, opened, queued or stored for a place outside them), which messages Xiaoliu answers (mentions,
+ * DMs, follow-ups in its threads), queueing with the right patience for the platform, holding messages while Redis
+ * is away, the ack metric, the log line, and the apology when a command cannot be taken.
  */
 export class Ingress {
   private readonly memberships = new Map<Platform, ThreadMembership>();
   private readonly held: HeldMessages;
 
-  constructor(private readonly deps: { producer: InboundProducer; sql: Sql; log: Logger; metrics: Metrics }) {
+  constructor(private readonly deps: { producer: InboundProducer; sql: Sql; log: Logger; metrics: Metrics; controls: ControlsConfig }) {
     this.held = new HeldMessages(deps.sql, deps.producer, deps.log);
   }
 
@@ -103,8 +119,22 @@ export class Ingress {
   /**
    * Takes a message Xiaoliu answers: decides, has the adapter build it (only then: building may cost lookups, or open
    * a thread), and queues it. False when the message is not for Xiaoliu. Throws when it cannot be queued (or held).
+   * Outside the allow-lists nothing is built or queued; a message addressed to Xiaoliu (a mention, a DM) is refused
+   * with `refuse`, the adapter's way of telling its author (Slack: an ephemeral message; Discord: a reply).
    */
-  async take(arrival: Arrival, receipt: Receipt, build: (kind: InboundMessage['kind']) => InboundMessage | Promise<InboundMessage>): Promise<boolean> {
+  async take(
+    arrival: Arrival,
+    receipt: Receipt,
+    build: (kind: InboundMessage['kind']) => InboundMessage | Promise<InboundMessage>,
+    refuse?: (text: string) => Promise<unknown>,
+  ): Promise<boolean> {
+    if (!isAllowed(this.deps.controls, arrival)) {
+      // Talk not addressed to Xiaoliu, in a place it does not serve, is none of its business: not even a log line.
+      if (arrival.fromBot || !(arrival.isDm || arrival.mentionsBot) || !refuse) return false;
+      // Best effort: a refusal that cannot be delivered must not make the platform deliver the message again.
+      await refuse(this.refusal(arrival)).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not deliver a refusal'));
+      return false;
+    }
     const kind = await this.decide(arrival);
     if (!kind) return false;
     await this.submit(await build(kind), receipt);
@@ -122,11 +152,17 @@ export class Ingress {
   }
 
   /**
-   * A slash command, after the platform has acknowledged it: the platform opens the place its answer goes, the
-   * thread is marked as Xiaoliu's, and the command is queued. When that fails, the log says what to check and the
-   * person who asked reads an apology rather than waiting for an answer that will not come.
+   * A slash command from a place: refused (only its asker reads why) when the allow-lists do not admit the place;
+   * otherwise acknowledged, the platform opens the place its answer goes, the thread is marked as Xiaoliu's, and the
+   * command is queued. When that fails, the log says what to check and the person who asked reads an apology rather
+   * than waiting for an answer that will not come.
    */
-  async command(receipt: Receipt, steps: CommandSteps): Promise<void> {
+  async command(place: Place, receipt: Receipt, steps: CommandSteps): Promise<void> {
+    if (!isAllowed(this.deps.controls, place)) {
+      await steps.refuse(this.refusal(place));
+      return;
+    }
+    await steps.acknowledge?.();
     try {
       const message = await steps.open();
       if (!message) return;
@@ -138,6 +174,16 @@ export class Ingress {
       this.deps.log.error({ err: steps.scrub ? steps.scrub(error) : error }, `could not queue a command: ${check}`);
       await steps.apologize(APOLOGY).catch(() => {});
     }
+  }
+
+  /**
+   * Logs a refusal for the operator (where, never what was said) and returns what its asker reads: a DM refused by
+   * its platform's DM setting says so; anything else was refused by the lists.
+   */
+  private refusal(place: Place): string {
+    const { platform, workspaceId, channelId, isDm } = place;
+    this.deps.log.info({ platform, workspace: workspaceId, channel: channelId, isDm }, 'refused: not on the allow-lists (ALLOWED_*)');
+    return isDm && this.deps.controls.dms[platform] === false ? DMS_NOT_ALLOWED : NOT_ALLOWED;
   }
 
   private membership(platform: Platform): ThreadMembership {

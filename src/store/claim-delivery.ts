@@ -1,4 +1,4 @@
-import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
+import { threadKeyOf, type Platform, type ReplyAddress } from '../domain/inbound-message.js';
 import type { StoredSettings } from './channel-settings.js';
 import type { Conversation, NewMessage } from './conversations.js';
 import type { Sql } from './database.js';
@@ -22,15 +22,15 @@ export interface Claim {
   answerSaved: boolean;
   /** The channel's newest settings version (undefined: never changed), read in the same round trip. */
   settings: StoredSettings | undefined;
-  /** The asker's stored role (undefined: none stored), read in the same round trip. */
+  /** The asker's stored role in this workspace (undefined: none stored), read in the same round trip. */
   storedRole: Role | undefined;
 }
 
 /**
  * Finds or creates the thread's conversation and records the delivery in one round trip. The delivery id is a
  * primary key, so two workers (or a platform redelivery) racing on one message agree on who saw it first. The same
- * round trip reads what every message needs next, the channel's settings and the asker's role: two fewer queries
- * per message, and never stale, unlike a cache.
+ * round trip reads what every message needs next, the channel's settings and the asker's role in the workspace: two
+ * fewer queries per message, and never stale, unlike a cache.
  */
 export async function claimDelivery(
   sql: Sql,
@@ -39,7 +39,7 @@ export async function claimDelivery(
   deliveryId: string,
   authorId = '',
 ): Promise<Claim> {
-  const threadId = address.threadId ?? '-';
+  const threadId = threadKeyOf(address);
   const [row] = await sql<
     {
       id: string;
@@ -76,7 +76,8 @@ export async function claimDelivery(
       where platform = ${platform} and workspace_id = ${address.workspaceId} and channel_id = ${address.channelId}
       order by version desc limit 1
     ) settings on true
-    left join user_roles on user_roles.platform = ${platform} and user_roles.user_id = ${authorId}`;
+    left join user_roles on user_roles.platform = ${platform} and user_roles.workspace_id = ${address.workspaceId}
+      and user_roles.user_id = ${authorId}`;
   if (!row) throw new Error('claimDelivery returned no row');
   return {
     conversation: { id: Number(row.id), resetAt: row.resetAt, activeSkill: row.activeSkill },

@@ -1,10 +1,14 @@
 import type { Sql } from './database.js';
 
 /**
- * Every HTTP API conversation lives at { workspace 'api', channel <user id>, thread <conversation id> }: the user id
- * in the key makes a conversation its user's, so another key's lookup simply finds nothing.
+ * Every HTTP API conversation lives at { workspace 'api:<user id>', channel <user id>, thread <conversation id> }: the
+ * user id in the key makes a conversation its user's, so another key's lookup simply finds nothing. Each API user is
+ * a workspace of their own (one shared "api" pooled everyone's usage, `usage team` and per-minute limits); keys of
+ * the same user share it.
  */
-export const HTTP_WORKSPACE = 'api';
+export function httpWorkspace(userId: string): string {
+  return `api:${userId}`;
+}
 
 /** A message of a conversation, as the API lists it. */
 export interface TranscriptMessage {
@@ -18,7 +22,7 @@ export interface TranscriptMessage {
 export async function findHttpConversation(sql: Sql, userId: string, conversationId: string): Promise<number | undefined> {
   const [row] = await sql<{ id: string }[]>`
     select id from conversations
-    where platform = 'http' and workspace_id = ${HTTP_WORKSPACE} and channel_id = ${userId} and thread_id = ${conversationId}`;
+    where platform = 'http' and workspace_id = ${httpWorkspace(userId)} and channel_id = ${userId} and thread_id = ${conversationId}`;
   return row ? Number(row.id) : undefined;
 }
 
@@ -36,7 +40,7 @@ export async function deleteHttpConversation(sql: Sql, userId: string, conversat
   return sql.begin(async (tx) => {
     const rows = await tx`
       delete from conversations
-      where platform = 'http' and workspace_id = ${HTTP_WORKSPACE} and channel_id = ${userId} and thread_id = ${conversationId}
+      where platform = 'http' and workspace_id = ${httpWorkspace(userId)} and channel_id = ${userId} and thread_id = ${conversationId}
       returning id`;
     await tx`delete from http_files where user_id = ${userId} and conversation_id = ${conversationId}`;
     return rows.length > 0;

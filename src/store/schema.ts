@@ -142,17 +142,21 @@ export const httpFiles = pgTable(
   (t) => [index('http_files_conversation').on(t.userId, t.conversationId)],
 );
 
-/** Roles given in chat (`role @someone admin`); the first admins come from XIAOLIU_ADMINS and need no row. */
+/**
+ * Roles given in chat (`role @someone admin`), each in the workspace it was given in: an admin of one Slack workspace
+ * or Discord server is a member everywhere else. The deployment's operators come from XIAOLIU_ADMINS and need no row.
+ */
 export const userRoles = pgTable(
   'user_roles',
   {
     platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
     userId: text('user_id').notNull(),
     role: text('role', { enum: ['admin', 'member'] }).notNull(),
     grantedBy: text('granted_by').notNull(),
     grantedAt: timestamp('granted_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.platform, t.userId] })],
+  (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.userId] })],
 );
 
 /**

@@ -39,7 +39,8 @@ export interface Spent {
 
 /**
  * Today's spending of a user, of their channel and of their workspace, in one round trip (each sum uses its own
- * index), for the budgets checked before every model call.
+ * index), for the budgets checked before every model call. A user's spending is theirs in this workspace: what the
+ * same person spends in another Slack workspace or Discord server is that tenant's, and never counts here.
  */
 export async function usageToday(
   sql: Sql,
@@ -51,7 +52,8 @@ export async function usageToday(
     with today as (select date_trunc('day', now() at time zone 'utc') at time zone 'utc' as start)
     select
       (select json_build_object('usd', coalesce(sum(cost_usd), 0), 'tokens', coalesce(sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0)) from usage, today
-        where platform = ${platform} and user_id = ${userId} and created_at >= today.start) as user,
+        where platform = ${platform} and user_id = ${userId} and workspace_id = ${address.workspaceId}
+          and created_at >= today.start) as user,
       (select json_build_object('usd', coalesce(sum(cost_usd), 0), 'tokens', coalesce(sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0)) from usage, today
         where platform = ${platform} and workspace_id = ${address.workspaceId} and channel_id = ${address.channelId}
           and created_at >= today.start) as channel,

@@ -1,6 +1,5 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isAllowed } from '../config/is-allowed.js';
 import type { ClaudeClient } from '../claude/claude-client.js';
 import type { LimitGuard, TurnOutcome } from '../commands/command.js';
 import { followUpRoute } from '../commands/follow-up-route.js';
@@ -39,9 +38,6 @@ export interface ProcessorDeps {
 
 /** How long a job waits for the one ahead of it in its thread before checking again, if not woken earlier. */
 const SLOT_RECHECK_MS = 500;
-
-const NOT_ALLOWED =
-  "Sorry, I'm not set up to answer here. If you think I should be, ask whoever runs Xiaoliu for your team to add this channel.";
 
 /**
  * Runs one inbound message: in thread order, exactly once, answering in the thread it came from. `lockLost` is
@@ -120,11 +116,6 @@ async function answer(job: Job<InboundJobData>, deps: ProcessorDeps, log: Logger
   const { message } = job.data;
   const { claim } = answering;
   log.debug({ command: routing.route.command.name, attempt: job.attemptsMade + 1 }, 'handling message');
-  if (!isAllowed(deps.config, message)) {
-    // One polite refusal, so nobody waits on a bot that will never answer; never an answer.
-    log.info({ workspace: message.address.workspaceId, channel: message.address.channelId }, 'refused: not on the allow-lists (ALLOWED_*)');
-    throw new UserFacingError(NOT_ALLOWED);
-  }
   const settings = settingsInForce(claim.settings, defaultSettings(deps.config));
   const role = roleFrom(deps.config, message.platform, message.author.id, claim.storedRole);
   // A follow-up in a thread a skill owns (a document being revised) goes to that skill, not to chat.

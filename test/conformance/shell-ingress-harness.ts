@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { ShellSession } from '../../adapters/shell/shell-session.js';
+import { readConfig } from '../../src/config/read-config.js';
 import { Ingress } from '../../src/ingress/ingress.js';
 import { createMetrics } from '../../src/metrics/create-metrics.js';
 import { createInboundProducer } from '../../src/queue/inbound-queue.js';
@@ -16,7 +17,8 @@ export async function shellIngressHarness(): Promise<IngressHarness> {
   const queuePrefix = `xt-conf-${randomBytes(4).toString('hex')}`;
   const redis = createRedis(TEST_REDIS_URL);
   const producer = createInboundProducer({ redis, prefix: queuePrefix, jobAttempts: 1 });
-  const ingress = new Ingress({ producer, sql: database.sql, log: silentLogger(), metrics: createMetrics({ processMetrics: false }) });
+  const metrics = createMetrics({ processMetrics: false });
+  const ingress = new Ingress({ producer, sql: database.sql, log: silentLogger(), metrics, controls: readConfig({}).controls });
   const session = new ShellSession({
     subscriber: createRedis(TEST_REDIS_URL),
     ingress,
