@@ -96,6 +96,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       log,
       metrics,
     });
+    const limits = createLimitGuard({ sql: database.sql, redis, prefix: config.queuePrefix, config });
     worker = startWorker(
       {
         sql: database.sql,
@@ -105,7 +106,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
         egress,
         router: createDefaultRouter(),
         claude,
-        limits: createLimitGuard({ sql: database.sql, redis, prefix: config.queuePrefix, config }),
+        limits,
         config,
         metrics,
         log,
@@ -113,7 +114,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       { connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }), concurrency: config.worker.concurrency },
     );
     // The jobs of skills with queues of their own (src/skills/*/).
-    skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, config, log });
+    skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, limits, config, log });
   }
 
   const http = createHttpServer({
