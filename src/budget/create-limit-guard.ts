@@ -30,7 +30,7 @@ export const RESERVATION_TTL_MS = 5 * 60_000;
 const RENEW_MS = 60_000;
 
 /** Nothing to hold (a check only). */
-const NOTHING: Spent = { usd: 0, tokens: 0 };
+const NOTHING = (): Spent => ({ usd: 0, tokens: 0 });
 
 /**
  * Budgets and rate limits. Daily limits (money or tokens, per user, channel and workspace) hold across workers and
@@ -67,7 +67,7 @@ async function reserveDaily(
   deps: { sql: Sql; redis: Redis; prefix: string },
   limits: Config['controls']['limits'],
   payer: Payer,
-  worst: Spent,
+  worstCase: () => Spent,
   log: Logger,
 ): Promise<Reservation> {
   const { platform, workspaceId, channelId, userId } = payer;
@@ -81,13 +81,17 @@ async function reserveDaily(
   if (limited.length === 0) return { release: async () => {}, lapse: () => {} };
   const keys = limited.map(([scope, , id]) => `${deps.prefix}:budget:held:${scope}:${id}`);
   const id = randomUUID();
+  const worst = worstCase();
   const args = [id, Math.ceil(worst.usd * 1_000_000), Math.ceil(worst.tokens)];
   // Reserved first, then the recorded spending read: a call that finished in between is then either still held
   // (it drops its reservation only after recording) or already in the sum, never in neither.
   const held = await RESERVE.run(deps.redis, keys, [Date.now(), RESERVATION_TTL_MS, ...args]);
+  // Never throws: the call's cost is recorded by now, and a hold that cannot be dropped lapses by itself.
   const release = async () => {
     clearInterval(renew);
-    await Promise.all(keys.map((key) => deps.redis.hdel(key, id)));
+    await Promise.all(keys.map((key) => deps.redis.hdel(key, id))).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not drop a budget reservation; it lapses within 5 minutes'),
+    );
   };
   // A live call keeps its hold; only a dead worker's lapses.
   const renew = setInterval(() => {

@@ -69,9 +69,10 @@ export interface LimitGuard {
   checkRate(context: CommandContext): Promise<void>;
   /**
    * Holds one model call's worst case against the payer's daily budgets, shared by every worker, or refuses when
-   * nothing of a budget is left; the caller records the call's cost, then releases.
+   * nothing of a budget is left; the caller records the call's cost, then releases. `worst` is only worked out when
+   * a daily limit applies.
    */
-  reserve(payer: Payer, worst: { usd: number; tokens: number }, log: Logger): Promise<Reservation>;
+  reserve(payer: Payer, worst: () => { usd: number; tokens: number }, log: Logger): Promise<Reservation>;
 }
 
 /** Whom a model call is charged to, and the channel's own budget ceiling (`config budget`), if any. */

@@ -4,7 +4,7 @@ import type { LimitGuard, Payer, Reservation } from '../commands/command.js';
 import type { Logger } from '../log/create-logger.js';
 import { worstCaseOf } from '../budget/worst-case.js';
 import type { Sql } from '../store/database.js';
-import { recordUsage, type Caller } from '../store/usage.js';
+import { recordUsage, type Caller, type Spent } from '../store/usage.js';
 
 export interface MeterDeps {
   claude: ClaudeClient;
@@ -21,12 +21,13 @@ export interface MeterDeps {
  * cut-off call is charged for every attempt it made.
  */
 export async function meteredChat(deps: MeterDeps, payer: Caller & Payer, request: ChatRequest): Promise<ChatResult> {
-  const worst = worstCaseOf(request, deps.prices);
+  let worst: Spent | undefined;
+  const worstCase = () => (worst ??= worstCaseOf(request, deps.prices));
   let held: Reservation | undefined;
   return deps.claude.chat({
     ...request,
     async beforeAttempt() {
-      held = await deps.limits.reserve(payer, worst, deps.log);
+      held = await deps.limits.reserve(payer, worstCase, deps.log);
     },
     async afterAttempt({ attempt, model, usage, costUsd }) {
       const reservation = held;
