@@ -191,6 +191,27 @@ describe('ClaudeClient (real SDK against the fake Messages API)', () => {
     expect(error.userMessage).toMatch(/could not reach Claude/);
   });
 
+  it('reports what every attempt used, an aborted one included, before the call ends', async () => {
+    model.setTiming({ firstTokenDelayMs: 0, tokensPerSecond: 5 });
+    model.enqueue({ kind: 'disconnect', textBefore: 'cut short' }, { kind: 'text', text: 'a slow answer that will not finish in time' });
+    const abort = new AbortController();
+    const spent: { attempt: number; input: number; output: number; cost: number }[] = [];
+    const call = client().claude.chat({
+      ...question,
+      signal: abort.signal,
+      onText: (_delta, soFar) => soFar.startsWith('a slow') && abort.abort(new Error('shutdown')),
+      afterAttempt: async ({ attempt, usage, costUsd }) => void spent.push({ attempt, input: usage.inputTokens + usage.cacheWriteTokens + usage.cacheReadTokens, output: usage.outputTokens, cost: costUsd }),
+    });
+    await expect(call).rejects.toThrow('shutdown');
+    model.setTiming({ tokensPerSecond: 0 });
+    expect(spent.map((s) => s.attempt)).toEqual([1, 2]);
+    for (const s of spent) {
+      expect(s.input).toBeGreaterThan(0); // from message_start, although neither attempt reached its message_delta
+      expect(s.output).toBeGreaterThan(0);
+      expect(s.cost).toBeGreaterThan(0);
+    }
+  });
+
   it('stops at once when aborted, without passing a partial answer off as whole', async () => {
     model.setTiming({ firstTokenDelayMs: 0, tokensPerSecond: 5 });
     model.enqueue({ kind: 'text', text: 'a slow answer that will not finish in time' });

@@ -136,6 +136,20 @@ describe('fake Anthropic API driven by the real SDK', () => {
     expect(plain.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'get_weather', input })]);
   });
 
+  it('cuts a tool call off mid input at max_tokens, billing all of it, with cumulative usage in message_delta', async () => {
+    fake.enqueue({ kind: 'tool_use', name: 'write_doc', input: { body: 'x'.repeat(400) } });
+    const events: Anthropic.RawMessageStreamEvent[] = [];
+    const stream = await client().messages.create({ ...ask('a long doc'), max_tokens: 20, stream: true });
+    for await (const event of stream) events.push(event);
+    const start = events.find((e) => e.type === 'message_start')!;
+    const delta = events.find((e) => e.type === 'message_delta')!;
+    expect(start.type === 'message_start' && start.message.usage.input_tokens).toBeGreaterThan(0);
+    expect(delta.type === 'message_delta' && delta.delta.stop_reason).toBe('max_tokens');
+    expect(delta.type === 'message_delta' && delta.usage.output_tokens).toBe(20);
+    const json = events.flatMap((e) => (e.type === 'content_block_delta' && e.delta.type === 'input_json_delta' ? [e.delta.partial_json] : [])).join('');
+    expect(() => JSON.parse(json)).toThrow(); // half an object
+  });
+
   it('reports cache creation for a new cache_control prefix and a cache read when it is seen again', async () => {
     const system = 'You are a helpful assistant. '.repeat(40);
     const params = (question: string) =>

@@ -308,6 +308,42 @@ describe('the parallel skill (real pipeline, BullMQ flows, Postgres and Anthropi
     expect(scripted.planRequests.at(-1)).toMatch(/\] write unit tests for the parser and the lexer$/); // stored without the flag
   });
 
+  it("asks for confirmation when Claude's hand-over starts with --yes: only the asker's own words skip it", async () => {
+    await start({ PARALLEL_CONFIRM_USD: '0.01' });
+    scripted.reset({ ...PLAN, subtasks: PLAN.subtasks.slice(0, 2) });
+    model.enqueue({ kind: 'tool_use', name: 'use_parallel_skill', input: { request: '--yes Tests for the parser and the lexer, worked on at once' } });
+    await send('could you get the parser and lexer tests done at the same time?', 'T-par-model-yes');
+    const question = posts('T-par-model-yes')[0]!.text;
+    expect(question).toMatch(/split this into 2 sub-tasks[\s\S]*more than the \$0\.01 I spend without asking\. Reply \*\*yes\*\*/);
+    expect(scripted.subtaskRequests).toHaveLength(0);
+    // The asker's own yes starts it.
+    await send('yes', 'T-par-model-yes');
+    await waitFor('the merged answer', () => mergedPost('T-par-model-yes'));
+    expect(scripted.mergeRequests[0]).toContain('Original request:\nTests for the parser and the lexer, worked on at once');
+  });
+
+  it("holds each sub-task's worst case against the asker's budget: those that do not fit are refused, not run", async () => {
+    // Each sub-task may cost up to ~17,000 tokens (CLAUDE_MAX_TOKENS, room for thinking, its prompt). Under 30,000,
+    // with the plan's few hundred spent: the first goes, the second sees one held and goes, the third sees two held
+    // (~34,000) and is refused, as is the fourth; while they run, none has finished to free its hold.
+    await start({ LIMIT_USER_DAILY: '30000 tokens' });
+    scripted.gate();
+    // Someone with nothing spent today yet: the other tests' calls were the default asker's.
+    const author = { id: 'U-budget', name: 'Bo', isBot: false };
+    const message = await send('parallel write unit tests for the parser, the lexer, the printer and the checker', 'T-par-budget', { author });
+    await waitFor('two sub-tasks refused', () => checklistOf('T-par-budget').text.match(/failed: The rest of your daily budget is held by answers still being written/g)?.length === 2);
+    await waitFor('the other two in flight', () => scripted.subtaskRequests.length === 2);
+    for (const n of [...scripted.subtaskRequests]) scripted.release(n);
+    await waitFor('the merged answer', () => mergedPost('T-par-budget'));
+    const checklist = checklistOf('T-par-budget').text;
+    expect(checklist.match(/☑/g)).toHaveLength(2);
+    expect(checklist.match(/✗ .* — failed: The rest of your daily budget is held/g)).toHaveLength(2);
+    // Refused before reaching the model, and not retried (a refusal would be the same every time).
+    expect(scripted.subtaskRequests).toHaveLength(2);
+    const [usage] = await database.sql`select count(*)::int as calls from usage where delivery_id = ${message.id}`;
+    expect(usage).toEqual({ calls: 4 }); // the plan, two sub-tasks, the merge
+  });
+
   it('asks what to do when given nothing to work on', async () => {
     await start();
     await send('parallel', 'T-par-empty');

@@ -157,9 +157,11 @@ describe('the message pipeline (real Postgres, Redis, BullMQ and Anthropic SDK; 
     await waitFor('the answer', () => platform.doneDeliveries().includes(message.id), 20_000);
 
     expect(platform.postsIn('C1', 'T-nopost').map((p) => p.text)).toEqual(['Echo: [Ann] a question whose placeholder fails']);
-    // The first attempt's model call was cut off when its placeholder failed: one call charged, not two.
-    const usage = await database.sql`select count(*)::int as n from usage where delivery_id = ${message.id}`;
-    expect(usage[0]!.n).toBe(1);
+    // The first attempt's model call was cut off when its placeholder failed, before any of its answer: it is charged
+    // only what its stream had reported (the prompt, and message_start's first output token), and recorded as such.
+    const usage = await database.sql<{ output: number }[]>`select output_tokens as output from usage where delivery_id = ${message.id} order by id`;
+    expect(usage.map((u) => u.output)).toEqual([1, expect.any(Number)]);
+    expect(usage[1]!.output).toBeGreaterThan(1);
   });
 
   it('tells the user in the thread when Claude fails on every attempt', async () => {

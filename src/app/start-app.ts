@@ -114,6 +114,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       metrics,
       orgLimit: new OrgRateLimit(redis, config.queuePrefix, log),
     });
+    const limits = createLimitGuard({ sql: database.sql, redis, prefix: config.queuePrefix, config });
     worker = startWorker(
       {
         sql: database.sql,
@@ -123,7 +124,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
         egress,
         router: createDefaultRouter(),
         claude,
-        limits: createLimitGuard({ sql: database.sql, redis, prefix: config.queuePrefix, config }),
+        limits,
         config,
         metrics,
         log,
@@ -131,7 +132,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       { connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }), concurrency: config.worker.concurrency },
     );
     // The jobs of skills with queues of their own (src/skills/*/).
-    skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, config, log });
+    skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, limits, config, log });
   }
 
   // Two listeners: the public one (HOST:PORT) for platforms and users, and the operator's (METRICS_HOST:METRICS_PORT)

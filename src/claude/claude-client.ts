@@ -1,5 +1,5 @@
 import Anthropic, { type Middleware } from '@anthropic-ai/sdk';
-import { UserFacingError } from '../domain/errors.js';
+import { FinalError, UserFacingError } from '../domain/errors.js';
 import type { OrgRateLimit } from './org-rate-limit.js';
 import { createLeanFetch } from '../net/lean-fetch.js';
 import type { Logger } from '../log/create-logger.js';
@@ -34,6 +34,29 @@ export interface ChatRequest {
   onRetry?: (attempt: number, reason: string) => void;
   /** Aborts the call (shutdown). */
   signal?: AbortSignal;
+  /**
+   * Called before each attempt (the budget's reservation, src/turn/metered-chat.ts). What it throws ends the call as
+   * it is, without a retry: a refusal is the user's answer.
+   */
+  beforeAttempt?: (attempt: number) => Promise<void>;
+  /**
+   * Called once after each attempt, answered, failed or aborted, with what the API reported it used so far: a failed
+   * attempt is billed for what it streamed, so every attempt is recorded, not only the one that answered.
+   */
+  afterAttempt?: (spent: AttemptSpend) => Promise<void>;
+}
+
+/**
+ * What one attempt used, as far as its stream told: `message_start` carries the input tokens, `message_delta` the
+ * output tokens so far ("the token counts shown in the usage field of the message_delta event are cumulative",
+ * https://platform.claude.com/docs/en/build-with-claude/streaming#event-types). An attempt cut off before its
+ * `message_delta` reports the input and the first output token only; one refused before its stream began, nothing.
+ */
+export interface AttemptSpend {
+  attempt: number;
+  model: string;
+  usage: TokenUsage;
+  costUsd: number;
 }
 
 /** The finished answer and what it cost. */
@@ -116,31 +139,68 @@ export class ClaudeClient {
     const { log, metrics, maxAttempts } = this.options;
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
+      await request.beforeAttempt?.(attempt);
+      const spent: Spent = { model: request.model, usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 } };
+      let result: ChatResult | undefined;
+      let error: unknown;
       try {
         await this.options.orgLimit?.beforeCall(request.signal);
-        const result = await this.attempt(request, attempt);
+        result = await this.attempt(request, attempt, spent);
+      } catch (thrown) {
+        error = thrown ?? new Error('model call failed');
+      }
+      // Before anything else, the attempt's cost: answered, failed or aborted, it was billed for what it streamed.
+      const costUsd = this.price(request.model, spent);
+      await request.afterAttempt?.({ attempt, model: spent.model, usage: { ...spent.usage }, costUsd });
+      if (result) {
+        result.costUsd = costUsd;
         metrics.claudeDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
         return result;
-      } catch (error) {
-        if (request.signal?.aborted) throw error;
-        const verdict = classify(error);
-        const delay = verdict.retryable ? this.delayFor(attempt, verdict.retryAfterMs) : undefined;
-        if (delay === undefined || attempt >= maxAttempts) {
-          metrics.claudeDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
-          log.error({ err: describe(error), attempt, reason: verdict.reason }, `model call failed: ${verdict.operatorHint}`);
-          throw new UserFacingError(verdict.userMessage, { cause: error });
-        }
-        // Every worker holds back, not only this one: the limit is the organisation's.
-        if (error instanceof Anthropic.APIError && error.status === 429) await this.options.orgLimit?.pause(delay);
-        metrics.claudeRetries.inc({ reason: verdict.reason });
-        log.warn({ err: describe(error), attempt, delayMs: delay, reason: verdict.reason }, 'model call failed; retrying');
-        request.onRetry?.(attempt + 1, verdict.reason);
-        await sleep(delay, request.signal);
       }
+      if (request.signal?.aborted) throw error;
+      if (error instanceof UserFacingError) {
+        // Our own verdict on a whole answer (cut off at max_tokens, malformed): the same request would end the same
+        // way, and each attempt costs a full answer, so it is not retried.
+        metrics.claudeDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
+        log.warn({ err: describe(error), attempt, stopReason: spent.stopReason }, 'model answer unusable; not retried');
+        throw error;
+      }
+      const verdict = classify(error);
+      const delay = verdict.retryable ? this.delayFor(attempt, verdict.retryAfterMs) : undefined;
+      if (delay === undefined || attempt >= maxAttempts) {
+        metrics.claudeDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
+        log.error({ err: describe(error), attempt, reason: verdict.reason }, `model call failed: ${verdict.operatorHint}`);
+        throw new UserFacingError(verdict.userMessage, { cause: error });
+      }
+      // Every worker holds back, not only this one: the limit is the organisation's.
+      if (error instanceof Anthropic.APIError && error.status === 429) await this.options.orgLimit?.pause(delay);
+      metrics.claudeRetries.inc({ reason: verdict.reason });
+      log.warn({ err: describe(error), attempt, delayMs: delay, reason: verdict.reason }, 'model call failed; retrying');
+      request.onRetry?.(attempt + 1, verdict.reason);
+      await sleep(delay, request.signal);
     }
   }
 
-  private async attempt(request: ChatRequest, attempt: number): Promise<ChatResult> {
+  /**
+   * What an attempt cost, counted in the metrics. The model the API names may be a dated id of the one asked for;
+   * both price alike. Callers refuse unpriced models before calling, so a missing price here is a gap in the table
+   * worth an error line, not a guess.
+   */
+  private price(asked: string, spent: Spent): number {
+    const { metrics, prices, log } = this.options;
+    const { usage, model } = spent;
+    const known = costOf(model, usage, prices) ?? costOf(asked, usage, prices);
+    if (known === undefined) log.error({ model }, 'no price for this model: its spending is recorded as $0; add it to CLAUDE_PRICES');
+    const costUsd = known ?? 0;
+    metrics.claudeTokens.inc({ kind: 'input' }, usage.inputTokens);
+    metrics.claudeTokens.inc({ kind: 'output' }, usage.outputTokens);
+    metrics.claudeTokens.inc({ kind: 'cache_write' }, usage.cacheWriteTokens);
+    metrics.claudeTokens.inc({ kind: 'cache_read' }, usage.cacheReadTokens);
+    metrics.claudeCost.inc(costUsd);
+    return costUsd;
+  }
+
+  private async attempt(request: ChatRequest, attempt: number, spent: Spent): Promise<ChatResult> {
     // Aborted when the API goes quiet for too long, or when the job is.
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -157,7 +217,7 @@ export class ClaudeClient {
     if (request.signal?.aborted) forward();
     else request.signal?.addEventListener('abort', forward, { once: true });
     try {
-      return await this.stream(request, attempt, abort.signal, bump);
+      return await this.stream(request, attempt, abort.signal, bump, spent);
     } catch (error) {
       if (abort.signal.aborted && !request.signal?.aborted) throw abort.signal.reason;
       throw error;
@@ -167,7 +227,7 @@ export class ClaudeClient {
     }
   }
 
-  private async stream(request: ChatRequest, attempt: number, signal: AbortSignal, bump: () => void): Promise<ChatResult> {
+  private async stream(request: ChatRequest, attempt: number, signal: AbortSignal, bump: () => void, spent: Spent): Promise<ChatResult> {
     const sent = performance.now();
     const { structuredVia, thinks: _thinks, ...shaped } = shapeRequest(request);
     const stream = await this.sdk.messages.create(
@@ -177,19 +237,19 @@ export class ClaudeClient {
       { signal, middleware: [watchBody(bump), ...(this.options.orgLimit ? [learnLimits(this.options.orgLimit)] : [])] },
     );
     let text = '';
-    let model = request.model;
     let stopReason: string | null = null;
     let complete = false;
     // Every content block by index, as the API requires it back; tool inputs stream as JSON fragments.
     const blocks = new Map<number, StreamedBlock>();
-    const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
+    // Filled in as the events arrive, so a failed attempt still reports what it used.
+    const { usage } = spent;
     // A structured answer's text is JSON: nobody should see it stream.
     const streamsText = structuredVia !== 'format';
     for await (const event of stream) {
       bump();
       switch (event.type) {
         case 'message_start':
-          model = event.message.model;
+          spent.model = event.message.model;
           usage.inputTokens = event.message.usage.input_tokens;
           usage.cacheWriteTokens = event.message.usage.cache_creation_input_tokens ?? 0;
           usage.cacheReadTokens = event.message.usage.cache_read_input_tokens ?? 0;
@@ -217,8 +277,13 @@ export class ClaudeClient {
           break;
         }
         case 'message_delta':
+          // Cumulative counts; the input ones may be repeated here (or null), and are kept when given.
           stopReason = event.delta.stop_reason;
+          spent.stopReason = stopReason;
           usage.outputTokens = event.usage.output_tokens;
+          if (event.usage.input_tokens != null) usage.inputTokens = event.usage.input_tokens;
+          if (event.usage.cache_creation_input_tokens != null) usage.cacheWriteTokens = event.usage.cache_creation_input_tokens;
+          if (event.usage.cache_read_input_tokens != null) usage.cacheReadTokens = event.usage.cache_read_input_tokens;
           break;
         case 'message_stop':
           complete = true;
@@ -228,33 +293,28 @@ export class ClaudeClient {
     // The SDK ends the iteration quietly when aborted: a partial answer must not pass for a whole one.
     if (signal.aborted) throw signal.reason ?? new Error('model call aborted');
     if (!complete) throw new IncompleteStreamError();
-    // The model the API names may be a dated id of the one asked for; both price alike. Callers refuse unpriced
-    // models before calling, so a missing price here is a gap in the table worth an error line, not a guess.
-    const { metrics, prices, log } = this.options;
-    const known = costOf(model, usage, prices) ?? costOf(request.model, usage, prices);
-    if (known === undefined) log.error({ model }, 'no price for this model: its spending is recorded as $0; add it to CLAUDE_PRICES');
-    const costUsd = known ?? 0;
-    metrics.claudeTokens.inc({ kind: 'input' }, usage.inputTokens);
-    metrics.claudeTokens.inc({ kind: 'output' }, usage.outputTokens);
-    metrics.claudeTokens.inc({ kind: 'cache_write' }, usage.cacheWriteTokens);
-    metrics.claudeTokens.inc({ kind: 'cache_read' }, usage.cacheReadTokens);
-    metrics.claudeCost.inc(costUsd);
     const ordered = [...blocks.entries()].sort(([x], [y]) => x - y).map(([, block]) => block);
+    // https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons: `max_tokens` means the response
+    // reached the limit, so the block it stopped in is incomplete. A tool call there is cut off even when its JSON
+    // happens to parse, and running it would act on half a request.
+    const cutOff = stopReason === 'max_tokens' ? tooLong(shaped.max_tokens) : undefined;
+    if (cutOff && ordered.at(-1)?.type === 'tool_use') throw cutOff;
     const toolCalls: ToolCall[] = [];
     for (const block of ordered) {
-      if (block.type === 'tool_use') toolCalls.push({ id: block.id, name: block.name, input: parseJson(block.name, block.json, stopReason) });
+      if (block.type === 'tool_use') toolCalls.push({ id: block.id, name: block.name, input: parseJson(block.name, block.json, cutOff) });
     }
-    const result: ChatResult = { text, toolCalls, content: ordered.map(toParam), usage, costUsd, model, stopReason, attempts: attempt };
+    // Priced by chat(), which prices every attempt alike.
+    const result: ChatResult = { text, toolCalls, content: ordered.map(toParam), usage: { ...usage }, costUsd: 0, model: spent.model, stopReason, attempts: attempt };
     const structuredName = request.structured?.name;
     if (structuredVia === 'format') {
-      result.structured = text.trim() ? parseJson(structuredName!, text, stopReason) : undefined;
+      result.structured = text.trim() ? parseJson(structuredName!, text, cutOff) : undefined;
       result.text = '';
     } else if (structuredName) {
       result.structured = toolCalls.find((call) => call.name === structuredName)?.input;
       result.toolCalls = toolCalls.filter((call) => call.name !== structuredName);
     }
     // Cut off before the answer began: all the tokens went into thinking.
-    if (request.structured && result.structured === undefined && stopReason === 'max_tokens') throw tooLong();
+    if (request.structured && result.structured === undefined && cutOff) throw cutOff;
     return result;
   }
 
@@ -266,20 +326,34 @@ export class ClaudeClient {
   }
 }
 
-/** A tool's input, or a structured answer, as JSON; a tool with no parameters streams nothing, which means `{}`. */
-function parseJson(name: string, json: string, stopReason: string | null): unknown {
+/**
+ * A tool's input, or a structured answer, as JSON; a tool with no parameters streams nothing, which means `{}`.
+ * `cutOff` is the error for an answer stopped at max_tokens: the usual cause of JSON that does not parse.
+ */
+function parseJson(name: string, json: string, cutOff: UserFacingError | undefined): unknown {
   if (!json.trim()) return {};
   try {
     return JSON.parse(json);
   } catch {
-    // The usual cause: a long document or report cut off mid-JSON at the length limit.
-    if (stopReason === 'max_tokens') throw tooLong();
+    if (cutOff) throw cutOff;
     throw new UserFacingError(`Claude sent a malformed answer for \`${name}\`. Please try again.`);
   }
 }
 
-function tooLong(): UserFacingError {
-  return new UserFacingError('The answer was too long and was cut off before it was complete. Try asking for something shorter, or split it into parts.');
+/** An answer stopped at `max_tokens` before what was asked for was complete; asking again would end the same way. */
+function tooLong(maxTokens: number): FinalError {
+  return new FinalError(
+    `The answer reached the length limit of ${maxTokens.toLocaleString('en-US')} tokens before it was complete, so I ` +
+      'stopped rather than pay for the same cut-off answer again. Try asking for something shorter, or split it into ' +
+      'parts; whoever runs Xiaoliu can raise the limit (CLAUDE_MAX_TOKENS).',
+  );
+}
+
+/** What an attempt has used so far, and why it stopped once the stream said. */
+interface Spent {
+  model: string;
+  usage: TokenUsage;
+  stopReason?: string | null;
 }
 
 /** A content block as it streams in. */

@@ -74,7 +74,7 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
     const skill = skillOf(context, skillCall)!;
     const request = (skillCall.input as { request?: unknown }).request;
     context.log.info({ skill: skill.name }, 'Claude handed the request to a skill');
-    await skill.run({ ...context, args: typeof request === 'string' && request.trim() ? request : args });
+    await skill.run({ ...context, args: typeof request === 'string' && request.trim() ? request : args, handedOver: true });
     return;
   }
   const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';

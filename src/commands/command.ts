@@ -15,6 +15,11 @@ export interface CommandContext {
   message: InboundMessage;
   /** The text after the command word (the whole text for chat). */
   args: string;
+  /**
+   * Set when Claude handed the request to this command (a skill): `args` is then Claude's restatement, not the
+   * asker's own words, and must not be taken as the asker's decision (a `--yes`).
+   */
+  handedOver?: boolean;
   conversation: Conversation;
   /** Whether this message started the conversation (first time Xiaoliu is summoned into the thread). */
   conversationIsNew: boolean;
@@ -54,9 +59,36 @@ export interface TurnOutcome {
   answer?: NewMessage;
 }
 
-/** Refuses a model call that would go over a limit, with a UserFacingError that names the limit and its reset. */
+/**
+ * Budgets and rate limits (src/budget/). Every refusal is a UserFacingError that names the limit and its reset.
+ */
 export interface LimitGuard {
+  /** The per-minute limits and whether anything of the daily budgets is left, holding nothing (a run's launch). */
   check(context: CommandContext): Promise<void>;
+  /** The per-minute limits, counted once per request however many calls it makes. */
+  checkRate(context: CommandContext): Promise<void>;
+  /**
+   * Holds one model call's worst case against the payer's daily budgets, shared by every worker, or refuses when
+   * nothing of a budget is left; the caller records the call's cost, then releases. `worst` is only worked out when
+   * a daily limit applies.
+   */
+  reserve(payer: Payer, worst: () => { usd: number; tokens: number }, log: Logger): Promise<Reservation>;
+}
+
+/** Whom a model call is charged to, and the channel's own budget ceiling (`config budget`), if any. */
+export interface Payer {
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+  userId: string;
+  channelBudgetUsd: number | null;
+}
+
+/** A call's hold on the daily budgets, dropped once its cost is recorded (or lapsing, if its worker dies). */
+export interface Reservation {
+  release(): Promise<void>;
+  /** Stops renewing the hold without dropping it: it lapses on its own (the call's cost could not be recorded). */
+  lapse(): void;
 }
 
 /**

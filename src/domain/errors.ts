@@ -24,3 +24,9 @@ export class ConfigError extends Error {
     super(message);
   }
 }
+
+/**
+ * A user-facing outcome that no retry can change (a daily budget reached, an answer cut off at its length limit):
+ * where other failures are retried (a parallel sub-task's job), this one ends the work at once, at no further cost.
+ */
+export class FinalError extends UserFacingError {}

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ClaudeClient } from '../claude/claude-client.js';
-import type { Command, CommandContext } from '../commands/command.js';
+import type { Command, CommandContext, LimitGuard } from '../commands/command.js';
 import type { Config } from '../config/read-config.js';
 import type { Egress } from '../domain/egress.js';
 import type { Platform } from '../domain/inbound-message.js';
@@ -45,6 +45,8 @@ export interface SkillWorkerDeps {
   /** Every platform this worker can post to: a skill's jobs answer on the platform they were asked on. */
   egress: ReadonlyMap<Platform, Egress>;
   claude: ClaudeClient;
+  /** Budgets: each of a skill's own model calls holds its worst case first, as a command's do. */
+  limits: LimitGuard;
   config: Config;
   log: Logger;
 }

@@ -1,4 +1,3 @@
-import type { ChatResult } from '../claude/claude-client.js';
 import type { TokenUsage } from '../claude/price-table.js';
 import type { Sql } from './database.js';
 
@@ -14,7 +13,10 @@ export interface UsageRecord extends TokenUsage {
   costUsd: number;
 }
 
-/** Records what one model call cost. Kept without message text, so it outlives data retention. */
+/**
+ * Records what one model call attempt cost (every attempt, answered or not: src/turn/metered-chat.ts). Kept without
+ * message text, so it outlives data retention.
+ */
 export async function recordUsage(sql: Sql, u: UsageRecord): Promise<void> {
   await sql`
     insert into usage (delivery_id, conversation_id, platform, workspace_id, channel_id, user_id, model,
@@ -25,11 +27,6 @@ export async function recordUsage(sql: Sql, u: UsageRecord): Promise<void> {
 
 /** Who a model call was made for: the delivery and the person, channel and workspace it is charged to. */
 export type Caller = Omit<UsageRecord, keyof TokenUsage | 'model' | 'costUsd'>;
-
-/** Records what a finished model call cost, charged to its caller. */
-export async function recordCall(sql: Sql, caller: Caller, result: Pick<ChatResult, 'model' | 'costUsd' | 'usage'>): Promise<void> {
-  await recordUsage(sql, { ...caller, model: result.model, costUsd: result.costUsd, ...result.usage });
-}
 
 /** Money and tokens spent since 00:00 UTC. */
 export interface Spent {

@@ -128,7 +128,10 @@ function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens
   } else {
     blocks.push(textBlock(reply.kind === 'text' ? reply.text : reply.textBefore));
   }
-  // max_tokens covers thinking and text alike: an answer is cut where its tokens run out, thinking first.
+  // max_tokens covers thinking and text alike: an answer is cut where its tokens run out, thinking first, wherever that
+  // falls, mid-sentence or mid tool input, with stop_reason `max_tokens` ("the response reached your max_tokens
+  // limit": https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons). The output tokens billed are
+  // the whole max_tokens.
   let budget = Number(body.max_tokens);
   let outputTokens = 0;
   const kept: PlannedBlock[] = [];
@@ -368,6 +371,10 @@ function streamReply(
     return out;
   };
 
+  // message_start carries the input usage and a first output token; message_delta carries the output so far
+  // ("the token counts shown in the usage field of the message_delta event are cumulative":
+  // https://platform.claude.com/docs/en/build-with-claude/streaming#event-types). A stream cut off before its
+  // message_delta has told the client only message_start's counts.
   const start = messageObject(newId('msg_fake_'), model, [], null, usage, 1);
   res.write(
     sse('message_start', { type: 'message_start', message: start }) +

@@ -27,7 +27,7 @@ export async function launchRun(context: CommandContext, plan: ParallelPlan, req
   const runId = runIdFor(message.id);
   let run = await loadRun(redis, prefix, runId);
   if (!run) {
-    // The run's own calls do not go through callModel: check the budgets once, before any of them.
+    // Nothing is posted for a run whose budget is already spent; each of its calls then holds its own worst case.
     await context.limits.check(context);
     await createRun(redis, prefix, {
       runId,
@@ -39,6 +39,7 @@ export async function launchRun(context: CommandContext, plan: ParallelPlan, req
       model: settings.model,
       systemPrompt: settings.systemPrompt,
       maxTokens: config.anthropic.maxTokens,
+      channelBudgetUsd: settings.dailyBudgetUsd,
       request,
       plan,
     });

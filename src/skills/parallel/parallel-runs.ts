@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Caller } from '../../store/usage.js';
+import type { Payer } from '../../commands/command.js';
 import type { Platform, ReplyAddress } from '../../domain/inbound-message.js';
 import type { ParallelPlan } from './parallel-plan.js';
 
@@ -23,14 +24,24 @@ export interface RunMeta {
   /** The channel's persona, so sub-tasks and the merge speak like every other answer there. */
   systemPrompt: string;
   maxTokens: number;
+  /** The channel's own daily budget when the run started (`config budget`); each sub-task and the merge hold within it. */
+  channelBudgetUsd?: number | null;
   request: string;
   plan: ParallelPlan;
 }
 
-/** Whom a run's model calls are charged to: the person who asked, in the channel they asked in. */
-export function callerOf(meta: RunMeta): Caller {
+/** Whom a run's model calls are charged to: the person who asked, in the channel they asked in, under its budgets. */
+export function callerOf(meta: RunMeta): Caller & Payer {
   const { deliveryId, conversationId, platform, userId, address } = meta;
-  return { deliveryId, conversationId, platform, userId, workspaceId: address.workspaceId, channelId: address.channelId };
+  return {
+    deliveryId,
+    conversationId,
+    platform,
+    userId,
+    workspaceId: address.workspaceId,
+    channelId: address.channelId,
+    channelBudgetUsd: meta.channelBudgetUsd ?? null,
+  };
 }
 
 /** A run as it stands. */

@@ -20,7 +20,10 @@ const PLANNING_INSTRUCTIONS = (max: number) =>
     'this thread the part needs) and a short title. Write titles and instructions in the language of the request.',
   ].join(' ');
 
-/** `--yes` (or `-y`) anywhere at the start: run without asking, whatever the estimate. */
+/**
+ * `--yes` (or `-y`) at the start: run without asking, whatever the estimate. Only in the asker's own words: a request
+ * Claude handed over is its restatement, and a `--yes` there is Claude's, not the asker's.
+ */
 const SKIP_CONFIRMATION = /^(?:--yes|-y)(?:\s+|$)/i;
 
 const USAGE = 'What should I work on in parallel? For example: `parallel write unit tests for the parser, the lexer and the printer`.';
@@ -58,7 +61,7 @@ export const parallelSkill: Skill = {
   startWorkers: startParallelWorkers,
   async run(context) {
     const { args, reply, config } = context;
-    const confirmed = SKIP_CONFIRMATION.test(args);
+    const confirmed = !context.handedOver && SKIP_CONFIRMATION.test(args);
     const request = args.replace(SKIP_CONFIRMATION, '').trim();
     if (!request) {
       await reply.finish(USAGE);

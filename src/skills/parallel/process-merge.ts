@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { deliver, type Delivery } from '../../delivery/deliver.js';
 import { claimDelivery, type Claim } from '../../store/claim-delivery.js';
 import type { Sql } from '../../store/database.js';
-import { recordCall } from '../../store/usage.js';
+import { meteredChat } from '../../turn/metered-chat.js';
 import type { ParallelJobDeps } from './parallel-job-deps.js';
 import type { MergeJobData, SubtaskResult } from './parallel-queues.js';
 import { callerOf, endRun, loadRun, setMergeState, type Run, type RunMeta } from './parallel-runs.js';
@@ -73,7 +73,7 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
     await refreshChecklist(checklist, runId);
     await reply.start('_Merging the results…_');
     const latest = (await loadRun(redis, prefix, runId)) ?? run;
-    const result = await deps.claude.chat({
+    const result = await meteredChat({ ...deps, prices: deps.config.anthropic.prices, log }, callerOf(meta), {
       model: meta.model,
       maxTokens: meta.maxTokens,
       system: [{ type: 'text', text: `${meta.systemPrompt}\n\n${MERGE_INSTRUCTIONS}` }],
@@ -85,7 +85,6 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
       onRetry: () => reply.stream(''),
       signal,
     });
-    await recordCall(sql, callerOf(meta), result);
     const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
     await reply.finish(result.text + truncated);
     await setMergeState(redis, prefix, runId, 'merged');

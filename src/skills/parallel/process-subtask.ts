@@ -1,7 +1,7 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { jobSignal } from '../../delivery/job-signal.js';
-import { UserFacingError } from '../../domain/errors.js';
-import { recordCall } from '../../store/usage.js';
+import { FinalError, UserFacingError } from '../../domain/errors.js';
+import { meteredChat } from '../../turn/metered-chat.js';
 import type { SubtaskJobData, SubtaskResult } from './parallel-queues.js';
 import { callerOf, loadRun, setSubtaskState, type RunMeta } from './parallel-runs.js';
 import { refreshChecklist } from './refresh-checklist.js';
@@ -44,7 +44,8 @@ export async function processSubtask(job: Job<SubtaskJobData, SubtaskResult>, to
 
   const signal = jobSignal(deps.signal);
   try {
-    const result = await deps.claude.chat({
+    // Each sub-task holds its own worst case against the asker's budgets, on whichever worker runs it.
+    const result = await meteredChat({ ...deps, prices: deps.config.anthropic.prices, log }, callerOf(meta), {
       model: meta.model,
       maxTokens: meta.maxTokens,
       // Every sub-task of a run shares this prefix, so the later ones can read it from the prompt cache.
@@ -64,17 +65,18 @@ export async function processSubtask(job: Job<SubtaskJobData, SubtaskResult>, to
       effort: 'medium',
       signal: signal.signal,
     });
-    await recordCall(deps.sql, callerOf(meta), result);
     await setSubtaskState(redis, prefix, runId, index, 'done');
     await refreshChecklist(checklist, runId);
     log.debug('sub-task done');
     return { index, text: result.text };
   } catch (error) {
-    await retryUnlessLast(job, token, deps, error, log, 'sub-task (merging without it)');
+    // A budget reached or an answer cut off at its length limit ends the same way (and costs as much) every time.
+    const final = error instanceof FinalError;
+    if (!final) await retryUnlessLast(job, token, deps, error, log, 'sub-task (merging without it)');
     const why = error instanceof UserFacingError ? error.userMessage : 'something went wrong on my side';
     await setSubtaskState(redis, prefix, runId, index, 'failed', why);
     await refreshChecklist(checklist, runId);
-    throw error;
+    throw final ? new UnrecoverableError(error.message) : error;
   } finally {
     signal.dispose();
   }

@@ -1,0 +1,30 @@
+import type { ChatRequest } from '../claude/claude-client.js';
+import { costOf, type PriceOverrides } from '../claude/price-table.js';
+import { shapeRequest } from '../claude/shape-request.js';
+import { estimateTokens } from '../render/estimate-tokens.js';
+import type { Spent } from '../store/usage.js';
+
+/**
+ * Room for what the API adds to a prompt that the request's own text does not show (the instructions that come
+ * with tools, message framing). Our own margin: the API documents no single figure for all models.
+ */
+const HIDDEN_PROMPT_TOKENS = 500;
+
+/**
+ * The most one attempt of a call can cost, what the daily budgets hold while it runs: its prompt, estimated from
+ * the request as sent (JSON and all, which leans high), priced at the dearer of the input and cache-write rates;
+ * plus `max_tokens` of output as the call is shaped for its model, room for thinking included (thinking counts
+ * against `max_tokens`, and only what was produced is billed). A model with no price holds its tokens and $0, as it
+ * is recorded (callers refuse such models before calling).
+ */
+export function worstCaseOf(request: ChatRequest, prices?: PriceOverrides): Spent {
+  const { structuredVia: _via, thinks: _thinks, ...shaped } = shapeRequest(request);
+  const { max_tokens: output, ...prompt } = shaped;
+  const input = estimateTokens(JSON.stringify({ ...prompt, messages: request.messages })) + HIDDEN_PROMPT_TOKENS;
+  const none = { inputTokens: 0, outputTokens: output, cacheWriteTokens: 0, cacheReadTokens: 0 };
+  const usd = Math.max(
+    costOf(request.model, { ...none, inputTokens: input }, prices) ?? 0,
+    costOf(request.model, { ...none, cacheWriteTokens: input }, prices) ?? 0,
+  );
+  return { usd, tokens: input + output };
+}
