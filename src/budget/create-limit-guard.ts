@@ -73,7 +73,7 @@ async function reserveDaily(
   const { platform, workspaceId, channelId, userId } = payer;
   // The same scopes as usageToday's sums.
   const scopes: [Scope, DailyLimit | undefined, string][] = [
-    ['user', limits.userDaily, `${platform}:${userId}`],
+    ['user', limits.userDaily, `${platform}:${workspaceId}:${userId}`],
     ['channel', withChannelBudget(limits.channelDaily, payer.channelBudgetUsd), `${platform}:${workspaceId}:${channelId}`],
     ['workspace', limits.workspaceDaily, `${platform}:${workspaceId}`],
   ];
