@@ -1,6 +1,7 @@
 import { UserFacingError } from '../domain/errors.js';
 import { listAdmins, setRole } from '../store/user-roles.js';
 import type { Command } from './command.js';
+import { recordAudit } from './record-audit.js';
 
 /** `role`: admins make others admins or members. The admins named in XIAOLIU_ADMINS stay admins whatever is set here. */
 export const roleCommand: Command = {
@@ -25,6 +26,7 @@ export const roleCommand: Command = {
       throw new UserFacingError('Write `role <user id> admin` or `role <user id> member` (in Slack you can @mention them).');
     }
     await setRole(sql, message.platform, userId, role, `${message.author.name} (${message.author.id})`);
+    await recordAudit(context, { action: role === 'admin' ? 'role.grant' : 'role.revoke', target: userId, detail: `${userId} is now ${role === 'admin' ? 'an admin' : 'a member'}` });
     context.log.info({ userId, role }, 'role changed');
     await reply.finish(`Done: \`${userId}\` is now ${role === 'admin' ? 'an admin' : 'a member'}.`);
   },
