@@ -2,7 +2,7 @@ import type { APIUser } from 'discord.js';
 import type { RunningApp } from '../../src/app/start-app.js';
 import type { Config } from '../../src/config/read-config.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
-import { startFakeDiscord, type FakeDiscord, type FakeMessage } from '../fakes/fake-discord.js';
+import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeMessage } from '../fakes/fake-discord.js';
 import { startTestApp, testConfig } from './test-app.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { waitFor } from './wait-for.js';
@@ -25,11 +25,11 @@ export interface DiscordTestApp {
   close(): Promise<void>;
 }
 
-export async function startDiscordTestApp(env: Record<string, string> = {}): Promise<DiscordTestApp> {
+export async function startDiscordTestApp(env: Record<string, string> = {}, discordOptions: FakeDiscordOptions = {}): Promise<DiscordTestApp> {
   const database = await createTestDatabase();
   const model = await startFakeAnthropic();
   // A short rate-limit window keeps Discord's per-channel limits in play without slowing the tests down.
-  const discord = await startFakeDiscord({ rateLimitWindowMs: 500 });
+  const discord = await startFakeDiscord({ rateLimitWindowMs: 500, ...discordOptions });
   const config = testConfig(database, model.url, {
     DISCORD_TOKEN: discord.token,
     DISCORD_API_URL: discord.restUrl,
