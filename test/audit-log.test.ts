@@ -235,4 +235,33 @@ describe('the audit log of API keys (npm run apikey, as the operator runs it)', 
     const [stored] = await database.sql<{ n: number }[]>`select count(*)::int as n from audit_log where detail like ${`%${secretPart}%`}`;
     expect(stored!.n).toBe(0);
   });
+
+  it('lists them over the HTTP API to an HTTP API admin asking `audit`, and refuses a key user who is not one', async () => {
+    const root = /\n(xlk_\S+)\n/.exec((await apikey('create', '--user', 'root', '--name', 'ops')).output)![1]!;
+    const erin = /\n(xlk_\S+)\n/.exec((await apikey('create', '--user', 'erin')).output)![1]!;
+    const model = await startFakeAnthropic();
+    const app = await startTestApp(testConfig(database, model.url, { XIAOLIU_ADMINS: 'http:root' }), []);
+    const ask = async (key: string, message: string) => {
+      const response = await fetch(`http://127.0.0.1:${app.port}/v1/chat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message }),
+      });
+      return ((await response.json()) as { answer: string }).answer;
+    };
+    try {
+      const listing = await ask(root, 'audit');
+      expect(listing.split('\n').filter((l) => l.startsWith('•')).map((l) => /— (\S+): key (\S+) (?:created for|of) user (\w+)/.exec(l)?.slice(1).join(' '))).toEqual([
+        expect.stringMatching(/^apikey\.create k_\w+ erin$/),
+        expect.stringMatching(/^apikey\.create k_\w+ root$/),
+        expect.stringMatching(/^apikey\.revoke k_\w+ dora$/),
+        expect.stringMatching(/^apikey\.create k_\w+ dora$/),
+      ]);
+      expect(listing).toMatch(/\(cli:[\w.@-]+\) in erin — apikey\.create/);
+      expect(await ask(erin, 'audit')).toMatch(/Only admins can read the audit log/);
+    } finally {
+      await app.close();
+      await model.close();
+    }
+  });
 });
