@@ -28,7 +28,7 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
 
   /** Rows of every kind, some from `days` ago and some from today, in a database emptied first. */
   async function seed(sql = database.sql) {
-    await sql`truncate conversations, messages, inbound_deliveries, replies, usage, http_files restart identity cascade`;
+    await sql`truncate conversations, messages, inbound_deliveries, replies, usage, http_files, audit_log restart identity cascade`;
     const old = sql`now() - interval '200 days'`;
     const conversation = async (thread: string, createdAt = sql`now()`) => {
       const [row] = await sql<{ id: string }[]>`
@@ -65,6 +65,12 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
     await file('00000000-0000-4000-8000-000000000001', old);
     await file('00000000-0000-4000-8000-000000000002', old);
     await file('00000000-0000-4000-8000-000000000003');
+    // The audit log has a limit of its own (AUDIT_RETENTION_DAYS, default 365): who changed what outlives what was said.
+    for (const [detail, age] of [['400 days ago', '400 days'], ['200 days ago', '200 days'], ['today', '0 days']] as const) {
+      await sql`
+        insert into audit_log (at, platform, workspace_id, channel_id, actor_platform, actor_id, actor_name, action, detail)
+        values (now() - ${age}::interval, 'shell', 'W1', 'C1', 'shell', 'U1', 'Ann', 'config.model', ${detail})`;
+    }
   }
 
   async function remaining() {
@@ -73,11 +79,13 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
     const conversations = await sql<{ thread_id: string }[]>`select thread_id from conversations order by id`;
     const files = await sql<{ id: string }[]>`select id from http_files order by id`;
     const [usage] = await sql<{ n: number }[]>`select count(*)::int as n from usage`;
+    const audit = await sql<{ detail: string }[]>`select detail from audit_log order by at`;
     return {
       messages: messages.map((m) => `${m.delivery_id}/${m.role}`),
       conversations: conversations.map((c) => c.thread_id),
       files: files.map((f) => f.id.slice(-1)),
       usage: usage!.n,
+      audit: audit.map((a) => a.detail),
     };
   }
 
@@ -86,11 +94,15 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
     conversations: ['T-live', 'T-claimed', 'T-new'],
     files: ['3'],
     usage: 1,
+    audit: ['200 days ago', 'today'],
   };
 
   beforeEach(() => seed());
 
   it('reads RETENTION_DAYS: 90 by default, 0 keeps everything, anything else is refused naming the variable', () => {
+    expect(readConfig({}).auditRetentionDays).toBe(365);
+    expect(readConfig({ AUDIT_RETENTION_DAYS: '0' }).auditRetentionDays).toBe(0);
+    expect(() => readConfig({ AUDIT_RETENTION_DAYS: 'forever' })).toThrow(/^AUDIT_RETENTION_DAYS must be a whole number/);
     expect(readConfig({}).retentionDays).toBe(90);
     expect(readConfig({ RETENTION_DAYS: '0' }).retentionDays).toBe(0);
     expect(() => readConfig({ RETENTION_DAYS: 'a month' })).toThrow(/^RETENTION_DAYS must be a whole number/);
@@ -102,22 +114,30 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
   it('deletes messages, HTTP files and emptied conversations older than the limit, in batches; keeps newer ones and usage', async () => {
     expect((await remaining()).messages).toHaveLength(6);
     // Batches of 2 (files: 1), so the five old messages take three statements and the loop must go round.
-    const deleted = await deleteExpiredData(database.sql, { days: 30, batchRows: 2 });
-    expect(deleted).toEqual({ messages: 5, httpFiles: 2, conversations: 1 });
+    const deleted = await deleteExpiredData(database.sql, { days: 30, auditDays: 365, batchRows: 2 });
+    expect(deleted).toEqual({ messages: 5, httpFiles: 2, conversations: 1, auditEntries: 1 });
     expect(await remaining()).toEqual(AFTER);
     // A second run finds nothing more.
-    expect(await deleteExpiredData(database.sql, { days: 30 })).toEqual({ messages: 0, httpFiles: 0, conversations: 0 });
+    expect(await deleteExpiredData(database.sql, { days: 30, auditDays: 365 })).toEqual({ messages: 0, httpFiles: 0, conversations: 0, auditEntries: 0 });
   });
 
   it('keeps everything younger than the limit', async () => {
-    expect(await deleteExpiredData(database.sql, { days: 365 })).toEqual({ messages: 0, httpFiles: 0, conversations: 0 });
+    expect(await deleteExpiredData(database.sql, { days: 365, auditDays: 500 })).toEqual({ messages: 0, httpFiles: 0, conversations: 0, auditEntries: 0 });
+    expect((await remaining()).messages).toHaveLength(6);
+    expect((await remaining()).audit).toHaveLength(3);
+  });
+
+  it('deletes audit entries under their own limit: older ones go, recent ones stay, messages are not touched', async () => {
+    // RETENTION_DAYS=0 keeps messages forever; the audit log still has its own limit, in batches of 1.
+    expect(await deleteExpiredData(database.sql, { days: 0, auditDays: 100, batchRows: 1 })).toEqual({ messages: 0, httpFiles: 0, conversations: 0, auditEntries: 2 });
+    expect(await remaining()).toMatchObject({ audit: ['today'], files: ['1', '2', '3'] });
     expect((await remaining()).messages).toHaveLength(6);
   });
 
   it('stops between batches when the worker shuts down', async () => {
     const stop = new AbortController();
     stop.abort();
-    expect(await deleteExpiredData(database.sql, { days: 30, signal: stop.signal })).toEqual({ messages: 0, httpFiles: 0, conversations: 0 });
+    expect(await deleteExpiredData(database.sql, { days: 30, auditDays: 1, signal: stop.signal })).toEqual({ messages: 0, httpFiles: 0, conversations: 0, auditEntries: 0 });
   });
 
   function config(env: Record<string, string> = {}) {
@@ -147,7 +167,7 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
       await busy`select pg_advisory_unlock(${RETENTION_LOCK_ID})`;
       await waitFor('a retention run', async () => JSON.stringify(await remaining()) === JSON.stringify(AFTER));
       await waitFor('the run to complete', async () =>
-        (await queue.getJobs(['completed'])).some((job) => JSON.stringify(job.returnvalue) === JSON.stringify({ messages: 5, httpFiles: 2, conversations: 1 })),
+        (await queue.getJobs(['completed'])).some((job) => JSON.stringify(job.returnvalue) === JSON.stringify({ messages: 5, httpFiles: 2, conversations: 1, auditEntries: 1 })),
       );
       expect(await queue.getJobCountByTypes('failed')).toBe(0);
     } finally {
@@ -156,12 +176,16 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
     }
   });
 
-  it('removes the schedule when RETENTION_DAYS is 0', async () => {
+  it('removes the schedule when RETENTION_DAYS and AUDIT_RETENTION_DAYS are both 0', async () => {
     const on = config();
     const first = await startMaintenance({ config: on, sql: database.sql, log: silentLogger() }, { everyMs: 60_000 });
     expect(await first.queue.getJobSchedulersCount()).toBe(1);
     await first.close();
-    const off = await startMaintenance({ config: { ...on, retentionDays: 0 }, sql: database.sql, log: silentLogger() });
+    // Messages kept forever, the audit log not: the schedule stays.
+    const auditOnly = await startMaintenance({ config: { ...on, retentionDays: 0 }, sql: database.sql, log: silentLogger() }, { everyMs: 60_000 });
+    expect(await auditOnly.queue.getJobSchedulersCount()).toBe(1);
+    await auditOnly.close();
+    const off = await startMaintenance({ config: { ...on, retentionDays: 0, auditRetentionDays: 0 }, sql: database.sql, log: silentLogger() });
     try {
       expect(await off.queue.getJobSchedulersCount()).toBe(0);
     } finally {

@@ -35,10 +35,11 @@ export async function listApiKeys(sql: Sql): Promise<ApiKeyInfo[]> {
     from api_keys order by created_at, id`;
 }
 
-/** Revokes a key by id; false if there is no such key (or it was already revoked). */
-export async function revokeApiKey(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql`update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
-  return rows.length > 0;
+/** Revokes a key by id; returns the user it acted as, or undefined if there is no such key (or it was already revoked). */
+export async function revokeApiKey(sql: Sql, id: string): Promise<string | undefined> {
+  const rows = await sql<{ userId: string }[]>`
+    update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning user_id as "userId"`;
+  return rows[0]?.userId;
 }
 
 /** The principal of a live key, or undefined: unknown, malformed and revoked keys look the same to the caller. */

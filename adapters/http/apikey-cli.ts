@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { readConfig } from '../../src/config/read-config.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/log/create-logger.js';
-import { openDatabase, runMigrations } from '../../src/store/database.js';
+import { recordAuditEntry } from '../../src/store/audit-log.js';
+import { openDatabase, runMigrations, type Sql } from '../../src/store/database.js';
+import { httpWorkspace } from '../../src/store/http-conversations.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.js';
 
 /*
@@ -26,6 +29,7 @@ async function main(args: string[]): Promise<number> {
       if (!userId || !/^[\w.@:-]{1,100}$/.test(userId)) return usage('--user is required: letters, digits, . _ - @ :');
       const name = option(rest, '--name') ?? 'default';
       const { id, key } = await createApiKey(database.sql, userId, name);
+      await audit(database.sql, 'apikey.create', id, userId, `key ${id} created for user ${userId} (${name})`);
       process.stdout.write(`created ${id} for user ${userId} (${name})\n${key}\n`);
       process.stderr.write('Keep the key now: only its hash is stored, it cannot be shown again.\n');
       return 0;
@@ -42,13 +46,42 @@ async function main(args: string[]): Promise<number> {
     if (command === 'revoke') {
       const id = rest[0];
       if (!id) return usage('revoke needs a key id (see list)');
-      if (!(await revokeApiKey(database.sql, id))) return usage(`no active key ${id}`);
+      const userId = await revokeApiKey(database.sql, id);
+      if (!userId) return usage(`no active key ${id}`);
+      await audit(database.sql, 'apikey.revoke', id, userId, `key ${id} of user ${userId} revoked`);
       process.stdout.write(`revoked ${id}\n`);
       return 0;
     }
     return usage(command ? `unknown command "${command}"` : 'a command is required');
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * Records a key's creation or revocation in the audit log, by whoever ran the command (the OS user; `cli` where the
+ * system cannot name them), where the key's user talks: their own HTTP API workspace and channel. Never the key.
+ */
+async function audit(sql: Sql, action: string, keyId: string, userId: string, detail: string): Promise<void> {
+  await recordAuditEntry(sql, {
+    platform: 'http',
+    workspaceId: httpWorkspace(userId),
+    channelId: userId,
+    actorPlatform: 'cli',
+    actorId: osUser(),
+    actorName: osUser(),
+    action,
+    target: keyId,
+    detail,
+  });
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || 'cli';
+  } catch {
+    // A container's uid with no passwd entry has no name.
+    return 'cli';
   }
 }
 

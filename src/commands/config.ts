@@ -3,7 +3,9 @@ import { defaultSettings, SKILL_NAMES, type ChannelSettings } from '../domain/ch
 import { UserFacingError } from '../domain/errors.js';
 import { channelKeyOf, listSettingsHistory, saveChannelSettings } from '../store/channel-settings.js';
 import { listAdmins } from '../store/user-roles.js';
+import { settingsAudit } from './audit-detail.js';
 import type { Command, CommandContext } from './command.js';
+import { recordAudit } from './record-audit.js';
 
 const USAGE = [
   '`config show` — the settings in force here',
@@ -39,6 +41,7 @@ export const configCommand: Command = {
     const key = channelKeyOf(context.message.platform, context.message.address);
     const next = { ...plain(context.settings), ...change.settings };
     const version = await saveChannelSettings(context.sql, key, next, change.description, who(context));
+    await recordAudit(context, settingsAudit(plain(context.settings), next, { version, defaultPrompt: context.config.systemPrompt }));
     context.log.info({ version, change: change.description }, 'channel settings changed');
     await context.reply.finish(`Done (version ${version}): ${change.description}.`);
   },
@@ -130,6 +133,7 @@ async function rollback(context: CommandContext, versionArg: string | undefined)
   if (!settings) throw new UserFacingError(`Version ${target} is not in the history any more.`);
   const restored = { ...defaultSettings(context.config), ...settings } as ChannelSettings;
   const version = await saveChannelSettings(context.sql, key, plain(restored), `rollback to v${target}`, who(context));
+  await recordAudit(context, settingsAudit(plain(context.settings), plain(restored), { version, defaultPrompt: context.config.systemPrompt, rollbackTo: target }));
   return `Done (version ${version}): restored the settings of version ${target}.`;
 }
 

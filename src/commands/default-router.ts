@@ -1,4 +1,5 @@
 import { ALL_SKILLS } from '../skills/all-skills.js';
+import { auditCommand } from './audit.js';
 import { chatCommand } from './chat.js';
 import { configCommand } from './config.js';
 import { forgetMeCommand } from './forget-me.js';
@@ -14,5 +15,5 @@ import { usageCommand } from './usage.js';
  * ALL_SKILLS) reaches Discord with the next registration.
  */
 export function createDefaultRouter(): Router {
-  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, ...ALL_SKILLS], chatCommand);
+  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, ...ALL_SKILLS], chatCommand);
 }

@@ -2,6 +2,7 @@ import type { InboundMessage } from '../domain/inbound-message.js';
 import { forgetUser } from '../store/forget-user.js';
 import { chatCommand } from './chat.js';
 import type { Command } from './command.js';
+import { recordAudit } from './record-audit.js';
 
 /** Words that name the command by themselves; `forget` and `忘记` need `me` / `我` after them. */
 const WHOLE_WORDS = ['forget-me', '忘记我'];
@@ -32,6 +33,8 @@ export const forgetMeCommand: Command = {
     const forgotten = await forgetUser(sql, message.platform, message.author.id);
     // Counts only: who asked is already in the job's log context, and what they said is gone.
     log.info(forgotten, 'forget me: deleted a person\'s messages');
+    // Counts only, like the log line; the entry outlives what it records (see the README's *Audit log*).
+    await recordAudit(context, { action: 'forget-me', target: message.author.id, detail: `deleted ${forgotten.messages} messages, ${forgotten.answers} answers and ${forgotten.files} files on ${message.platform}` });
     if (forgotten.messages === 0 && forgotten.files === 0) {
       return reply.finish('Done: I had nothing from you to delete here.');
     }

@@ -2,6 +2,7 @@ import { UserFacingError } from '../domain/errors.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { listAdmins, setRole } from '../store/user-roles.js';
 import type { Command } from './command.js';
+import { recordAudit } from './record-audit.js';
 
 /**
  * `role`: admins make others admins or members of their own workspace (Slack workspace, Discord server), and of no
@@ -33,6 +34,7 @@ export const roleCommand: Command = {
       throw new UserFacingError('Write `role <user id> admin` or `role <user id> member` (you can @mention them).');
     }
     await setRole(sql, scope, userId, role, `${message.author.name} (${message.author.id})`);
+    await recordAudit(context, { action: role === 'admin' ? 'role.grant' : 'role.revoke', target: userId, detail: `${userId} is now ${role === 'admin' ? 'an admin' : 'a member'}` });
     context.log.info({ userId, role }, 'role changed');
     await reply.finish(`Done: \`${userId}\` is now ${role === 'admin' ? 'an admin' : 'a member'} here.`);
   },

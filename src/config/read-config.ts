@@ -46,6 +46,8 @@ export interface Config {
   historyTokenBudget: number;
   /** Messages and HTTP API files older than this many days are deleted by an hourly job; 0 keeps them forever. */
   retentionDays: number;
+  /** Audit log entries older than this many days are deleted by the same job; 0 keeps them forever. */
+  auditRetentionDays: number;
   /** `npm run backup`: where the dumps go and how many of them are kept. */
   backup: { dir: string; keep: number };
   worker: {
@@ -157,6 +159,7 @@ export function readConfig(env: Env = process.env): Config {
     systemPrompt: env.SYSTEM_PROMPT?.trim() || DEFAULT_SYSTEM_PROMPT,
     historyTokenBudget: int(env, 'HISTORY_TOKEN_BUDGET', 60_000, 500, 1_000_000),
     retentionDays: int(env, 'RETENTION_DAYS', 90, 0, 36_500),
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36_500),
     backup: { dir: env.BACKUP_DIR?.trim() || './backups', keep: int(env, 'BACKUP_KEEP', 14, 1, 10_000) },
     worker: {
       concurrency: int(env, 'WORKER_CONCURRENCY', 1000, 1, 5000),

@@ -1,3 +1,4 @@
+import { deleteAuditEntriesBefore } from '../store/audit-log.js';
 import type { Sql } from '../store/database.js';
 
 /** What one retention run deleted. */
@@ -5,11 +6,18 @@ export interface RetentionResult {
   messages: number;
   httpFiles: number;
   conversations: number;
+  /** Audit log entries, under their own limit. */
+  auditEntries: number;
 }
 
 export interface RetentionOptions {
-  /** Rows older than this many days are deleted (must be at least 1; 0 means retention is off and is not run). */
+  /** Messages, files and conversations older than this many days are deleted; 0: kept (RETENTION_DAYS=0). */
   days: number;
+  /**
+   * Audit log entries older than this many days are deleted (AUDIT_RETENTION_DAYS); 0 or absent: kept. A limit of its
+   * own: who changed what is kept long after what was said is gone.
+   */
+  auditDays?: number;
   /** Rows per delete statement (default 1000); files, which can be megabytes each, go in batches a tenth that size. */
   batchRows?: number;
   /** Checked between batches: a worker shutting down stops here, and the next run carries on where this one ended. */
@@ -18,16 +26,36 @@ export interface RetentionOptions {
 
 /**
  * Deletes what was said more than `days` ago: messages and HTTP API files, then conversations left with nothing in
- * them. Usage rows stay (they hold tokens and cost, no text, and budgets and reports need them). Each batch is a
- * statement of its own, so a big backlog never holds locks on the tables for long and concurrent answers carry on.
+ * them; and audit entries older than `auditDays`. Usage rows stay (they hold tokens and cost, no text, and budgets and
+ * reports need them). Each batch is a statement of its own, so a big backlog never holds locks on the tables for long
+ * and concurrent answers carry on.
  */
 export async function deleteExpiredData(sql: Sql, options: RetentionOptions): Promise<RetentionResult> {
-  if (!Number.isInteger(options.days) || options.days < 1) throw new Error(`retention needs a whole number of days >= 1 (got ${options.days})`);
+  const auditDays = options.auditDays ?? 0;
+  for (const [name, days] of [['days', options.days], ['auditDays', auditDays]] as const) {
+    if (!Number.isInteger(days) || days < 0) throw new Error(`retention needs a whole number of ${name} >= 0, 0 for none (got ${days})`);
+  }
+  const messages = options.days > 0 ? await deleteExpiredMessages(sql, options.days, options) : { messages: 0, httpFiles: 0, conversations: 0 };
+  const auditEntries = auditDays > 0 ? await deleteExpiredAudit(sql, auditDays, options) : 0;
+  return { ...messages, auditEntries };
+}
+
+/** One cutoff for a whole run, so rows are judged by the same moment however long the run takes. */
+async function cutoffOf(sql: Sql, days: number): Promise<string> {
+  const [row] = await sql<{ cutoff: string }[]>`select (now() - make_interval(days => ${days}))::text as cutoff`;
+  return row!.cutoff;
+}
+
+async function deleteExpiredAudit(sql: Sql, days: number, options: RetentionOptions): Promise<number> {
+  const batch = options.batchRows ?? 1000;
+  const cutoff = await cutoffOf(sql, days);
+  return inBatches(batch, options.signal, () => deleteAuditEntriesBefore(sql, cutoff, batch));
+}
+
+async function deleteExpiredMessages(sql: Sql, days: number, options: RetentionOptions): Promise<Omit<RetentionResult, 'auditEntries'>> {
   const batch = options.batchRows ?? 1000;
   const fileBatch = Math.max(1, Math.floor(batch / 10));
-  // One cutoff for the whole run, so rows are judged by the same moment however long the run takes.
-  const [row] = await sql<{ cutoff: string }[]>`select (now() - make_interval(days => ${options.days}))::text as cutoff`;
-  const cutoff = row!.cutoff;
+  const cutoff = await cutoffOf(sql, days);
 
   // No ORDER BY: a sequential scan that stops after `batch` matches finds the oldest rows at the start of the table
   // without an index on created_at, and the order they go in does not matter.

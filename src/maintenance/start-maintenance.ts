@@ -29,7 +29,8 @@ export interface RunningMaintenance {
  * Registers the retention schedule and processes maintenance jobs. Every worker process calls this: the upsert is
  * idempotent (one scheduler, one job per period), and each job is taken by exactly one worker. BullMQ schedules the
  * next job when one starts, so a run longer than the period (a first run over a huge backlog) could meet the next
- * one: an advisory lock makes the later one step aside. RETENTION_DAYS=0 removes the schedule and processes nothing.
+ * one: an advisory lock makes the later one step aside. RETENTION_DAYS=0 keeps messages, AUDIT_RETENTION_DAYS=0 the
+ * audit log; both 0 removes the schedule and processes nothing.
  */
 export async function startMaintenance(
   deps: { config: Config; sql: Sql; log: Logger },
@@ -41,9 +42,9 @@ export async function startMaintenance(
   const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix: config.queuePrefix });
   queue.on('error', (error) => log.debug({ err: error }, 'maintenance queue connection error'));
 
-  if (config.retentionDays === 0) {
+  if (config.retentionDays === 0 && config.auditRetentionDays === 0) {
     await queue.removeJobScheduler(RETENTION_SCHEDULER);
-    log.info('data retention is off (RETENTION_DAYS=0): messages are kept forever');
+    log.info('data retention is off (RETENTION_DAYS=0, AUDIT_RETENTION_DAYS=0): messages and the audit log are kept forever');
     return {
       queue,
       async close() {
@@ -67,9 +68,10 @@ export async function startMaintenance(
     MAINTENANCE_QUEUE,
     async (job) => {
       if (job.name !== 'retention') throw new Error(`unknown maintenance job "${job.name}"`);
-      const outcome = await alone(sql, () => deleteExpiredData(sql, { days: config.retentionDays, signal: stop.signal }));
+      const days = { days: config.retentionDays, auditDays: config.auditRetentionDays };
+      const outcome = await alone(sql, () => deleteExpiredData(sql, { ...days, signal: stop.signal }));
       if ('skipped' in outcome) log.info('retention: the previous run is still going; this one steps aside');
-      else log.info({ ...outcome, days: config.retentionDays }, 'retention: deleted messages, files and conversations older than the limit');
+      else log.info({ ...outcome, ...days }, 'retention: deleted messages, files, conversations and audit entries older than their limits');
       return outcome;
     },
     { connection: workerConnection, prefix: config.queuePrefix, concurrency: 1 },
@@ -77,7 +79,7 @@ export async function startMaintenance(
   // A failed run is retried by the next period's job; the log says what went wrong meanwhile.
   worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.id }, 'retention run failed; the next hourly run tries again'));
   worker.on('error', (error) => log.debug({ err: error }, 'maintenance worker connection error'));
-  log.debug({ days: config.retentionDays }, 'data retention scheduled');
+  log.debug({ days: config.retentionDays, auditDays: config.auditRetentionDays }, 'data retention scheduled');
 
   return {
     queue,

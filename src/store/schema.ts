@@ -202,3 +202,34 @@ export const heldMessages = pgTable(
   },
   (t) => [index('held_messages_held_at').on(t.heldAt)],
 );
+
+/**
+ * Every admin action (settings, roles, budgets, rollbacks, `forget me`, API keys): who, when, where and what, in a
+ * short secret-free detail (never a persona's text or a key, only that it changed). Kept under AUDIT_RETENTION_DAYS,
+ * apart from message retention, and not removed by `forget me`: an admin's actions stay accountable.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** Where: the platform, workspace (Slack team, Discord server) and channel the action was taken in or for. */
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    /** '-' where the action is not tied to a channel. */
+    channelId: text('channel_id').notNull(),
+    /** Who: the platform of the actor (`cli` for the command line) and their id and name there. */
+    actorPlatform: text('actor_platform').notNull(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    /** What: `config.prompt`, `config.rollback`, `role.grant`, `forget-me`, `apikey.create`, … */
+    action: text('action').notNull(),
+    /** Whom or what it was done to (a user id, a key id), if anyone. */
+    target: text('target'),
+    /** A short, secret-free description ("persona changed (52 characters, fingerprint 3fa1b2c4)"). */
+    detail: text('detail').notNull(),
+    /** The chat message that did it: a retried job records its action once (null from the command line). */
+    deliveryId: text('delivery_id').unique(),
+  },
+  (t) => [index('audit_log_workspace_time').on(t.platform, t.workspaceId, t.at)],
+);
