@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DeletionSignals } from '../delivery/deletion-signals.js';
 import { INBOUND_QUEUE, type InboundJobData } from '../queue/inbound-queue.js';
 import { failStalledJob, processInbound, type ProcessorDeps } from './process-inbound.js';
 
@@ -16,16 +17,17 @@ export interface RunningWorker {
 }
 
 export function startWorker(
-  deps: Omit<ProcessorDeps, 'signal'>,
-  options: { connection: Redis; concurrency: number },
+  deps: Omit<ProcessorDeps, 'signal' | 'deletions'>,
+  options: { connection: Redis; concurrency: number; /** For deletion announcements (put in subscriber mode). */ subscriber: Redis },
 ): RunningWorker {
   const abort = new AbortController();
+  const deletions = new DeletionSignals(options.subscriber, deps.prefix, deps.log);
   // Each running job listens on this signal (and stops listening when done), so up to `concurrency` at once.
   setMaxListeners(options.concurrency + 10, abort.signal);
   const worker = new Worker<InboundJobData>(
     INBOUND_QUEUE,
     // Taking BullMQ's signal (the third parameter) is what makes it create one per job, for cancelJob below.
-    (job, token, lockLost) => processInbound(job, token, { ...deps, signal: abort.signal }, lockLost),
+    (job, token, lockLost) => processInbound(job, token, { ...deps, signal: abort.signal, deletions }, lockLost),
     {
       connection: options.connection,
       prefix: deps.prefix,
@@ -61,6 +63,7 @@ export function startWorker(
         await graceful;
       }
       clearTimeout(timer);
+      await deletions.close();
     },
   };
 }
