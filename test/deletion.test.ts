@@ -9,6 +9,7 @@ import { jobIdFor } from '../src/queue/inbound-queue.js';
 import { runIdFor, runKey } from '../src/skills/parallel/parallel-runs.js';
 import { startFakeAnthropic, type FakeAnthropic, type ReplyFn } from './fakes/fake-anthropic.js';
 import { lastUserText } from './fakes/fake-anthropic-wire.js';
+import { readSse, type SseEvent } from './support/read-sse.js';
 import { keysHolding } from './support/redis-contents.js';
 import { silentLogger } from './support/silent-logger.js';
 import { TEST_REDIS_URL, startTestApp, testConfig } from './support/test-app.js';
@@ -33,11 +34,6 @@ const reply: ReplyFn = (req) => {
   if (text.startsWith('Original request:')) return { kind: 'text', text: `Merged results about ${quoted}.` };
   return { kind: 'text', text: `Echo: ${text}` };
 };
-
-interface SseEvent {
-  event: string;
-  data: any;
-}
 
 describe('deleted means deleted: DELETE, forget me and retention reach in-flight answers and Redis (real pipeline)', () => {
   let database: TestDatabase;
@@ -193,20 +189,3 @@ describe('deleted means deleted: DELETE, forget me and retention reach in-flight
     expect((await inRedis(kept)).length).toBeGreaterThan(0);
   });
 });
-
-/** Reads a server-sent event stream into `events` until it ends. */
-async function readSse(response: Response, events: SseEvent[]): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.+)$/m.exec(block)?.[1];
-      const data = /^data: (.+)$/m.exec(block)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) });
-    }
-  }
-}
