@@ -167,7 +167,7 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
       await busy`select pg_advisory_unlock(${RETENTION_LOCK_ID})`;
       await waitFor('a retention run', async () => JSON.stringify(await remaining()) === JSON.stringify(AFTER));
       await waitFor('the run to complete', async () =>
-        (await queue.getJobs(['completed'])).some((job) => JSON.stringify(job.returnvalue) === JSON.stringify({ messages: 5, httpFiles: 2, conversations: 1, auditEntries: 1 })),
+        (await queue.getJobs(['completed'])).some((job) => JSON.stringify(job.returnvalue) === JSON.stringify({ messages: 5, httpFiles: 2, conversations: 1, auditEntries: 1, redisItems: 0 })),
       );
       expect(await queue.getJobCountByTypes('failed')).toBe(0);
     } finally {

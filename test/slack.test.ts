@@ -177,6 +177,21 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
     expect(answer!.text).toBe('Echo: [ann] what is mrkdwn?');
   });
 
+  it('answers a replayed slash command (the identical signed request, within the 5 minutes Bolt accepts) once', async () => {
+    const before = model.requests.length;
+    const command = slashCommand({ user_id: 'U1', user_name: 'ann', channel_id: 'C8', text: 'answer me once' });
+    const signedAt = Math.floor(Date.now() / 1000);
+    // The same bytes, the same timestamp, so the same signature: what someone holding a copy of the request can send.
+    for (let i = 0; i < 3; i++) expect((await sendSlashCommand(events, SECRET, command, {}, { timestampSeconds: signedAt })).status).toBe(200);
+    // A new invocation (its own trigger_id) is answered as usual; the replays, checked first, are not.
+    await sendSlashCommand(events, SECRET, slashCommand({ user_id: 'U1', user_name: 'ann', channel_id: 'C8', text: 'a new question' }));
+    const asked = () => slack.messages('C8').filter((m) => String(m.text).includes('asked'));
+    await slack.waitFor(() => asked().length >= 2);
+    for (const root of asked()) await answered('C8', root.ts);
+    expect(asked().map((m) => m.text).sort()).toEqual(['<@U1> asked: a new question', '<@U1> asked: answer me once']);
+    expect(model.requests.length - before).toBe(2);
+  });
+
   it('answers a redelivered event once, and a mention that also arrives as a message event once', async () => {
     const before = model.requests.length;
     const mention = appMentionEvent({ channel: 'C2', user: 'U1', text: '<@UBOT> only once' });

@@ -4,7 +4,8 @@ import type { InboundMessage } from '../../src/domain/inbound-message.js';
 import type { Ingress } from '../../src/ingress/ingress.js';
 import type { RelayHub } from '../../src/relay/relay-hub.js';
 import type { Sql } from '../../src/store/database.js';
-import { deliveryAnswer, findHttpConversation, httpWorkspace } from '../../src/store/http-conversations.js';
+import { INTERNAL_ERROR } from '../../src/delivery/deliver.js';
+import { deliveryAnswer, deliveryFinished, findHttpConversation, httpWorkspace } from '../../src/store/http-conversations.js';
 import { AnswerCollector, type AnswerFile } from './answer-collector.js';
 import type { ApiPrincipal } from './api-keys.js';
 import type { HttpApiConfig } from './http-config.js';
@@ -16,6 +17,8 @@ import { isConversationId } from './resources.js';
 const ANSWER_TIMEOUT_MS = 15 * 60_000;
 /** SSE comment lines keep proxies from closing a stream while the model thinks. */
 const KEEPALIVE_MS = 15_000;
+/** How often a waiting request asks Postgres whether its answer has finished, in case the relay missed its end. */
+const RESUME_CHECK_MS = 30_000;
 
 export interface ChatDeps {
   sql: Sql;
@@ -72,15 +75,23 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
       sse('start', { conversation_id: conversationId });
       keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     }
-    const outcome = await waitForAnswer(collector, res);
+    const outcome = await waitForAnswer(deps, message.id, collector, res);
     if (outcome === 'gone') return; // the client left; the answer is still stored in the conversation
     if (outcome === 'timeout') {
       const error = { code: 'answer_timeout', message: `No answer within ${ANSWER_TIMEOUT_MS / 1000} s; it will appear in the conversation.` };
       if (streaming) return void (sse('error', { error, conversation_id: conversationId }), res.end());
       return sendJson(res, 504, { error, conversation_id: conversationId }, cors);
     }
-    const answer = await loadAnswer(deps.sql, message.id, conversationId, collector);
+    const answer = await loadAnswer(deps.sql, message.id, conversationId, collector, outcome === 'stored');
+    if (answer === 'deleted') {
+      const error = { code: 'conversation_deleted', message: 'The conversation was deleted before its answer was finished; nothing of it is kept.' };
+      if (streaming) return void (sse('error', { error, conversation_id: conversationId }), res.end());
+      return sendJson(res, 410, { error, conversation_id: conversationId }, cors);
+    }
     if (streaming) {
+      // The events of the answer were missed (Redis restarted meanwhile): the stored answer replaces what was shown.
+      if (outcome === 'stored' && answer.answer !== collector.text) sse('replace', { text: answer.answer });
+      if (outcome === 'stored') for (const file of answer.files.filter((f) => !collector.files.some((c) => c.id === f.id))) sse('file', file);
       sse('done', answer);
       res.end();
     } else {
@@ -109,29 +120,50 @@ function parseChatBody(body: unknown, config: HttpApiConfig): { message: string;
   return { message: message.trim(), conversationId: conversationId ?? undefined };
 }
 
-function waitForAnswer(collector: AnswerCollector, res: ServerResponse): Promise<'done' | 'gone' | 'timeout'> {
+/**
+ * Waits for the worker's `done`, the client leaving, or the time limit. Events published while the relay's connection
+ * was down (a Redis restart) never arrive, `done` included: so after a reconnect, and every RESUME_CHECK_MS as a last
+ * resort, Postgres is asked whether the delivery has finished, and if it has the answer is taken from there ('stored').
+ */
+function waitForAnswer(deps: ChatDeps, deliveryId: string, collector: AnswerCollector, res: ServerResponse): Promise<'done' | 'stored' | 'gone' | 'timeout'> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => finish('timeout'), ANSWER_TIMEOUT_MS);
+    const check = () =>
+      void deliveryFinished(deps.sql, deliveryId).then(
+        (finished) => finished && finish('stored'),
+        () => {}, // Postgres away too: the next check tries again
+      );
+    const recheck = setInterval(check, RESUME_CHECK_MS);
+    const stopHearingReconnects = deps.hub.onReconnect(check);
     // The response closes before it is ended only when the client disconnected.
     const onClose = () => finish('gone');
     res.once('close', onClose);
     void collector.done.then(() => finish('done'));
-    function finish(outcome: 'done' | 'gone' | 'timeout') {
+    let finished = false;
+    function finish(outcome: 'done' | 'stored' | 'gone' | 'timeout') {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
+      clearInterval(recheck);
+      stopHearingReconnects();
       res.off('close', onClose);
       resolve(outcome);
     }
   });
 }
 
-/** The whole answer as stored (a long one is only a head in the streamed message), with what it cost. */
-async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, collector: AnswerCollector): Promise<ChatAnswer> {
-  const { text, usage } = await deliveryAnswer(sql, deliveryId);
+/**
+ * The whole answer as stored (a long one is only a head in the streamed message), with what it cost; 'deleted' when
+ * its conversation was deleted first. `resumed`: the relayed events were missed, so the files are read from Postgres.
+ */
+async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, collector: AnswerCollector, resumed: boolean): Promise<ChatAnswer | 'deleted'> {
+  const { text, usage, status, files } = await deliveryAnswer(sql, deliveryId, { withFiles: resumed });
+  if (status === 'deleted') return 'deleted';
   return {
     conversation_id: conversationId,
     // Commands that store no answer (help, reset) and error replies: what was shown is the answer.
-    answer: text ?? collector.text,
+    answer: text ?? (collector.text || (resumed && status === 'failed' ? `⚠️ ${INTERNAL_ERROR}` : collector.text)),
     usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, cost_usd: usage.costUsd },
-    files: collector.files,
+    files: resumed ? files.map((f) => ({ id: f.id, filename: f.filename, mime_type: f.mimeType, size: f.size, url: `/v1/files/${f.id}` })) : collector.files,
   };
 }

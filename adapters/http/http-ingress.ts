@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IngressDeps, RunningIngress } from '../../src/domain/adapter.js';
+import { Queue } from 'bullmq';
+import { INBOUND_QUEUE, type InboundJobData } from '../../src/queue/inbound-queue.js';
 import { RelayHub } from '../../src/relay/relay-hub.js';
 import { authenticate, type ApiPrincipal } from './api-keys.js';
 import { handleChat } from './chat-route.js';
@@ -37,6 +39,10 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
   // A connection of its own: it is put in subscriber mode.
   const hub = new RelayHub(deps.connectRedis('xiaoliu-http-answers'));
   const chatDeps = { sql, ingress: deps.ingress, hub, prefix: deps.prefix, config };
+  // For a deleted conversation's jobs (its messages' copies in Redis).
+  const queue = new Queue<InboundJobData>(INBOUND_QUEUE, { connection: deps.redis, prefix: deps.prefix });
+  queue.on('error', (error) => log.debug({ err: error }, 'queue connection error'));
+  const stores = { sql, redis: deps.redis, prefix: deps.prefix, queue, log };
 
   /** Auth, rate limit, CORS and JSON errors around every authenticated route. */
   const authed =
@@ -58,7 +64,7 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
 
   http.route('POST', '/v1/chat', authed((req, res, who, _id, cors) => handleChat(chatDeps, req, res, who, cors)));
   http.route('GET', '/v1/conversations/:id', authed((_req, res, who, id, cors) => getConversation(sql, res, who, id, cors)));
-  http.route('DELETE', '/v1/conversations/:id', authed((_req, res, who, id, cors) => deleteConversation(sql, res, who, id, cors)));
+  http.route('DELETE', '/v1/conversations/:id', authed((_req, res, who, id, cors) => deleteConversation(stores, res, who, id, cors)));
   http.route('GET', '/v1/files/:id', authed((_req, res, who, id, cors) => getFile(sql, res, who, id, cors)));
   http.route('GET', '/v1/openapi.json', (req, res) => sendJson(res, 200, openApiDocument(), corsHeaders(req, config.corsOrigins)));
   // Browsers ask before a cross-origin call with a key; without configured origins the answer grants nothing.
@@ -79,5 +85,10 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
       });
     }
   }
-  return { stop: () => hub.close() };
+  return {
+    async stop() {
+      await hub.close();
+      await queue.close();
+    },
+  };
 }

@@ -37,6 +37,8 @@ export function openApiDocument(): Record<string, unknown> {
             '400': error,
             '413': error,
             '415': error,
+            // conversation_deleted: the conversation was deleted before this answer was finished.
+            '410': error,
             '504': error,
             ...authErrors,
           },

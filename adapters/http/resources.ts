@@ -1,8 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { Sql } from '../../src/store/database.js';
-import { conversationTranscript, deleteHttpConversation, findHttpConversation } from '../../src/store/http-conversations.js';
+import { forgetConversationInRedis, type RedisStores } from '../../src/delivery/forget-in-redis.js';
+import type { RelayEvent } from '../../src/relay/relay-events.js';
+import { jobsInLine } from '../../src/queue/thread-slot.js';
+import { conversationTranscript, deleteHttpConversation, findHttpConversation, httpWorkspace } from '../../src/store/http-conversations.js';
 import { httpFileOf, httpFilesOf } from '../../src/store/http-files.js';
 import type { ApiPrincipal } from './api-keys.js';
+import { httpChannel } from './http-egress.js';
 import { ApiError, sendJson } from './http-io.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -31,9 +35,22 @@ export async function getConversation(sql: Sql, res: ServerResponse, who: ApiPri
   );
 }
 
-/** DELETE /v1/conversations/:id: forgets its messages and files (usage rows, which hold no text, stay for budgets). */
-export async function deleteConversation(sql: Sql, res: ServerResponse, who: ApiPrincipal, id: string, cors: Record<string, string>): Promise<void> {
-  if (!isConversationId(id) || !(await deleteHttpConversation(sql, who.userId, id))) throw notFound('conversation');
+/**
+ * DELETE /v1/conversations/:id: forgets its messages and files (usage rows, which hold no text, stay for budgets), and
+ * their copies in Redis. Deletion wins over an answer still being written: it is stopped, and neither stored nor retried.
+ */
+export async function deleteConversation(stores: RedisStores & { sql: Sql }, res: ServerResponse, who: ApiPrincipal, id: string, cors: Record<string, string>): Promise<void> {
+  if (!isConversationId(id)) throw notFound('conversation');
+  const address = { workspaceId: httpWorkspace(who.userId), channelId: who.userId, threadId: id };
+  // Messages queued for it that no worker has taken yet have no delivery row: they are found in the thread's line.
+  const queued = await Promise.all((await jobsInLine(stores.redis, stores.prefix, { platform: 'http', address })).map((jobId) => stores.queue.getJob(jobId)));
+  const queuedIds = queued.flatMap((job) => (job?.data?.message ? [job.data.message.id] : []));
+  const deleted = await deleteHttpConversation(stores.sql, who.userId, id, queuedIds);
+  if (!deleted) throw notFound('conversation');
+  await forgetConversationInRedis(stores, deleted);
+  // A request still waiting for one of its answers hears at once that there will be none (chat-route.ts says why).
+  const done = (deliveryId: string) => JSON.stringify({ type: 'done', deliveryId } satisfies RelayEvent);
+  await Promise.all(deleted.deliveryIds.map((deliveryId) => stores.redis.publish(httpChannel(stores.prefix, deliveryId), done(deliveryId))));
   res.writeHead(204, cors);
   res.end();
 }

@@ -10,6 +10,7 @@ import { slackAttachments, type SlackFile } from './slack-attachments.js';
 import { createSlackClient, slackClientOptions } from './slack-client.js';
 import { requireSigningSecret, type SlackConfig } from './slack-config.js';
 import { slackDeliveryId } from './slack-delivery-id.js';
+import { firstInvocation } from './slash-replays.js';
 import { mountSlackEvents } from './slack-events-route.js';
 import { UserNames } from './user-names.js';
 
@@ -35,6 +36,8 @@ interface SlashCommand {
   user_name: string;
   team_id: string;
   command: string;
+  /** One per invocation: what tells a replayed request from a new one. */
+  trigger_id?: string;
 }
 
 type Respond = (message: { response_type: 'ephemeral'; text: string }) => Promise<unknown>;
@@ -145,8 +148,11 @@ function listen(app: App, slack: SlackContext, socketMode: boolean): void {
   app.command(slack.config.slashCommand, async ({ command, ack, respond }) => {
     await ack();
     // Slack hears the ack only when this listener returns (processBeforeResponse): post and queue after that, so a
-    // slow chat.postMessage cannot make Slack show the user a timeout. Failures are answered to the user.
-    void onCommand(slack, command, respond).catch((error) => log.error({ err: error }, 'slash command failed'));
+    // slow chat.postMessage cannot make Slack show the user a timeout. Failures are answered to the user. A replay
+    // of the same signed request is acknowledged and dropped (slash-replays.ts).
+    void firstInvocation(slack.deps.redis, slack.deps.prefix, command, log)
+      .then((first) => (first ? onCommand(slack, command, respond) : log.warn({ team: command.team_id }, 'dropped a replayed slash command')))
+      .catch((error) => log.error({ err: error }, 'slash command failed'));
   });
   app.error(async (error) => {
     // Over HTTP Slack delivers the event again; in Socket Mode it was acknowledged already, and is lost.

@@ -129,7 +129,11 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
         metrics,
         log,
       },
-      { connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }), concurrency: config.worker.concurrency },
+      {
+        connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }),
+        concurrency: config.worker.concurrency,
+        subscriber: createRedis(config.redisUrl, { connectionName: 'xiaoliu-deletions' }),
+      },
     );
     // The jobs of skills with queues of their own (src/skills/*/).
     skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, limits, config, log });

@@ -1,4 +1,5 @@
 import type { InboundMessage } from '../domain/inbound-message.js';
+import { forgetPersonInRedis } from '../delivery/forget-in-redis.js';
 import { forgetUser } from '../store/forget-user.js';
 import { chatCommand } from './chat.js';
 import type { Command } from './command.js';
@@ -31,8 +32,10 @@ export const forgetMeCommand: Command = {
       return chatCommand.run({ ...context, args: questionText(message, word, args) });
     }
     const forgotten = await forgetUser(sql, message.platform, message.author.id);
+    // Their copies in Redis too: queued jobs kept after answering, a parallel run's request and results.
+    await forgetPersonInRedis({ redis: context.redis, prefix: context.config.queuePrefix, log }, { platform: message.platform, authorId: message.author.id, ...forgotten });
     // Counts only: who asked is already in the job's log context, and what they said is gone.
-    log.info(forgotten, 'forget me: deleted a person\'s messages');
+    log.info({ messages: forgotten.messages, answers: forgotten.answers, files: forgotten.files }, 'forget me: deleted a person\'s messages');
     // Counts only, like the log line; the entry outlives what it records (see the README's *Audit log*).
     await recordAudit(context, { action: 'forget-me', target: message.author.id, detail: `deleted ${forgotten.messages} messages, ${forgotten.answers} answers and ${forgotten.files} files on ${message.platform}` });
     if (forgotten.messages === 0 && forgotten.files === 0) {

@@ -4,7 +4,7 @@ import type { UserFacingError } from '../domain/errors.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import { ReplyWriter } from '../render/reply-writer.js';
-import { claimDelivery, finishDelivery, type Claim } from '../store/claim-delivery.js';
+import { claimDelivery, finishDelivery, forgetDeliveryMessages, isDeliveryDeleted, type Claim } from '../store/claim-delivery.js';
 import type { NewMessage } from '../store/conversations.js';
 import type { Sql } from '../store/database.js';
 import { jobSignal } from './job-signal.js';
@@ -22,8 +22,11 @@ export const INTERNAL_ERROR =
 /** How often a message waiting for Postgres checks whether it is back. */
 const DATABASE_RECHECK_MS = 2000;
 
-/** How an attempt ended: `answered_before` is a run that died after storing its answer, before marking it. */
-export type DeliveryOutcome = 'duplicate' | 'answered_before' | 'answered' | 'user_error' | 'failed' | 'retried';
+/**
+ * How an attempt ended: `answered_before` is a run that died after storing its answer, before marking it; `deleted`
+ * one whose conversation was deleted before or while it was answered.
+ */
+export type DeliveryOutcome = 'duplicate' | 'answered_before' | 'answered' | 'user_error' | 'failed' | 'retried' | 'deleted';
 
 /** One answer to post exactly once, and the caller's part in its lifecycle. */
 export interface Delivery {
@@ -55,6 +58,8 @@ export interface JobRun {
   shutdown: AbortSignal;
   /** BullMQ's signal for this job: aborted when its lock could not be renewed (the job went back to the queue). */
   lockLost?: AbortSignal;
+  /** Aborted when the delivery's conversation is deleted (src/delivery/deletion-signals.ts): stop, post nothing more. */
+  deleted?: AbortSignal;
 }
 
 /** What the answer step works with. */
@@ -99,8 +104,8 @@ async function attempt(delivery: Delivery, run: JobRun, answer: Answer): Promise
   const claim = await claimUnanswered(delivery);
   if (!claim) return;
   const reply = new ReplyWriter(egress, delivery.address, delivery.id, delivery.sql, log, claim.firstTime, delivery.askerId);
-  const signal = jobSignal(run.shutdown, run.lockLost);
-  let outcome: 'answered' | 'user_error';
+  const signal = jobSignal(run.shutdown, run.lockLost, run.deleted);
+  let outcome: 'answered' | 'user_error' | 'deleted';
   try {
     const stored = await answer({ claim, reply, egress, signal: signal.signal });
     await finishDelivery(delivery.sql, delivery.id, 'answered', stored);
@@ -118,6 +123,12 @@ async function attempt(delivery: Delivery, run: JobRun, answer: Answer): Promise
 async function claimUnanswered(delivery: Delivery): Promise<Claim | undefined> {
   const { log } = delivery;
   const claim = await (delivery.claim?.() ?? claimDelivery(delivery.sql, delivery.platform, delivery.address, delivery.id, delivery.askerId));
+  if (claim.status === 'deleted') {
+    log.info('the conversation was deleted before this message was answered; not answering it');
+    delivery.count?.('deleted');
+    await close(delivery, 'deleted');
+    return undefined;
+  }
   if (claim.status !== 'processing') {
     log.info({ status: claim.status }, 'delivery already handled; not answering twice');
     delivery.count?.('duplicate');
@@ -135,8 +146,11 @@ async function claimUnanswered(delivery: Delivery): Promise<Claim | undefined> {
   return claim;
 }
 
-/** Applies the failure policy: returns once the user has read why (a user error), else throws for BullMQ. */
-async function afterFailure(delivery: Delivery, run: JobRun, reply: ReplyWriter, error: unknown): Promise<'user_error'> {
+/**
+ * Applies the failure policy: returns once the user has read why (a user error) or the answer is abandoned (its
+ * conversation was deleted), else throws for BullMQ.
+ */
+async function afterFailure(delivery: Delivery, run: JobRun, reply: ReplyWriter, error: unknown): Promise<'user_error' | 'deleted'> {
   const { job, token } = run;
   const { log } = delivery;
   const attemptNumber = job.attemptsMade + 1;
@@ -144,6 +158,8 @@ async function afterFailure(delivery: Delivery, run: JobRun, reply: ReplyWriter,
     error,
     lockLost: run.lockLost?.aborted ?? false,
     shuttingDown: run.shutdown.aborted,
+    // Asked only on a failure: a deletion shows as an aborted call, or as the answer's insert missing its conversation.
+    deleted: run.deleted?.aborted || (await isDeliveryDeleted(delivery.sql, delivery.id).catch(() => false)),
     queuedAt: job.timestamp,
     lastAttempt: attemptNumber >= (job.opts.attempts ?? 1),
   });
@@ -155,6 +171,11 @@ async function afterFailure(delivery: Delivery, run: JobRun, reply: ReplyWriter,
       log.info('handing the job back: shutting down');
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
+    case 'deleted':
+      log.info('the conversation was deleted while it was being answered; abandoning the answer');
+      // A worker that had claimed it just as the deletion committed may have stored its question anew.
+      await forgetDeliveryMessages(delivery.sql, delivery.id);
+      return 'deleted';
     case 'database':
       return waitForDatabase(delivery, run, error);
     case 'user-error':
@@ -183,7 +204,7 @@ async function giveUp(delivery: Delivery, reply: ReplyWriter | undefined): Promi
 }
 
 /** The delivery's last steps: its hold released, then the adapter told the answer is complete. */
-async function close(delivery: Delivery, outcome: 'answered' | 'answered_before' | 'user_error' | 'failed'): Promise<void> {
+async function close(delivery: Delivery, outcome: 'answered' | 'answered_before' | 'user_error' | 'failed' | 'deleted'): Promise<void> {
   await delivery.release(outcome);
   await delivery.egress?.done?.(delivery.address, delivery.id).catch((error) => delivery.log.warn({ err: error }, 'egress.done failed'));
 }

@@ -41,4 +41,13 @@ describe('judgeFailure', () => {
     expect(judgeFailure(attempt({ ...everything, shuttingDown: true }))).toBe('shutdown');
     expect(judgeFailure(attempt({ error: new UserFacingError('over budget'), shuttingDown: true }))).toBe('shutdown');
   });
+
+  it('abandons an answer whose conversation was deleted, whatever failed and however many attempts are left', () => {
+    // The missing conversation's foreign-key error would otherwise be retried, and the retry would make it again.
+    const missing = Object.assign(new Error('violates foreign key constraint'), { code: '23503' });
+    expect(judgeFailure(attempt({ error: missing, deleted: true }))).toBe('deleted');
+    expect(judgeFailure(attempt({ error: databaseDown, deleted: true }))).toBe('deleted');
+    expect(judgeFailure(attempt({ error: new UserFacingError('over budget'), deleted: true, lastAttempt: true }))).toBe('deleted');
+    expect(judgeFailure(attempt({ deleted: true, lockLost: true }))).toBe('lock-lost');
+  });
 });

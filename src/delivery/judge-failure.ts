@@ -6,13 +6,15 @@ import { isDatabaseDown } from '../store/database.js';
  * - `lock-lost`: BullMQ's lock on the job expired (Redis away, or this process frozen, for longer than WORKER_LOCK_MS)
  *   and the job is back in the queue: its next run owns the thread and the messages now; this one touches nothing.
  * - `shutdown`: the worker is handing its jobs back; another worker answers, editing what was posted.
+ * - `deleted`: the conversation was deleted while it was being answered (its model call aborted, or its answer's
+ *   insert refused by the missing conversation): the answer is abandoned, never retried, so deletion wins.
  * - `database`: Postgres is unreachable; the message waits for it without spending attempts (they would run out in
  *   seconds), for up to `DATABASE_PATIENCE_MS` after it was queued.
  * - `user-error`: the user is told why (a refusal, a limit); retrying would not change the outcome.
  * - `give-up`: the last attempt failed; the user reads an apology instead of silence.
  * - `retry`: BullMQ tries again after its backoff.
  */
-export type Verdict = 'lock-lost' | 'shutdown' | 'database' | 'user-error' | 'give-up' | 'retry';
+export type Verdict = 'lock-lost' | 'shutdown' | 'deleted' | 'database' | 'user-error' | 'give-up' | 'retry';
 
 /** How long after it was queued a message keeps waiting for Postgres to come back. */
 export const DATABASE_PATIENCE_MS = 10 * 60_000;
@@ -21,6 +23,8 @@ export interface FailedAttempt {
   error: unknown;
   lockLost: boolean;
   shuttingDown: boolean;
+  /** The delivery's conversation was deleted meanwhile (its status is 'deleted'). */
+  deleted?: boolean;
   /** When the job was queued (ms). */
   queuedAt: number;
   /** Whether this was the job's last attempt. */
@@ -31,6 +35,7 @@ export interface FailedAttempt {
 export function judgeFailure(failed: FailedAttempt): Verdict {
   if (failed.lockLost) return 'lock-lost';
   if (failed.shuttingDown) return 'shutdown';
+  if (failed.deleted) return 'deleted';
   if (waitsForDatabase(failed.error, failed.queuedAt, failed.now)) return 'database';
   if (failed.error instanceof UserFacingError) return 'user-error';
   return failed.lastAttempt ? 'give-up' : 'retry';

@@ -3,6 +3,7 @@ import type { Config } from '../config/read-config.js';
 import type { Logger } from '../log/create-logger.js';
 import { createRedis } from '../redis/create-redis.js';
 import type { Sql } from '../store/database.js';
+import { expireRedisState } from './expire-redis-state.js';
 import { deleteExpiredData, type RetentionResult } from './retention-job.js';
 
 /** A small queue of its own for housekeeping, so it never waits behind (or delays) people's questions. */
@@ -14,8 +15,11 @@ export const RETENTION_EVERY_MS = 60 * 60_000;
 /** Postgres advisory lock held for a run (any constant, the same in every process; migrations use ...001). */
 export const RETENTION_LOCK_ID = 7_412_260_002;
 
-/** What a maintenance job returns: the counts, or that it let a run still going elsewhere finish alone. */
-export type RetentionOutcome = RetentionResult | { skipped: 'another run is still going' };
+/**
+ * What a maintenance job returns: the counts (`redisItems`: finished jobs and skills' state taken out of Redis), or
+ * that it let a run still going elsewhere finish alone.
+ */
+export type RetentionOutcome = (RetentionResult & { redisItems: number }) | { skipped: 'another run is still going' };
 
 /** Housekeeping running in a worker process. */
 export interface RunningMaintenance {
@@ -69,9 +73,14 @@ export async function startMaintenance(
     async (job) => {
       if (job.name !== 'retention') throw new Error(`unknown maintenance job "${job.name}"`);
       const days = { days: config.retentionDays, auditDays: config.auditRetentionDays };
-      const outcome = await alone(sql, () => deleteExpiredData(sql, { ...days, signal: stop.signal }));
+      const outcome = await alone(sql, async () => {
+        const stored = await deleteExpiredData(sql, { ...days, signal: stop.signal });
+        // Redis keeps copies of what was said for days (queued jobs, parallel runs): the same limit applies there.
+        const redisItems = config.retentionDays > 0 ? await expireRedisState({ redis: connection, prefix: config.queuePrefix, log }, Date.now() - config.retentionDays * DAY_MS) : 0;
+        return { ...stored, redisItems };
+      });
       if ('skipped' in outcome) log.info('retention: the previous run is still going; this one steps aside');
-      else log.info({ ...outcome, ...days }, 'retention: deleted messages, files, conversations and audit entries older than their limits');
+      else log.info({ ...outcome, ...days }, 'retention: deleted messages, files, conversations, their copies in Redis and audit entries older than their limits');
       return outcome;
     },
     { connection: workerConnection, prefix: config.queuePrefix, concurrency: 1 },
@@ -92,8 +101,10 @@ export async function startMaintenance(
   };
 }
 
+const DAY_MS = 24 * 3600_000;
+
 /** Runs `work` while holding the retention lock, or skips it if another process holds it. */
-async function alone(sql: Sql, work: () => Promise<RetentionResult>): Promise<RetentionOutcome> {
+async function alone(sql: Sql, work: () => Promise<RetentionResult & { redisItems: number }>): Promise<RetentionOutcome> {
   // A session-level lock needs one connection for its whole life: a reserved one, not the pool's next free one.
   const session = await sql.reserve();
   try {

@@ -38,6 +38,11 @@ export async function joinLine(redis: Redis, prefix: string, message: InboundMes
   await JOIN_LINE.run(redis, [lineKey(prefix, message)], [Number.isNaN(sentAt) ? Date.now() : sentAt, jobId, LINE_TTL_SECONDS]);
 }
 
+/** The ids of the jobs waiting in a thread's line (queued, not yet finished): what deleting its conversation stops. */
+export function jobsInLine(redis: Redis, prefix: string, message: Pick<InboundMessage, 'platform' | 'address'>): Promise<string[]> {
+  return redis.zrange(lineKey(prefix, message), '0', '-1');
+}
+
 /** Whether the job may run now: it heads its line (dead heads are cleared) and holds the thread's slot. */
 export async function takeThreadSlot(redis: Redis, prefix: string, queue: Queue, message: InboundMessage, jobId: string): Promise<boolean> {
   const key = lineKey(prefix, message);

@@ -8,6 +8,9 @@ import type { RelayEvent } from './relay-events.js';
  */
 export class RelayHub {
   private listeners = new Map<string, (event: RelayEvent) => void>();
+  private readonly reconnectListeners = new Set<() => void>();
+  /** The connection was lost since it was last ready: what was published meanwhile never arrives. */
+  private lost = false;
 
   /** `subscriber`: a connection of its own (it is put in subscriber mode); closed by `close`. */
   constructor(private readonly subscriber: Redis) {
@@ -15,6 +18,28 @@ export class RelayHub {
       const listener = this.listeners.get(channel);
       if (listener) listener(JSON.parse(raw) as RelayEvent);
     });
+    subscriber.on('close', () => (this.lost = true));
+    subscriber.on('ready', () => {
+      if (!this.lost) return;
+      this.lost = false;
+      // ioredis subscribes again by itself, without telling when that is done; subscribing here (a no-op for Redis)
+      // does tell: from then on nothing more is missed, and the listeners can look for what was.
+      const channels = [...this.listeners.keys()];
+      const resubscribed = channels.length > 0 ? this.subscriber.subscribe(...channels) : Promise.resolve();
+      void resubscribed.then(
+        () => this.reconnectListeners.forEach((listener) => listener()),
+        () => {}, // lost again: the next 'ready' tries again
+      );
+    });
+  }
+
+  /**
+   * Calls `listener` after the connection came back from a loss (a Redis restart): events published while it was
+   * away are gone, so whoever waits should look for the outcome where it is stored. Returns how to stop.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   /** Hears a channel's events until the returned function is called. Subscribe before the message is queued. */

@@ -35,6 +35,30 @@ export interface Skill extends Command {
   onReset?(context: CommandContext): Promise<string | undefined>;
   /** Starts the workers of the skill's own queues; called once in every process with the worker role. */
   startWorkers?(deps: SkillWorkerDeps): SkillWorkers;
+  /**
+   * Deletion reaches what the skill keeps in Redis (`forget me`, DELETE /v1/conversations/:id): delete it for these
+   * deliveries, and in these conversations (only what `authorId` asked for, when given).
+   */
+  forget?(deps: SkillStoreDeps, target: ForgetTarget): Promise<void>;
+  /** Data retention: deletes what the skill keeps in Redis that was last changed before `cutoffMs`; returns how many. */
+  expire?(deps: SkillStoreDeps, cutoffMs: number): Promise<number>;
+}
+
+/** What a skill's deletion hooks work with. */
+export interface SkillStoreDeps {
+  redis: Redis;
+  /** The deployment's Redis key prefix (QUEUE_PREFIX). */
+  prefix: string;
+  log: Logger;
+}
+
+/** What is being deleted: deliveries (messages) and conversations. */
+export interface ForgetTarget {
+  deliveryIds: readonly string[];
+  /** Postgres conversation ids. */
+  conversationIds: readonly number[];
+  /** Only what this person asked for (`forget me`); undefined: everything there (a deleted conversation). */
+  authorId?: string;
 }
 
 /** What a skill's workers get, built once per worker process in the composition root. */

@@ -4,7 +4,7 @@ import type { Conversation, NewMessage } from './conversations.js';
 import type { Sql } from './database.js';
 import type { Role } from './user-roles.js';
 
-export type DeliveryStatus = 'processing' | 'answered' | 'failed';
+export type DeliveryStatus = 'processing' | 'answered' | 'failed' | 'deleted';
 
 /** The conversation a delivery belongs to, and whether this delivery was seen before. */
 export interface Claim {
@@ -13,7 +13,10 @@ export interface Claim {
   conversationIsNew: boolean;
   /** True the first time any worker handles this delivery id. */
   firstTime: boolean;
-  /** 'answered' or 'failed' means it must not be answered again; 'processing' is a first try or a retry. */
+  /**
+   * 'answered', 'failed' or 'deleted' means it must not be answered again; 'processing' is a first try or a retry.
+   * For 'deleted' the conversation is gone and is not made again: `conversation` is NO_CONVERSATION.
+   */
   status: DeliveryStatus;
   /**
    * An answer to this delivery is stored. Commands store their answer last, once it is fully posted, so a run that
@@ -26,11 +29,15 @@ export interface Claim {
   storedRole: Role | undefined;
 }
 
+/** The conversation of a deleted delivery's claim: none (id 0 matches no row); never used, as nothing is answered. */
+export const NO_CONVERSATION: Conversation = { id: 0, resetAt: null, activeSkill: null };
+
 /**
  * Finds or creates the thread's conversation and records the delivery in one round trip. The delivery id is a
  * primary key, so two workers (or a platform redelivery) racing on one message agree on who saw it first. The same
  * round trip reads what every message needs next, the channel's settings and the asker's role in the workspace: two
- * fewer queries per message, and never stale, unlike a cache.
+ * fewer queries per message, and never stale, unlike a cache. A delivery whose conversation was deleted while it was
+ * queued or being answered is marked 'deleted' and does not bring the conversation back: deletion wins over a retry.
  */
 export async function claimDelivery(
   sql: Sql,
@@ -42,7 +49,7 @@ export async function claimDelivery(
   const threadId = threadKeyOf(address);
   const [row] = await sql<
     {
-      id: string;
+      id: string | null;
       resetAt: string | null;
       activeSkill: string | null;
       created: boolean;
@@ -56,7 +63,8 @@ export async function claimDelivery(
   >`
     with conversation as (
       insert into conversations (platform, workspace_id, channel_id, thread_id)
-      values (${platform}, ${address.workspaceId}, ${address.channelId}, ${threadId})
+      select ${platform}, ${address.workspaceId}, ${address.channelId}, ${threadId}
+      where not exists (select 1 from inbound_deliveries where id = ${deliveryId} and status = 'deleted')
       on conflict (platform, workspace_id, channel_id, thread_id) do update set platform = excluded.platform
       returning id, reset_at, active_skill, (xmax = 0) as created
     ), claimed as (
@@ -70,7 +78,8 @@ export async function claimDelivery(
       (select status from inbound_deliveries where id = ${deliveryId}) as status,
       exists (select 1 from messages where delivery_id = ${deliveryId} and role = 'assistant') as "answerSaved",
       settings.version as "settingsVersion", settings.settings, user_roles.role as "storedRole"
-    from conversation
+    from (select) as one
+    left join conversation on true
     left join lateral (
       select version, settings from channel_settings
       where platform = ${platform} and workspace_id = ${address.workspaceId} and channel_id = ${address.channelId}
@@ -79,6 +88,9 @@ export async function claimDelivery(
     left join user_roles on user_roles.platform = ${platform} and user_roles.workspace_id = ${address.workspaceId}
       and user_roles.user_id = ${authorId}`;
   if (!row) throw new Error('claimDelivery returned no row');
+  if (row.id === null) {
+    return { conversation: NO_CONVERSATION, conversationIsNew: false, firstTime: false, status: 'deleted', answerSaved: false, settings: undefined, storedRole: undefined };
+  }
   return {
     conversation: { id: Number(row.id), resetAt: row.resetAt, activeSkill: row.activeSkill },
     conversationIsNew: row.created,
@@ -95,8 +107,9 @@ export async function claimDelivery(
  * thread's history keeps it.
  */
 export async function finishDelivery(sql: Sql, deliveryId: string, status: 'answered' | 'failed', answer?: NewMessage): Promise<void> {
+  // A deleted delivery stays deleted: its conversation is gone, and a redelivery must not answer it.
   if (!answer) {
-    await sql`update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId}`;
+    await sql`update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId} and status <> 'deleted'`;
     return;
   }
   // The answer and the delivery's end in one statement (one round trip, one commit): both or neither.
@@ -107,5 +120,16 @@ export async function finishDelivery(sql: Sql, deliveryId: string, status: 'answ
         ${answer.text}, ${answer.tokens})
       on conflict (delivery_id, role) do nothing
     )
-    update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId}`;
+    update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId} and status <> 'deleted'`;
+}
+
+/** Whether the delivery's conversation was deleted (DELETE /v1/conversations/:id) before it was answered. */
+export async function isDeliveryDeleted(sql: Sql, deliveryId: string): Promise<boolean> {
+  const [row] = await sql<{ status: string }[]>`select status from inbound_deliveries where id = ${deliveryId}`;
+  return row?.status === 'deleted';
+}
+
+/** Deletes what a delivery stored (its question, its answer): for one whose conversation was deleted meanwhile. */
+export async function forgetDeliveryMessages(sql: Sql, deliveryId: string): Promise<void> {
+  await sql`delete from messages where delivery_id = ${deliveryId}`;
 }

@@ -61,8 +61,11 @@ export const messages = pgTable(
 export const inboundDeliveries = pgTable('inbound_deliveries', {
   id: text('id').primaryKey(),
   conversationId: bigint('conversation_id', { mode: 'number' }).references(() => conversations.id, { onDelete: 'set null' }),
-  /** 'processing' until the answer is fully posted, then 'answered' (or 'failed' after the last attempt). */
-  status: text('status', { enum: ['processing', 'answered', 'failed'] }).notNull(),
+  /**
+   * 'processing' until the answer is fully posted, then 'answered' (or 'failed' after the last attempt); 'deleted'
+   * when its conversation was deleted (DELETE /v1/conversations/:id), which no attempt may answer or recreate.
+   */
+  status: text('status', { enum: ['processing', 'answered', 'failed', 'deleted'] }).notNull(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
 });

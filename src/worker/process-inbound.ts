@@ -5,6 +5,7 @@ import type { LimitGuard, TurnOutcome } from '../commands/command.js';
 import { followUpRoute } from '../commands/follow-up-route.js';
 import type { Route, Router } from '../commands/router.js';
 import type { Config } from '../config/read-config.js';
+import type { DeletionSignals } from '../delivery/deletion-signals.js';
 import { abandonDelivery, deliver, type Answering, type Delivery } from '../delivery/deliver.js';
 import { defaultSettings, SKILL_NAMES } from '../domain/channel-settings.js';
 import type { Egress } from '../domain/egress.js';
@@ -34,6 +35,8 @@ export interface ProcessorDeps {
   log: Logger;
   /** Aborted when the worker must hand its jobs back (shutdown timeout). */
   signal: AbortSignal;
+  /** Signals that a message's conversation was deleted while it was answered. */
+  deletions?: DeletionSignals;
 }
 
 /** How long a job waits for the one ahead of it in its thread before checking again, if not woken earlier. */
@@ -63,11 +66,14 @@ export async function processInbound(
     () => void renewThreadSlot(deps.redis, deps.prefix, message, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not renew the thread slot')),
     THREAD_SLOT_MS / 3,
   );
+  const deleted = deps.deletions?.watch(message.id);
   try {
     const { delivery, routing } = inboundDelivery(job, deps, log);
-    await deliver(delivery, { job, token, shutdown: deps.signal, lockLost }, (answering) => answer(job, deps, log, routing, answering));
+    const run = { job, token, shutdown: deps.signal, lockLost, ...(deleted ? { deleted: deleted.signal } : {}) };
+    await deliver(delivery, run, (answering) => answer(job, deps, log, routing, answering));
   } finally {
     clearInterval(renew);
+    deleted?.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DeletionSignals } from '../delivery/deletion-signals.js';
 import { INBOUND_QUEUE, type InboundJobData } from '../queue/inbound-queue.js';
 import { governConcurrency } from './load-governor.js';
 import { failStalledJob, processInbound, type ProcessorDeps } from './process-inbound.js';
@@ -20,10 +21,11 @@ export interface RunningWorker {
 }
 
 export function startWorker(
-  deps: Omit<ProcessorDeps, 'signal'>,
-  options: { connection: Redis; concurrency: number },
+  deps: Omit<ProcessorDeps, 'signal' | 'deletions'>,
+  options: { connection: Redis; concurrency: number; /** For deletion announcements (put in subscriber mode). */ subscriber: Redis },
 ): RunningWorker {
   const abort = new AbortController();
+  const deletions = new DeletionSignals(options.subscriber, deps.prefix, deps.log);
   // Each running job listens on this signal (and stops listening when done), so up to `concurrency` at once.
   setMaxListeners(options.concurrency + 10, abort.signal);
   let busy = 0;
@@ -33,7 +35,7 @@ export function startWorker(
     async (job, token, lockLost) => {
       busy++;
       try {
-        return await processInbound(job, token, { ...deps, signal: abort.signal }, lockLost);
+        return await processInbound(job, token, { ...deps, signal: abort.signal, deletions }, lockLost);
       } finally {
         busy--;
       }
@@ -82,6 +84,7 @@ export function startWorker(
         await graceful;
       }
       clearTimeout(timer);
+      await deletions.close();
     },
   };
 }

@@ -37,7 +37,13 @@ export type FakeReply =
   | { kind: 'midstream-error'; textBefore: string; errorType?: string; message?: string }
   | { kind: 'disconnect'; textBefore: string }
   /** Streams textBefore, then goes silent with the connection open (a hung proxy), until the client gives up. */
-  | { kind: 'stall'; textBefore: string };
+  | { kind: 'stall'; textBefore: string }
+  /**
+   * Streams textBefore, then only pings until `resume` settles (the test decides how long the model works on), then
+   * textAfter and a normal end. The API sends `ping` events "any number" of times while a response is under way:
+   * https://platform.claude.com/docs/en/build-with-claude/streaming#event-types
+   */
+  | { kind: 'paused'; textBefore: string; textAfter: string; resume: Promise<void> };
 
 export interface CapturedRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -103,8 +109,8 @@ interface Plan {
   blocks: PlannedBlock[];
   stopReason: string;
   outputTokens: number;
-  /** Index into the streamed pieces where the stream goes quiet but for pings, and for how long. */
-  pause?: { at: number; ms: number };
+  /** Index into the streamed pieces where the stream goes quiet but for pings, and for how long (or until what). */
+  pause?: { at: number; ms: number; until?: Promise<void> };
 }
 
 function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens: Record<string, number>): Plan {
@@ -125,6 +131,8 @@ function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens
     }
     blocks.push(toolUseBlock(reply.name, reply.input));
     stopReason = 'tool_use';
+  } else if (reply.kind === 'paused') {
+    blocks.push(textBlock(reply.textBefore + reply.textAfter));
   } else {
     blocks.push(textBlock(reply.kind === 'text' ? reply.text : reply.textBefore));
   }
@@ -156,6 +164,10 @@ function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens
   if (reply.kind === 'tool_use' && reply.pauseMs) {
     const before = kept.slice(0, -1).reduce((n, b) => n + b.pieces.length, 0);
     if (kept.at(-1)?.delta === 'input_json_delta') plan.pause = { at: before + 1, ms: reply.pauseMs };
+  }
+  if (reply.kind === 'paused') {
+    const before = kept.slice(0, -1).reduce((n, b) => n + b.pieces.length, 0);
+    plan.pause = { at: before + tokenize(reply.textBefore).length, ms: 0, until: reply.resume };
   }
   return plan;
 }
@@ -401,6 +413,21 @@ function streamReply(
       // The model is working on the next key: nothing but pings until it is done.
       paused = true;
       if (out) res.write(out);
+      if (pause.until) {
+        const pausedAt = Date.now();
+        const ping = () => {
+          res.write(sse('ping', { type: 'ping' }));
+          timer = setTimeout(ping, t.pingIntervalMs);
+        };
+        timer = setTimeout(ping, t.pingIntervalMs);
+        void pause.until.then(() => {
+          if (life.closed) return;
+          clearTimeout(timer);
+          t0 += Date.now() - pausedAt;
+          tick();
+        });
+        return;
+      }
       const until = Date.now() + pause.ms;
       const ping = () => {
         if (Date.now() >= until) {

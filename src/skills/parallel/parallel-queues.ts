@@ -11,10 +11,13 @@ export interface SubtaskJobData {
   index: number;
 }
 
-/** What a sub-task job returns; BullMQ keeps it with the parent for `getChildrenValues`. */
+/**
+ * What a sub-task job returns. Its answer is kept in the run's hash (`r<i>`), not here: BullMQ copies a return value
+ * into the parent and into the queue's event stream, where deleting the run could not reach it.
+ */
 export interface SubtaskResult {
   index: number;
-  /** The sub-task's answer; absent when the run was cancelled before it started. */
+  /** Only from sub-tasks finished before results moved to the run's hash (read by a merge after an upgrade). */
   text?: string;
 }
 

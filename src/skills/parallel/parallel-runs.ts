@@ -52,6 +52,8 @@ export interface Run {
   states: SubtaskState[];
   /** Why each failed sub-task failed, in words for the user. */
   errors: (string | undefined)[];
+  /** Each finished sub-task's answer. */
+  results: (string | undefined)[];
   cancelled: boolean;
   merge: MergeState | undefined;
   /** Whether the BullMQ flow exists (a retried launch must not add it twice). */
@@ -61,8 +63,9 @@ export interface Run {
 }
 
 /*
- * A run lives in one Redis hash: `meta` (JSON), `messageId`, `s<i>` and `e<i>` per sub-task, `cancelled`, `merge`,
- * `flow`, `version`. Runs of a conversation that have not finished are in a set, for `reset`.
+ * A run lives in one Redis hash: `meta` (JSON), `messageId`, `s<i>`, `e<i>` and `r<i>` (its answer) per sub-task, `cancelled`, `merge`,
+ * `flow`, `version`, and `touchedAt` (ms: its last change, which data retention goes by). Runs of a conversation that
+ * have not finished are in a set, for `reset`.
  */
 const RUN_TTL_SECONDS = 2 * 24 * 3600;
 
@@ -80,7 +83,7 @@ export async function createRun(redis: Redis, prefix: string, meta: RunMeta): Pr
   const created = await redis.hsetnx(key, 'meta', JSON.stringify(meta));
   if (created) {
     const states = Object.fromEntries(meta.plan.subtasks.map((_, i) => [`s${i}`, 'pending']));
-    await redis.multi().hset(key, { ...states, version: 1 }).expire(key, RUN_TTL_SECONDS).exec();
+    await redis.multi().hset(key, { ...states, version: 1, touchedAt: Date.now() }).expire(key, RUN_TTL_SECONDS).exec();
   }
   await redis.multi().sadd(activeKey(prefix, meta.conversationId), meta.runId).expire(activeKey(prefix, meta.conversationId), RUN_TTL_SECONDS).exec();
 }
@@ -94,6 +97,7 @@ export async function loadRun(redis: Redis, prefix: string, runId: string): Prom
     messageId: hash.messageId,
     states: meta.plan.subtasks.map((_, i) => (hash[`s${i}`] as SubtaskState | undefined) ?? 'pending'),
     errors: meta.plan.subtasks.map((_, i) => hash[`e${i}`]),
+    results: meta.plan.subtasks.map((_, i) => hash[`r${i}`]),
     cancelled: hash.cancelled === '1',
     merge: hash.merge as MergeState | undefined,
     flowAdded: hash.flow === '1',
@@ -104,7 +108,7 @@ export async function loadRun(redis: Redis, prefix: string, runId: string): Prom
 /** Sets fields of a run and bumps its version, in one transaction. */
 async function update(redis: Redis, prefix: string, runId: string, fields: Record<string, string>): Promise<void> {
   const key = runKey(prefix, runId);
-  await redis.multi().hset(key, fields).hincrby(key, 'version', 1).expire(key, RUN_TTL_SECONDS).exec();
+  await redis.multi().hset(key, { ...fields, touchedAt: Date.now() }).hincrby(key, 'version', 1).expire(key, RUN_TTL_SECONDS).exec();
 }
 
 export function setMessageId(redis: Redis, prefix: string, runId: string, messageId: string): Promise<void> {
@@ -117,6 +121,11 @@ export function markFlowAdded(redis: Redis, prefix: string, runId: string): Prom
 
 export function setSubtaskState(redis: Redis, prefix: string, runId: string, index: number, state: SubtaskState, error?: string): Promise<void> {
   return update(redis, prefix, runId, { [`s${index}`]: state, ...(error ? { [`e${index}`]: error } : {}) });
+}
+
+/** A sub-task is done, with its answer. */
+export function setSubtaskResult(redis: Redis, prefix: string, runId: string, index: number, text: string): Promise<void> {
+  return update(redis, prefix, runId, { [`s${index}`]: 'done', [`r${index}`]: text });
 }
 
 export function markCancelled(redis: Redis, prefix: string, runId: string): Promise<void> {
@@ -134,6 +143,18 @@ export async function currentVersion(redis: Redis, prefix: string, runId: string
 /** The runs of a conversation that have not finished. */
 export function activeRuns(redis: Redis, prefix: string, conversationId: number): Promise<string[]> {
   return redis.smembers(activeKey(prefix, conversationId));
+}
+
+/** Deletes a run's state (`forget me`, a deleted conversation, data retention): its request and plan go with it. */
+export async function deleteRun(redis: Redis, prefix: string, runId: string, conversationId: number | undefined): Promise<void> {
+  const multi = redis.multi().del(runKey(prefix, runId));
+  if (conversationId !== undefined) multi.srem(activeKey(prefix, conversationId), runId);
+  await multi.exec();
+}
+
+/** Deletes the set of a deleted conversation's unfinished runs. */
+export async function dropActiveRuns(redis: Redis, prefix: string, conversationId: number): Promise<void> {
+  await redis.del(activeKey(prefix, conversationId));
 }
 
 /** A run is over (merged, failed or cancelled): `reset` has nothing left to stop in it. */

@@ -5,6 +5,7 @@ import { parsePlan, planAnswer, type ParallelPlan } from './parallel-plan.js';
 import { loadRun, runIdFor } from './parallel-runs.js';
 import { cancelParallelRuns } from './cancel-runs.js';
 import { claimPendingPlan, storePendingPlan } from './pending-plan.js';
+import { expireRuns, forgetRuns } from './forget-runs.js';
 import { startParallelWorkers } from './start-parallel-workers.js';
 import { callModel } from '../../turn/call-model.js';
 import { openTurn } from '../../turn/open-turn.js';
@@ -59,6 +60,9 @@ export const parallelSkill: Skill = {
     return stopped ? 'stopped the parallel work still running here' : undefined;
   },
   startWorkers: startParallelWorkers,
+  // Requests, plans and sub-task results kept in Redis go with the messages they came from.
+  forget: forgetRuns,
+  expire: expireRuns,
   async run(context) {
     const { args, reply, config } = context;
     const confirmed = !context.handedOver && SKIP_CONFIRMATION.test(args);

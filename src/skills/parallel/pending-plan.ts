@@ -75,3 +75,11 @@ async function answerPendingPlan(context: CommandContext, pending: PendingPlan):
   await redis.del(pendingKey(config.queuePrefix, conversation.id));
   return confirmed;
 }
+
+/** Deletion: drops a conversation's pending plan, only if `authorId` (when given) asked for it. */
+export async function forgetPendingPlan(redis: Redis, prefix: string, conversationId: number, authorId: string | undefined): Promise<void> {
+  const raw = await redis.get(pendingKey(prefix, conversationId));
+  if (!raw) return;
+  if (authorId && (JSON.parse(raw) as PendingPlan).authorId !== authorId) return;
+  await redis.del(pendingKey(prefix, conversationId));
+}

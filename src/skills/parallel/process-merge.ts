@@ -62,8 +62,11 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
     },
   };
   await deliver(delivery, { job, token, shutdown: deps.signal }, async ({ reply, signal }) => {
+    const latest = (await loadRun(redis, prefix, runId)) ?? run;
+    // Results in the run's hash; a sub-task finished before an upgrade returned its answer to BullMQ instead.
     const values = (await job.getChildrenValues<SubtaskResult>()) ?? {};
     const results = new Map(Object.values(values).filter((r) => typeof r?.text === 'string').map((r) => [r.index, r.text!]));
+    for (const [index, text] of latest.results.entries()) if (text !== undefined) results.set(index, text);
     if (results.size === 0) {
       await reply.finish(NOTHING_TO_MERGE);
       await setMergeState(redis, prefix, runId, 'failed');
@@ -72,7 +75,6 @@ export async function processMerge(job: Job<MergeJobData>, token: string | undef
     await setMergeState(redis, prefix, runId, 'merging');
     await refreshChecklist(checklist, runId);
     await reply.start('_Merging the results…_');
-    const latest = (await loadRun(redis, prefix, runId)) ?? run;
     const result = await meteredChat({ ...deps, prices: deps.config.anthropic.prices, log }, callerOf(meta), {
       model: meta.model,
       maxTokens: meta.maxTokens,

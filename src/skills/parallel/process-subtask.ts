@@ -3,7 +3,7 @@ import { jobSignal } from '../../delivery/job-signal.js';
 import { FinalError, UserFacingError } from '../../domain/errors.js';
 import { meteredChat } from '../../turn/metered-chat.js';
 import type { SubtaskJobData, SubtaskResult } from './parallel-queues.js';
-import { callerOf, loadRun, setSubtaskState, type RunMeta } from './parallel-runs.js';
+import { callerOf, loadRun, setSubtaskResult, setSubtaskState, type RunMeta } from './parallel-runs.js';
 import { refreshChecklist } from './refresh-checklist.js';
 import { retryUnlessLast, type ParallelJobDeps } from './parallel-job-deps.js';
 
@@ -18,8 +18,7 @@ const SUBTASK_INSTRUCTIONS = (meta: RunMeta) =>
 
 /**
  * One sub-task: a model call of its own (no thread history: its instructions are self-contained), recorded against
- * the person who asked, then a tick in the checklist. Its answer is the job's return value, kept by BullMQ for the
- * merge. After its last attempt fails it is shown as failed, and the merge goes ahead without it.
+ * the person who asked, then a tick in the checklist. Its answer is kept in the run's hash for the merge. After its last attempt fails it is shown as failed, and the merge goes ahead without it.
  */
 export async function processSubtask(job: Job<SubtaskJobData, SubtaskResult>, token: string | undefined, deps: ParallelJobDeps): Promise<SubtaskResult> {
   const { runId, index } = job.data;
@@ -65,10 +64,15 @@ export async function processSubtask(job: Job<SubtaskJobData, SubtaskResult>, to
       effort: 'medium',
       signal: signal.signal,
     });
-    await setSubtaskState(redis, prefix, runId, index, 'done');
+    if (!(await loadRun(redis, prefix, runId))) {
+      // Deleted while this ran (`forget me`, a deleted conversation): its result is not kept either.
+      log.info('the parallel run was deleted while this sub-task ran; dropping its result');
+      return { index };
+    }
+    await setSubtaskResult(redis, prefix, runId, index, result.text);
     await refreshChecklist(checklist, runId);
     log.debug('sub-task done');
-    return { index, text: result.text };
+    return { index };
   } catch (error) {
     // A budget reached or an answer cut off at its length limit ends the same way (and costs as much) every time.
     const final = error instanceof FinalError;
