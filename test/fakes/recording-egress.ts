@@ -32,9 +32,9 @@ export class RecordingEgress implements Egress {
   }
 
   async post(address: ReplyAddress, outbound: OutboundText): Promise<PostedMessage> {
-    if (this.postDelayMs) await new Promise((resolve) => setTimeout(resolve, this.postDelayMs));
-    // Read after the delay, as a platform reads it once its rate limit lets the post go.
+    // Read as the request goes out: the delay is the platform's slow answer, not a wait before sending.
     const text = textOf(outbound);
+    if (this.postDelayMs) await new Promise((resolve) => setTimeout(resolve, this.postDelayMs));
     this.maybeFail('post', text);
     const messageId = `m${this.nextId++}`;
     this.messages.set(messageId, { address, text });
