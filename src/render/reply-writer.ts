@@ -116,15 +116,14 @@ export class ReplyWriter {
 
   /**
    * Posts part 0. The post may wait for the platform's rate limit (Slack: a message a second per channel), and the
-   * model is asked meanwhile: it carries what is known when it goes, the whole answer if `finish` has it, else the
-   * text streamed so far, else the placeholder. A post that already shows the whole answer needs no edit after it.
+   * model is asked meanwhile: when `finish` has the whole answer by the time the post goes, and it fits one message,
+   * the post carries it and needs no edit after it; otherwise it is the placeholder.
    */
   private async postOpening(placeholder: string): Promise<void> {
     let sent = placeholder;
     const opening = () => {
       const whole = this.final === undefined ? [] : splitMessage(this.final, this.egress.limits.maxMessageChars);
       if (whole.length === 1) sent = whole[0]!;
-      else if (this.latest) sent = this.previewOf(this.latest);
       return sent;
     };
     const { messageId } = await this.egress.post(this.address, opening, this.keyOf(0));
@@ -164,6 +163,9 @@ export class ReplyWriter {
     this.finished = true;
     await this.statusInFlight;
     await this.settle();
+    // A caller may finish without waiting for the start (chat does, so a waiting placeholder can carry the answer): a
+    // start that failed fails the job here, as it would have there.
+    if (this.startFailed) await this.starting;
     await this.load();
     const { maxMessageChars, maxParts } = this.egress.limits;
     const parts = splitMessage(text, maxMessageChars);
