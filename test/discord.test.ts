@@ -195,8 +195,11 @@ describe('the Discord adapter (real discord.js against a fake Discord; real pipe
   it('waits out a 429 on an edit and loses nothing', async () => {
     const served = t.discord.count429;
     t.discord.rateLimitNext('PATCH /channels/:id/messages/:id', 1, 0.3);
+    // The answer comes after the placeholder is posted (else the post would carry it, and there would be no edit).
+    t.model.setTiming({ firstTokenDelayMs: 500 });
     const question = say(`${t.mention} is Discord busy?`);
     await t.answered(`discord-${question.id}`);
+    t.model.setTiming({ firstTokenDelayMs: 0 });
     expect(t.discord.count429 - served).toBe(1);
     expect(t.botMessages(question.id).map((m) => m.content)).toEqual(['Echo: [Alice] is Discord busy?']);
     const statuses = editsIn(question.id).map((c) => c.status);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUser, type RESTOptions, type RawFile } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { DiscordConfig } from './discord-config.js';
-import type { EditOptions, Egress, EgressLimits, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import { textOf, type EditOptions, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
@@ -69,8 +69,10 @@ export class DiscordEgress implements Egress {
     this.fileOrigins = ['https://cdn.discordapp.com', 'https://media.discordapp.net', new URL(config.apiUrl).origin];
   }
 
-  async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey): Promise<PostedMessage> {
     const interaction = await this.interactionOf(address);
+    // Read now: @discordjs/rest queues a request behind its route's rate limit with the body it is given.
+    const text = textOf(outbound);
     const interactionId = interactionIdOf(address);
     if (interaction && interactionId) {
       const part = key?.part ?? (interaction.originalMessageId ? 1 : 0);

@@ -1,6 +1,6 @@
 import { ErrorCode, type ConversationsRepliesResponse, type WebClient } from '@slack/web-api';
 import type { SlackConfig } from './slack-config.js';
-import type { EditOptions, Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, ThreadMessage } from '../../src/domain/egress.js';
+import { textOf, type EditOptions, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
@@ -173,16 +173,18 @@ export class SlackEgress implements Egress {
     };
   }
 
-  async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey): Promise<PostedMessage> {
     if (key?.retry) {
       // Slack has no idempotency key: the attempt before may have posted this part and died before recording it.
       const earlier = await this.findOwnMessage(address, isReplyFor(key), questionTsOf(key.deliveryId));
       if (earlier) {
-        await this.edit(address, earlier.messageId, text);
+        await this.edit(address, earlier.messageId, textOf(outbound));
         return earlier;
       }
     }
     await this.pace('chat.postMessage', address);
+    // Read once the slot is ours: a post that waited for the channel's turn carries what is known by now.
+    const text = textOf(outbound);
     const metadata = key ? { event_type: REPLY_MARKER, event_payload: { delivery_id: key.deliveryId, part: key.part } } : undefined;
     try {
       const result = await this.call('chat.postMessage', () =>

@@ -26,7 +26,9 @@ const limits: Record<Exclude<PacedMethod, 'chat.postMessage'>, { perMinute: numb
 };
 
 // chat.postMessage has a "special" limit: "generally allows posting one message per second per channel, while also
-// maintaining a workspace-wide limit" (https://docs.slack.dev/apis/web-api/rate-limits). Slack publishes no figure
+// maintaining a workspace-wide limit" (https://docs.slack.dev/apis/web-api/rate-limits; "Special" on
+// https://docs.slack.dev/reference/methods/chat.postMessage): the one limit Slack states per channel, so the one bucket
+// kept per channel here, while every other method's is per workspace as the tiers are. Slack publishes no figure
 // for the workspace-wide part; 300 a minute is this project's assumption (a lower real cap still only costs a 429
 // that is waited out and logged).
 const POST_INTERVAL_MS = 1000;

@@ -68,9 +68,9 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
     onText: (_delta, soFar) => reply.stream(soFar),
     onRetry: () => reply.stream(''),
   });
-  await started;
   const skillCall = result.toolCalls.find((call) => skillOf(context, call));
   if (skillCall) {
+    await started;
     const skill = skillOf(context, skillCall)!;
     const request = (skillCall.input as { request?: unknown }).request;
     context.log.info({ skill: skill.name }, 'Claude handed the request to a skill');
@@ -78,6 +78,8 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
     return;
   }
   const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
+  // Not waiting for the placeholder first: one still waiting for the platform's rate limit then goes out with the
+  // whole answer instead of taking an edit more. finish waits for it (and fails as it did, if it did).
   await reply.finish(result.text + truncated);
   saveAnswerText(context, result.text, result.usage.outputTokens);
 }

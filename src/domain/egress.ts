@@ -23,6 +23,18 @@ export interface PostKey {
   retry?: boolean;
 }
 
+/**
+ * A message's text, or how to get it at the moment the message goes out. A post may first wait for the platform's
+ * rate limit (Slack: one message a second in a channel); by then the whole answer may be known, and the post carries
+ * it instead of a placeholder that would take an edit more.
+ */
+export type OutboundText = string | (() => string);
+
+/** The text to send now. */
+export function textOf(text: OutboundText): string {
+  return typeof text === 'function' ? text() : text;
+}
+
 /** A file Xiaoliu attaches to a reply (long answers, generated documents, images). */
 export interface OutboundFile {
   filename: string;
@@ -101,8 +113,11 @@ export interface EgressLimits {
 export interface Egress {
   readonly platform: Platform;
   readonly limits: EgressLimits;
-  /** Posts a new message in the address's channel and thread; `key` names it, for platforms that dedupe posts. */
-  post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage>;
+  /**
+   * Posts a new message in the address's channel and thread; `key` names it, for platforms that dedupe posts. A text
+   * given as a function is read as late as the platform allows: after waiting for the rate limit.
+   */
+  post(address: ReplyAddress, text: OutboundText, key?: PostKey): Promise<PostedMessage>;
   /** Replaces the text of a message this egress posted; false when a preview was skipped (see EditOptions). */
   edit(address: ReplyAddress, messageId: string, text: string, options?: EditOptions): Promise<boolean | void>;
   /** Attaches a file in the address's channel and thread. */

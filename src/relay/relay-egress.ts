@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Egress, EgressLimits, NativeStream, OutboundFile, PostKey, PostedMessage, StartedStream } from '../domain/egress.js';
+import { textOf, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type StartedStream } from '../domain/egress.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import { parseRelayMessageId, relayMessageId, type RelayEvent, type RelayedFile } from './relay-events.js';
 
@@ -40,9 +40,10 @@ export class RelayEgress implements Egress {
     };
   }
 
-  async post(address: ReplyAddress, text: string, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, text: OutboundText, key?: PostKey): Promise<PostedMessage> {
     const messageId = relayMessageId(key?.deliveryId ?? `unkeyed-${randomUUID()}`, key?.part ?? 0);
-    await this.publish(address, messageId, { type: 'post', messageId, text });
+    // A relay has no rate limit to wait for: the text is read now.
+    await this.publish(address, messageId, { type: 'post', messageId, text: textOf(text) });
     return { messageId };
   }
 

@@ -21,6 +21,10 @@ const ATTACHMENT_PART = 100;
  * While the model streams, part 0 is edited at most once per `editIntervalMs`, or, where the platform streams
  * natively, appended to; the final text is then split into parts, or attached as a file when it would take more
  * than `maxParts` messages.
+ * Every call counts against the platform's rate limits, so none is spent on text already shown or about to be: the
+ * first preview waits an interval after the placeholder (or the stream) opened, so a short answer finished by then
+ * goes out in the one final write (the edit, or the closing chat.stopStream); a placeholder post that waited for the
+ * platform carries whatever is known when it goes; and a final text that is already on screen is not sent again.
  */
 export class ReplyWriter {
   private posted = new Map<number, string>();
@@ -37,6 +41,8 @@ export class ReplyWriter {
   private statusInFlight: Promise<unknown> | undefined;
   /** Set while part 0 is a native stream: the Markdown appended to it so far. */
   private streamed: string | undefined;
+  /** The whole answer, once `finish` has it: a placeholder still waiting to be posted carries it instead. */
+  private final: string | undefined;
 
   constructor(
     private readonly egress: Egress,
@@ -97,13 +103,32 @@ export class ReplyWriter {
         await this.remember(0, opened.messageId);
         if (opened.open) {
           this.streamed = '';
+          this.lastEditAt = Date.now();
           return;
         }
         // The dead attempt's stream, closed since: it becomes part 0, edited like a posted placeholder.
       }
     }
-    if (!this.posted.has(0)) await this.postPart(0, placeholder);
-    this.shown = placeholder;
+    if (this.posted.has(0)) this.shown = placeholder;
+    else await this.postOpening(placeholder);
+    this.lastEditAt = Date.now();
+  }
+
+  /**
+   * Posts part 0. The post may wait for the platform's rate limit (Slack: a message a second per channel), and the
+   * model is asked meanwhile: when `finish` has the whole answer by the time the post goes, and it fits one message,
+   * the post carries it and needs no edit after it; otherwise it is the placeholder.
+   */
+  private async postOpening(placeholder: string): Promise<void> {
+    let sent = placeholder;
+    const opening = () => {
+      const whole = this.final === undefined ? [] : splitMessage(this.final, this.egress.limits.maxMessageChars);
+      if (whole.length === 1) sent = whole[0]!;
+      return sent;
+    };
+    const { messageId } = await this.egress.post(this.address, opening, this.keyOf(0));
+    await this.remember(0, messageId);
+    this.shown = sent;
   }
 
   /**
@@ -133,8 +158,14 @@ export class ReplyWriter {
 
   /** Posts the final answer: split into parts, or attached as a file when too long for a few messages. */
   async finish(text: string): Promise<void> {
+    // At once, before any wait: a preview or placeholder still waiting to go out sees that the answer is whole.
+    this.final = text;
+    this.finished = true;
     await this.statusInFlight;
     await this.settle();
+    // A caller may finish without waiting for the start (chat does, so a waiting placeholder can carry the answer): a
+    // start that failed fails the job here, as it would have there.
+    if (this.startFailed) await this.starting;
     await this.load();
     const { maxMessageChars, maxParts } = this.egress.limits;
     const parts = splitMessage(text, maxMessageChars);
@@ -143,13 +174,14 @@ export class ReplyWriter {
       const streamed = this.streamed;
       this.streamed = undefined;
       if (parts.length === 1 && text.startsWith(streamed)) {
-        // The usual case: the stream already shows all but the tail.
+        // The usual case: the closing call carries all the stream does not show yet (a short answer: all of it).
         await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!, text.slice(streamed.length));
         this.shown = text;
         return;
       }
       // Too long for one message, or the text changed under a retry: close the stream and edit it like any message.
       await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!);
+      this.shown = undefined;
     }
     if (parts.length <= maxParts || !this.egress.upload) {
       for (const [index, part] of parts.entries()) await this.writePart(index, part);
@@ -194,6 +226,7 @@ export class ReplyWriter {
     if (this.streamed !== undefined) {
       this.streamed = undefined;
       await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!).catch(() => {});
+      this.shown = undefined;
     }
     await this.writePart(0, userMessage);
   }
@@ -203,7 +236,13 @@ export class ReplyWriter {
     const text = this.latest;
     if (this.finished || text === undefined || text === this.shown) return;
     this.lastEditAt = Date.now();
-    this.inFlight = this.started().then(() => (this.startFailed ? undefined : this.writePreview(text))).finally(() => {
+    // Sent once the placeholder is out, with the text known by then; none once the answer is finished, as the final
+    // write carries the whole of it.
+    const preview = () => {
+      const now = this.latest ?? text;
+      return this.startFailed || this.finished || now === this.shown ? undefined : this.writePreview(now);
+    };
+    this.inFlight = this.started().then(preview).finally(() => {
       this.inFlight = undefined;
       // More text arrived while the edit was in flight: schedule the next edit.
       if (!this.finished && this.latest !== this.shown) this.stream(this.latest ?? '');
@@ -213,14 +252,18 @@ export class ReplyWriter {
 
   private async writePreview(text: string): Promise<void> {
     if (this.streamed !== undefined) return this.appendPreview(text);
-    const max = this.egress.limits.maxMessageChars - CONTINUED.length;
-    const preview = text.length > max ? `${text.slice(0, max)}${CONTINUED}` : text || PLACEHOLDER;
     try {
-      await this.writePart(0, preview, { preview: true });
+      await this.writePart(0, this.previewOf(text), { preview: true });
     } catch (error) {
       // A lost preview edit costs nothing: the final edit carries the whole answer.
       this.log.warn({ err: error }, 'could not update the streaming message');
     }
+  }
+
+  /** The answer so far as one message shows it: cut with a mark where it is too long, the placeholder while empty. */
+  private previewOf(text: string): string {
+    const max = this.egress.limits.maxMessageChars - CONTINUED.length;
+    return text.length > max ? `${text.slice(0, max)}${CONTINUED}` : text || PLACEHOLDER;
   }
 
   /** Appends what is new since the last append; a retried attempt that rewrites the text falls back to edits. */
@@ -244,6 +287,7 @@ export class ReplyWriter {
       this.streamed = undefined;
       await stream.stop(this.address, messageId).catch(() => {});
     }
+    this.shown = undefined; // a closed stream is edited like any message from now on
     await this.writePreview(text);
   }
 
@@ -259,6 +303,8 @@ export class ReplyWriter {
   private async writePart(part: number, text: string, options?: EditOptions): Promise<void> {
     const messageId = this.posted.get(part);
     if (messageId === undefined) await this.postPart(part, text);
+    // Already on screen (the post carried it, or the last preview did): sending it again would only spend a call.
+    else if (part === 0 && text === this.shown) return;
     // A preview the platform skipped (its rate budget is tight) leaves `shown` behind, so the next flush tries again.
     else if ((await this.egress.edit(this.address, messageId, text, options)) === false) return;
     if (part === 0) this.shown = text;

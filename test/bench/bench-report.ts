@@ -52,6 +52,20 @@ interface Streams {
   rateLimited: Limits;
 }
 
+interface FeelRun {
+  mentions: number;
+  rate: number;
+  channels: number;
+  ackMs: Pcts;
+  non200: number;
+  feel: Feel;
+  cpuMsPerAnswer: Cpu;
+  answeringProcess: Health;
+  gatewayProcess?: Health;
+  rateLimited: Limits;
+  slackCallsPerAnswer?: Record<string, number>;
+}
+
 interface Workspace {
   rate: number;
   seconds: number;
@@ -81,6 +95,18 @@ export function formatReport(report: Report): string {
   const rows: string[][] = [['figure', 'target', 'Xiaoliu', 'naive', 'Xiaoliu better by']];
   const r = report.results;
   const limits = (l: Limits | undefined) => (l ? `${l.slack} / ${l.discord}` : '—');
+  if (r.feel) {
+    const x = r.feel.xiaoliu as FeelRun;
+    const n = r.feel.naive as FeelRun | undefined;
+    const label = `${x.mentions} mentions at ${x.rate}/s, model 2 s, defaults`;
+    rows.push([`${label}: first sign ms p50/p99`, 'p99 ≤ 1,000', ms2(x.feel.firstSignMs), n ? ms2(n.feel.firstSignMs) : '—', ratio(x.feel.firstSignMs.p99, n?.feel.firstSignMs.p99)]);
+    const complete = (f: Feel) => `${ms2(f.completeMs)} (${f.complete}/${f.asked})`;
+    rows.push(['  complete answer ms p50/p99 (seen/asked)', 'p99 ≤ 3,000', complete(x.feel), n ? complete(n.feel) : '—', ratio(x.feel.completeMs.p99, n?.feel.completeMs.p99)]);
+    rows.push(['  Slack ack ms p50/p99/max, non-200', 'p99 ≤ 50', `${ms(x.ackMs)}, ${x.non200}`, n ? `${ms(n.ackMs)}, ${n.non200}` : '—', ratio(x.ackMs.p99, n?.ackMs.p99)]);
+    rows.push(['  CPU ms per answer', '≤ 3', cpu(x.cpuMsPerAnswer), cpu(n?.cpuMsPerAnswer), '—']);
+    rows.push(['  RSS MB max: worker (naive) / gateway', '≤ 300', `${x.answeringProcess.rssMBMax} / ${x.gatewayProcess?.rssMBMax ?? '—'}`, n ? `${n.answeringProcess.rssMBMax}` : '—', '—']);
+    rows.push(['  Slack calls per answer, 429s Slack / Discord', '0', `${calls(x.slackCallsPerAnswer)}; ${limits(x.rateLimited)}`, n ? `${calls(n.slackCallsPerAnswer)}; ${limits(n.rateLimited)}` : '—', '—']);
+  }
   if (r.ack) {
     const x = r.ack.xiaoliu as Ack;
     const n = r.ack.naive as Ack | undefined;

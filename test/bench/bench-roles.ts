@@ -13,7 +13,8 @@ export interface RolesOptions {
   env: Record<string, string>;
   gatewayPort: number;
   workerPort: number;
-  workerConcurrency: number;
+  /** WORKER_CONCURRENCY; undefined: the default, as a deployment that sets nothing runs. */
+  workerConcurrency?: number;
   /** Worker processes (ports workerPort, workerPort + 1, …); 1 unless a scenario says otherwise. */
   workers?: number;
   /** Directory for `node --cpu-prof` profiles of both roles; none: no profiling. */
@@ -55,7 +56,7 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
       ...options.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      WORKER_CONCURRENCY: String(options.workerConcurrency),
+      ...(options.workerConcurrency === undefined ? {} : { WORKER_CONCURRENCY: String(options.workerConcurrency) }),
     });
     const metricsPort = await waitFor(`the ${role} to start`, () => {
       if (running.child.exitCode !== null) throw new Error(`the ${role} exited at start-up:\n${running.output()}`);

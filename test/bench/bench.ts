@@ -20,6 +20,9 @@
  *               --stream-seconds: the worker's event-loop lag p99 and RSS while they stream
  *   workspace   --workspace-rate mentions a second for --workspace-seconds, all in one workspace (--workspace-channels
  *               channels): what Slack's per-workspace limits do to the time to a complete answer
+ *   feel        --feel-mentions mentions at --feel-rate a second over --feel-channels channels (one workspace each), the
+ *               model answering in 2 s, every setting at its default (WORKER_CONCURRENCY too): what people feel (first
+ *               sign, complete answer) next to the ack, CPU per answer and RSS
  * Prints a table and writes bench-results/bench-<time>.json. Bounded: every wait has a time limit, all traffic is to
  * 127.0.0.1. --profile writes CPU profiles of the gateway and worker to bench-results/profiles/.
  */
@@ -41,7 +44,7 @@ import { forkRpc } from './bench-rpc.js';
 import { percentiles } from './percentiles.js';
 
 const DEFAULTS = {
-  scenarios: 'ack,overhead,throughput,streams,workspace',
+  scenarios: 'feel,ack,overhead,throughput,streams,workspace',
   rate: '500',
   seconds: '10',
   /**
@@ -55,6 +58,10 @@ const DEFAULTS = {
   'workspace-rate': '1.5',
   'workspace-seconds': '30',
   'workspace-channels': '20',
+  /** 2,000 at 100 a second is the issue's scenario; BENCH_FEEL_MENTIONS=500 makes a shorter run of it. */
+  'feel-mentions': '2000',
+  'feel-rate': '100',
+  'feel-channels': '400',
   conversations: '200',
   'overhead-seconds': '15',
   'think-ms': '1000',
@@ -94,6 +101,8 @@ const outDir = option('out-dir');
 const SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench';
 const REALISTIC: ModelTiming = { firstTokenDelayMs: 1500, tokensPerSecond: 60, answerWords: 30 };
+/** The feel scenario's model: the whole answer 2 s after the request (streamed and non-streamed alike). */
+const TWO_SECONDS: ModelTiming = { firstTokenDelayMs: 2000, tokensPerSecond: 0, answerWords: 30 };
 
 // ---- set-up: database, fakes, the naive bot ------------------------------------------------------------------------
 
@@ -112,7 +121,7 @@ const naiveUrl = naive
 
 let run = 0;
 /** Starts a fresh gateway and worker (own Redis prefix) for one scenario. */
-async function startXiaoliu(workerConcurrency: number, workers = 1): Promise<RunningRoles & { prefix: string }> {
+async function startXiaoliu(workerConcurrency: number | undefined, workers = 1): Promise<RunningRoles & { prefix: string }> {
   const prefix = `xb-${randomBytes(4).toString('hex')}`;
   const roles = await startRoles({
     env: {
@@ -132,7 +141,7 @@ async function startXiaoliu(workerConcurrency: number, workers = 1): Promise<Run
     },
     gatewayPort: 3931,
     workerPort: 3932,
-    workerConcurrency,
+    ...(workerConcurrency === undefined ? {} : { workerConcurrency }),
     workers,
     workerNice: num('worker-nice'),
     logDir: `${outDir}/logs`,
@@ -652,6 +661,66 @@ async function workspaceScenario(target: 'xiaoliu' | 'naive') {
   }
 }
 
+/**
+ * What people feel under a steady load with every setting at its default: the time from sending a mention to the
+ * first visible sign (status, placeholder, stream) and to the whole answer, next to the ack, CPU per answer and the
+ * processes' RSS. One workspace per channel, so Slack's per-workspace limits are not what is measured here.
+ */
+async function feelScenario(target: 'xiaoliu' | 'naive') {
+  run++;
+  const count = num('feel-mentions');
+  const rate = num('feel-rate');
+  const channels = Math.max(1, num('feel-channels'));
+  await model.call('setTiming', TWO_SECONDS);
+  const roles = target === 'xiaoliu' ? await startXiaoliu(undefined) : undefined;
+  const url = roles ? `${roles.gatewayUrl}/slack/events` : naiveUrl!;
+  const watch = watchAnswers();
+  try {
+    await warmUp(url, 20, !!roles);
+    await watch.start();
+    const limitsBefore = await rateLimits();
+    const cpu = await cpuMeter(roles);
+    const asked: Asked[] = [];
+    const acks: number[] = [];
+    let non200 = 0;
+    const finished = (async () => {
+      await paced(count, rate, async (i) => {
+        const c = i % channels;
+        const { ms, status } = await ask(url, place(benchTeam('F', run, c), `CF${run}-${c}`), `bq-f${run}-${i}`, 'what is the answer?', asked);
+        acks.push(ms);
+        if (status !== 200) non200++;
+      });
+      // Bounded: at the old default (50 answers in flight, 2 s each) 2,000 answers take ~80 s after the last mention.
+      await watch.settle(asked.map((a) => a.token), (count / 10) * 1000 + 120_000);
+    })();
+    const answering = roles ? () => roles.worker.read() : () => naive!.call<ProcessHealth>('health');
+    const [{ samples }, gateway] = await Promise.all([
+      sampleHealth(answering, finished),
+      roles ? sampleHealth(() => roles.gateway.read(), finished) : undefined,
+    ]);
+    const limitsAfter = await rateLimits();
+    await takeArrivals();
+    const feel = watch.feel(asked);
+    return {
+      mentions: count,
+      rate,
+      channels,
+      ackMs: percentiles(acks),
+      non200,
+      feel,
+      answered: feel.complete,
+      cpuMsPerAnswer: await cpu(Math.max(1, feel.complete)),
+      answeringProcess: summarizeHealth(samples),
+      ...(gateway ? { gatewayProcess: summarizeHealth(gateway.samples) } : {}),
+      rateLimited: { slack: limitsAfter.slack429 - limitsBefore.slack429, discord: limitsAfter.discord429 - limitsBefore.discord429 },
+      slackCallsPerAnswer: slackCallsPer(feel.complete, limitsBefore.slackCalls, limitsAfter.slackCalls),
+    };
+  } finally {
+    watch.stop();
+    await roles?.stop();
+  }
+}
+
 // ---- run ------------------------------------------------------------------------------------------------------------
 
 /** Deliveries that got no HTTP answer during the last scenario, counted by reason. */
@@ -662,7 +731,7 @@ function failed(): { failedDeliveries?: Record<string, number> } {
   return { failedDeliveries: counts };
 }
 
-const SCENARIOS = { ack: ackScenario, overhead: overheadScenario, throughput: throughputScenario, streams: streamsScenario, workspace: workspaceScenario };
+const SCENARIOS = { feel: feelScenario, ack: ackScenario, overhead: overheadScenario, throughput: throughputScenario, streams: streamsScenario, workspace: workspaceScenario };
 const results: Record<string, { xiaoliu: unknown; naive?: unknown }> = {};
 try {
   for (const name of scenarios) {

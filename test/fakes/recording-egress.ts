@@ -1,4 +1,4 @@
-import type { Egress, EgressLimits, OutboundFile, PostedMessage } from '../../src/domain/egress.js';
+import { textOf, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostedMessage } from '../../src/domain/egress.js';
 import type { Platform, ReplyAddress } from '../../src/domain/inbound-message.js';
 
 /** One call the worker made on the fake platform. */
@@ -31,7 +31,9 @@ export class RecordingEgress implements Egress {
     this.failures.push({ op, when, times });
   }
 
-  async post(address: ReplyAddress, text: string): Promise<PostedMessage> {
+  async post(address: ReplyAddress, outbound: OutboundText): Promise<PostedMessage> {
+    // Read as the request goes out: the delay is the platform's slow answer, not a wait before sending.
+    const text = textOf(outbound);
     if (this.postDelayMs) await new Promise((resolve) => setTimeout(resolve, this.postDelayMs));
     this.maybeFail('post', text);
     const messageId = `m${this.nextId++}`;

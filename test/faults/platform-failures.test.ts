@@ -94,9 +94,12 @@ describe('Slack failing after it did the work (5xx once the message exists): no 
     expect(botMessages('D5', thread).map((m) => m.text)).toEqual(['Echo: [u1] stop through a flaky edge']);
 
     slack.failAfterNext('chat.update', 500, 2);
+    // The answer comes after the placeholder is posted (else the post would carry it, and there would be no edit).
+    model.setTiming({ firstTokenDelayMs: 500 });
     const dm = messageEvent({ channel: 'D4', user: 'U1', text: 'edit through a flaky edge', channel_type: 'im' });
     await sendSlackEvent(events, SECRET, dm);
     await answered('D4', tsOf(dm));
+    model.setTiming({ firstTokenDelayMs: 0 });
     expect(slack.callsTo('chat.update').filter((c) => c.args.channel === 'D4' && c.status === 500).length).toBeGreaterThan(0);
     expect(botMessages('D4').map((m) => m.text)).toEqual(['Echo: [u1] edit through a flaky edge']);
   });
