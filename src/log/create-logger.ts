@@ -25,6 +25,8 @@ const CORE_PATHS = [
   '*.databaseUrl',
   'redisUrl',
   '*.redisUrl',
+  'redisSentinel.password',
+  '*.redisSentinel.password',
 ];
 
 /** Every platform's secret fields, as its adapter names them, down to a whole config logged (config.platforms.slack). */
