@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app/start-app.js';
+import type { Config } from '../../src/config/read-config.js';
+import { checkStorage } from '../../src/ops/doctor/check-storage.js';
 import { jobIdFor } from '../../src/queue/inbound-queue.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
@@ -33,6 +35,7 @@ describe.skipIf(!hasRedisServer)('Redis primary killed under load, Sentinel fail
   let redis: SentinelRedis;
   let app: RunningApp;
   let prefix: string;
+  let config: Config;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -42,7 +45,7 @@ describe.skipIf(!hasRedisServer)('Redis primary killed under load, Sentinel fail
     // the app alike (as redis-restart does).
     slack = await startFakeSlack({ botToken: 'xoxb-test-token', timeScale: 0.1 });
     redis = await startSentinelRedis();
-    const config = testConfig(database, model.url, {
+    config = testConfig(database, model.url, {
       ...redis.env,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_SIGNING_SECRET: SECRET,
@@ -59,6 +62,10 @@ describe.skipIf(!hasRedisServer)('Redis primary killed under load, Sentinel fail
     prefix = config.queuePrefix;
     app = await startTestApp(config, []);
   }, 60_000);
+
+  /** `npm run doctor`'s Redis lines, reached through the sentinels as the app reaches Redis. */
+  const doctorRedisLines = async () =>
+    (await checkStorage(config, 5000)).filter((line) => line.check.startsWith('Redis')).map((line) => `${line.status} ${line.check}: ${line.text}`);
   afterAll(async () => {
     await app?.close();
     await redis?.close();
@@ -99,6 +106,7 @@ describe.skipIf(!hasRedisServer)('Redis primary killed under load, Sentinel fail
       return [...new Set(list.map((c) => c.name).filter((n) => n && !n.startsWith('sentinel-')))].sort();
     };
     const namesBefore = await namesOn(redis.primaryPort);
+    expect(await doctorRedisLines()).toEqual([expect.stringMatching(/^ok Redis: primary "xiaoliu-test" via sentinels 127\.0\.0\.1:\d+, .* answers/)]);
 
     let killedAt = 0;
     let primaryOffsetAtKill = 0;
@@ -170,6 +178,12 @@ describe.skipIf(!hasRedisServer)('Redis primary killed under load, Sentinel fail
       throw new Error(`${error.message}: before ${namesBefore.join(', ')}; after ${(await namesOn(newPrimaryPort)).join(', ')}`);
     });
     expect(namesBefore).toEqual(expect.arrayContaining(['xiaoliu', 'xiaoliu-ingress', 'xiaoliu-worker', 'xiaoliu-maintenance']));
+
+    // The doctor finds the new primary too, and that it has no replica left to fail over to.
+    expect(await doctorRedisLines()).toEqual([
+      expect.stringMatching(/^ok Redis: primary "xiaoliu-test" via sentinels/),
+      expect.stringMatching(/^warn Redis replicas: the primary has no replica connected/),
+    ]);
 
     // Recorded, not asserted: how long the failover took to be felt.
     const firstAck = Math.min(...[...attempts.values()].flat().filter((a) => a.status === 200 && a.at > killedAt).map((a) => a.at));
