@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../adapters/registry.js';
 import { readConfig } from '../src/config/read-config.js';
 
 // Every variable a config reader reads, found in its source, so a new setting cannot go undocumented: the core's
-// reader and each registered platform's own (adapters/<name>/<name>-config.ts).
-const readers = ['src/config/read-config.ts', ...ADAPTERS.map((a) => `adapters/${a.platform}/${a.platform}-config.ts`)];
+// readers (src/config/read-*.ts) and each registered platform's own (adapters/<name>/<name>-config.ts).
+const coreReaders = readdirSync('src/config').filter((f) => /^read-.*(?<!\.test)\.ts$/.test(f)).map((f) => `src/config/${f}`);
+const readers = [...coreReaders, ...ADAPTERS.map((a) => `adapters/${a.platform}/${a.platform}-config.ts`)];
 const variables = [
   ...new Set(
     readers.flatMap((file) => {
@@ -18,6 +19,7 @@ const variables = [
 describe('configuration docs', () => {
   it('finds the variables readConfig and every adapter read', () => {
     expect(variables).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'ANTHROPIC_API_KEY', 'PORT', 'LOG_LEVEL']));
+    expect(variables).toEqual(expect.arrayContaining(['REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_REPLICA_WAIT_MS']));
     expect(variables).toEqual(expect.arrayContaining(['SLACK_BOT_TOKEN', 'DISCORD_TOKEN', 'HTTP_API', 'SHELL_EDIT_INTERVAL_MS', 'ALLOWED_DISCORD_GUILDS']));
   });
 

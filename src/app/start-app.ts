@@ -18,6 +18,7 @@ import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
 import { INBOUND_QUEUE, createInboundProducer, type InboundJobData, type InboundProducer } from '../queue/inbound-queue.js';
 import { createRedis } from '../redis/create-redis.js';
+import { ReplicaConfirm } from '../redis/replica-confirm.js';
 import { openDatabase, runMigrations, type Database } from '../store/database.js';
 import { startWorker, type RunningWorker } from '../worker/start-worker.js';
 import { startSkillWorkers } from '../skills/start-skill-workers.js';
@@ -70,11 +71,12 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   // socket writes (twenty measured slower than ten under npm run bench's throughput load).
   const database = await openDatabase(config.databaseUrl, log, { max: roles.worker ? 10 : 5 });
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, log);
-  const redis = createRedis(config.redisUrl, { connectionName: 'xiaoliu' });
-  redis.on('error', (error) => log.error({ err: error }, redisAuthProblem(error) ?? 'Redis connection error (retrying): is Redis reachable at REDIS_URL?'));
+  const redis = createRedis(config, { connectionName: 'xiaoliu' });
+  const reachable = config.redisSentinel ? 'are the sentinels (REDIS_SENTINELS) and the primary they name reachable' : 'is Redis reachable at REDIS_URL';
+  redis.on('error', (error) => log.error({ err: error }, redisAuthProblem(error) ?? `Redis connection error (retrying): ${reachable}?`));
   // Adapters queue through a connection of their own that fails at once while Redis is away, so Slack gets a 500 and
   // delivers again (the worker's connections wait for Redis instead).
-  const ingressRedis = createRedis(config.redisUrl, { connectionName: 'xiaoliu-ingress', failFast: true });
+  const ingressRedis = createRedis(config, { connectionName: 'xiaoliu-ingress', failFast: true });
   if (ingressRedis.status !== 'ready') {
     await once(ingressRedis, 'ready').catch((error: unknown) => {
       // Wrong credentials never come right by retrying: stop with a line that names the variable to fix.
@@ -87,7 +89,12 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       throw error;
     });
   }
-  const producer = createInboundProducer({ redis: ingressRedis, prefix: config.queuePrefix, jobAttempts: config.worker.jobAttempts });
+  const producer = createInboundProducer({
+    redis: ingressRedis,
+    prefix: config.queuePrefix,
+    jobAttempts: config.worker.jobAttempts,
+    confirm: config.redisReplicaWaitMs > 0 ? new ReplicaConfirm(ingressRedis, config.redisReplicaWaitMs, log) : undefined,
+  });
   const queue = new Queue<InboundJobData>(INBOUND_QUEUE, { connection: redis, prefix: config.queuePrefix });
   // Connection errors are reported once, by the shared connection's handler; BullMQ would print each to the console.
   for (const q of [producer.queue, queue]) q.on('error', (error) => log.debug({ err: error }, 'queue connection error'));
@@ -130,9 +137,9 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
         log,
       },
       {
-        connection: createRedis(config.redisUrl, { connectionName: 'xiaoliu-worker' }),
+        connection: createRedis(config, { connectionName: 'xiaoliu-worker' }),
         concurrency: config.worker.concurrency,
-        subscriber: createRedis(config.redisUrl, { connectionName: 'xiaoliu-deletions' }),
+        subscriber: createRedis(config, { connectionName: 'xiaoliu-deletions' }),
       },
     );
     // The jobs of skills with queues of their own (src/skills/*/).
@@ -161,7 +168,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     ...egressDeps,
     ingress,
     http,
-    connectRedis: (name) => createRedis(config.redisUrl, { connectionName: name }),
+    connectRedis: (name) => createRedis(config, { connectionName: name }),
     args: options.args ?? [],
   };
   const ingresses: RunningIngress[] = [];

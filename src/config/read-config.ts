@@ -4,6 +4,7 @@ import { ConfigError } from '../domain/errors.js';
 import { bool, int, list, oneOf, optionalUrl, pattern, url, type Env } from './env-readers.js';
 import { checkDefaultModel, readPrices } from './read-prices.js';
 import { refusePlaceholderSecrets } from './refuse-placeholder-secrets.js';
+import { readRedisSentinel, readReplicaWaitMs, type RedisSentinelConfig } from './read-redis-sentinel.js';
 
 /** The model Xiaoliu uses when CLAUDE_MODEL is not set: the current Sonnet in the installed SDK's model list. */
 export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
@@ -20,6 +21,13 @@ export interface Config {
   databaseUrl: string;
   /** Redis connection string (queues, ordering, shell pub/sub). */
   redisUrl: string;
+  /**
+   * REDIS_SENTINELS and REDIS_SENTINEL_NAME: every connection finds the primary through Sentinel and follows it across
+   * failovers (REDIS_URL then gives only the user, password and database); undefined: Redis is at REDIS_URL's host.
+   */
+  redisSentinel: RedisSentinelConfig | undefined;
+  /** How long the gateway waits for a replica to hold a queued message before acknowledging it anyway; 0: not at all. */
+  redisReplicaWaitMs: number;
   /** Whether each process applies pending migrations at start-up (off where a migrate job does it). */
   migrateOnStart: boolean;
   /** Prefix of every Redis key Xiaoliu writes, so several deployments or tests can share one Redis. */
@@ -140,10 +148,13 @@ export function readConfig(env: Env = process.env): Config {
   refusePlaceholderSecrets(env);
   const baseUrl = optionalUrl(env, 'ANTHROPIC_BASE_URL', ['http:', 'https:']);
   const prices = readPrices(env.CLAUDE_PRICES);
+  const redisSentinel = readRedisSentinel(env);
   const model = pattern(env, 'CLAUDE_MODEL', DEFAULT_CLAUDE_MODEL, /^[a-z0-9][a-z0-9.@:_-]{2,100}$/, 'a model id such as claude-sonnet-5-5');
   return {
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/xiaoliu', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisSentinel,
+    redisReplicaWaitMs: readReplicaWaitMs(env, redisSentinel),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     queuePrefix: pattern(env, 'QUEUE_PREFIX', 'xiaoliu', /^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - or _'),
     anthropic: {

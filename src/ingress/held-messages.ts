@@ -214,6 +214,7 @@ export class HeldMessages {
 /** What an operator can do about a refusal, from the error Redis answered with. */
 function whatToFix(message: string): string {
   if (message.startsWith('OOM')) return 'Redis is out of memory: raise its maxmemory or free memory; BullMQ needs the noeviction policy, so Redis refuses writes instead of evicting';
+  if (message.startsWith('NOREPLICAS')) return 'the Redis primary has fewer replicas than its min-replicas-to-write asks for: bring a replica back';
   if (message.startsWith('READONLY')) return 'REDIS_URL points at a read-only replica, as after a failover: point it at the primary';
   if (message.startsWith('NOPERM') || message.startsWith('NOAUTH')) return 'the Redis user in REDIS_URL may not run what queueing needs: grant it';
   if (message.startsWith('WRONGTYPE')) return 'a key under QUEUE_PREFIX holds a value of another type: is something else writing under that prefix?';

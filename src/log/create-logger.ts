@@ -29,6 +29,8 @@ const CORE_PATHS = [
   // a queue command's carry a job's payload (message text).
   'command.args',
   '*.command.args',
+  'redisSentinel.password',
+  '*.redisSentinel.password',
 ];
 
 /** Every platform's secret fields, as its adapter names them, down to a whole config logged (config.platforms.slack). */

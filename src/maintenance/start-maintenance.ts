@@ -42,7 +42,7 @@ export async function startMaintenance(
 ): Promise<RunningMaintenance> {
   const { config, sql } = deps;
   const log = deps.log.child({ queue: MAINTENANCE_QUEUE });
-  const connection = createRedis(config.redisUrl, { connectionName: 'xiaoliu-maintenance' });
+  const connection = createRedis(config, { connectionName: 'xiaoliu-maintenance' });
   const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix: config.queuePrefix });
   queue.on('error', (error) => log.debug({ err: error }, 'maintenance queue connection error'));
 
@@ -67,7 +67,7 @@ export async function startMaintenance(
   );
 
   const stop = new AbortController();
-  const workerConnection = createRedis(config.redisUrl, { connectionName: 'xiaoliu-maintenance-worker' });
+  const workerConnection = createRedis(config, { connectionName: 'xiaoliu-maintenance-worker' });
   const worker = new Worker<Record<string, never>, RetentionOutcome>(
     MAINTENANCE_QUEUE,
     async (job) => {

@@ -58,6 +58,7 @@ export function secretsOf(config: Config): string[] {
     ...platformSecrets,
     passwordOf(config.databaseUrl),
     passwordOf(config.redisUrl),
+    config.redisSentinel?.password,
   ].filter((s): s is string => typeof s === 'string' && s.length >= 6);
 }
 

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { withoutNul } from '../domain/without-nul.js';
+import type { ReplicaConfirm } from '../redis/replica-confirm.js';
 import { joinLine } from './thread-slot.js';
 
 /** The one queue every adapter feeds and every worker drains. */
@@ -37,7 +38,13 @@ export interface InboundProducer {
 /** How long a patient enqueue keeps trying while Redis is away. */
 export const PATIENCE_MS = 10 * 60_000;
 
-export function createInboundProducer(options: { redis: Redis; prefix: string; jobAttempts: number }): InboundProducer {
+export function createInboundProducer(options: {
+  redis: Redis;
+  prefix: string;
+  jobAttempts: number;
+  /** With a replica to fail over to: a message counts as queued once a replica holds it too (REDIS_REPLICA_WAIT_MS). */
+  confirm?: ReplicaConfirm;
+}): InboundProducer {
   const queue = new Queue<InboundJobData>(INBOUND_QUEUE, {
     connection: options.redis,
     prefix: options.prefix,
@@ -53,11 +60,13 @@ export function createInboundProducer(options: { redis: Redis; prefix: string; j
   const add = async (given: InboundMessage) => {
     const message = withoutNul(given);
     const jobId = jobIdFor(message.id);
+    const mark = options.confirm?.mark();
     // Queued first, then put in its thread's line: a job in the line whose state is still unknown would be taken
     // for a dead one and cleared. A job briefly outside the line can't run alongside another: the thread's slot
     // sees to it.
     await queue.add('message', { message }, { jobId });
     await joinLine(options.redis, options.prefix, message, jobId);
+    if (mark !== undefined) await options.confirm!.confirm(mark);
   };
   return {
     queue,

@@ -24,7 +24,7 @@ export interface PrivateRedis {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -39,7 +39,7 @@ export interface RedisUser {
 }
 
 /** True once the server answers PING with PONG (it refuses or answers LOADING while it starts). */
-function answersPing(port: number, user?: RedisUser): Promise<boolean> {
+export function answersPing(port: number, user?: RedisUser): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.setTimeout(500);

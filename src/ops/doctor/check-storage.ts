@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { Config } from '../../config/read-config.js';
 import { redisAuthProblem } from '../../redis/redis-auth-problem.js';
+import { createRedis, type RedisTarget } from '../../redis/create-redis.js';
 import { fail, hostOf, ok, reasonOf, warn, withDeadline, type DoctorLine } from './doctor-line.js';
 
 const JOURNAL = new URL('../../../migrations/meta/_journal.json', import.meta.url);
 
 /** Postgres (reachable, the migrations of this code applied) and Redis (reachable, keeping BullMQ's keys). */
 export async function checkStorage(config: Config, timeoutMs: number): Promise<DoctorLine[]> {
-  const [database, redis] = await Promise.all([checkPostgres(config.databaseUrl, timeoutMs), checkRedis(config.redisUrl, timeoutMs)]);
+  const [database, redis] = await Promise.all([checkPostgres(config.databaseUrl, timeoutMs), checkRedis(config, timeoutMs)]);
   return [...database, ...redis];
 }
 
@@ -71,16 +71,19 @@ async function migrationsLine(sql: postgres.Sql, timeoutMs: number): Promise<Doc
   return ok('Migrations', `all ${journal.entries.length} applied (latest ${latest?.tag ?? 'none'})`);
 }
 
-/** One connection that fails rather than retries, so an unreachable Redis is reported, not waited for. */
-async function checkRedis(url: string, timeoutMs: number): Promise<DoctorLine[]> {
-  const where = hostOf(url);
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
+/**
+ * One connection that fails rather than retries, so an unreachable Redis is reported, not waited for. Made as the app
+ * makes its own (through the sentinels when REDIS_SENTINELS is set), so it reaches what the app would.
+ */
+async function checkRedis(target: RedisTarget, timeoutMs: number): Promise<DoctorLine[]> {
+  const sentinel = target.redisSentinel;
+  const where = sentinel
+    ? `primary "${sentinel.name}" via sentinels ${sentinel.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')}`
+    : hostOf(target.redisUrl);
+  const fix = sentinel
+    ? 'are the sentinels running, do REDIS_SENTINELS and REDIS_SENTINEL_NAME match their `sentinel monitor` line, and does REDIS_URL hold the primary\'s password (REDIS_SENTINEL_PASSWORD the sentinels\')?'
+    : 'is Redis running, and does REDIS_URL point at it (password included)?';
+  const redis = createRedis(target, { probe: { timeoutMs } });
   let lastError: unknown;
   redis.on('error', (error) => void (lastError = error)); // reported below: the socket's error says more than the command's
   try {
@@ -88,16 +91,21 @@ async function checkRedis(url: string, timeoutMs: number): Promise<DoctorLine[]>
     try {
       info = await withDeadline(timeoutMs, async () => {
         await redis.connect();
-        return redis.info('server');
+        return redis.info();
       });
     } catch (error) {
       // Reached, but the credentials were refused: say which, not "cannot reach".
       const auth = redisAuthProblem(lastError ?? error);
       if (auth) return [fail('Redis', `${where} answers, but ${auth}`)];
-      return [fail('Redis', `cannot reach ${where} (${reasonOf(lastError ?? error)}): is Redis running, and does REDIS_URL point at it (password included)?`)];
+      return [fail('Redis', `cannot reach ${where} (${reasonOf(lastError ?? error)}): ${fix}`)];
     }
     const version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown version';
     const lines = [ok('Redis', `${where} answers (Redis ${version})`)];
+    // Sentinel can only fail over to a replica the primary has: without one, a failover has nowhere to go.
+    const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    if (sentinel && replicas === 0) {
+      lines.push(warn('Redis replicas', 'the primary has no replica connected: Sentinel has nothing to fail over to, and REDIS_REPLICA_WAIT_MS cannot be met (messages are acknowledged unconfirmed)'));
+    }
     const policy = await withDeadline(timeoutMs, () => redis.config('GET', 'maxmemory-policy')).catch(() => undefined);
     const value = Array.isArray(policy) ? String(policy[1]) : undefined;
     // BullMQ's queues must never be evicted (https://docs.bullmq.io/guide/going-to-production#max-memory-policy).
