@@ -291,7 +291,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('passes every setting Xiaoliu reads to the gateway and the workers, so none is lost without env_file', () => {
-    const secretVariables = ['ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DISCORD_TOKEN'];
+    // The sentinels' password has no place here: this file runs one Redis, with no sentinels.
+    const secretVariables = ['ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DISCORD_TOKEN', 'REDIS_SENTINEL_PASSWORD'];
     // Set by the compose file itself (connections and listeners), or the backup's own.
     const fixed = ['DATABASE_URL', 'REDIS_URL', 'HOST', 'PORT', 'METRICS_HOST', 'METRICS_PORT', 'MIGRATE_ON_START', 'BACKUP_DIR', 'BACKUP_KEEP'];
     const settings = configVariables().filter((name) => !secretVariables.includes(name) && !fixed.includes(name));
