@@ -236,7 +236,8 @@ describe('the audit log of API keys (npm run apikey, as the operator runs it)', 
     expect(stored!.n).toBe(0);
   });
 
-  it('lists them over the HTTP API to an HTTP API admin asking `audit`, and refuses a key user who is not one', async () => {
+  // Each API user is a workspace of their own (README, Tenants): an admin's `audit` lists the entries of their own keys.
+  it("lists a user's key entries over the HTTP API to that user when an admin, no one else's, and refuses a key user who is not one", async () => {
     const root = /\n(xlk_\S+)\n/.exec((await apikey('create', '--user', 'root', '--name', 'ops')).output)![1]!;
     const erin = /\n(xlk_\S+)\n/.exec((await apikey('create', '--user', 'erin')).output)![1]!;
     const model = await startFakeAnthropic();
@@ -252,12 +253,9 @@ describe('the audit log of API keys (npm run apikey, as the operator runs it)', 
     try {
       const listing = await ask(root, 'audit');
       expect(listing.split('\n').filter((l) => l.startsWith('•')).map((l) => /— (\S+): key (\S+) (?:created for|of) user (\w+)/.exec(l)?.slice(1).join(' '))).toEqual([
-        expect.stringMatching(/^apikey\.create k_\w+ erin$/),
         expect.stringMatching(/^apikey\.create k_\w+ root$/),
-        expect.stringMatching(/^apikey\.revoke k_\w+ dora$/),
-        expect.stringMatching(/^apikey\.create k_\w+ dora$/),
       ]);
-      expect(listing).toMatch(/\(cli:[\w.@-]+\) in erin — apikey\.create/);
+      expect(listing).not.toMatch(/erin|dora/);
       expect(await ask(erin, 'audit')).toMatch(/Only admins can read the audit log/);
     } finally {
       await app.close();

@@ -114,6 +114,7 @@ async function attempt(delivery: Delivery, run: JobRun, answer: Answer): Promise
     outcome = await afterFailure(delivery, run, reply, error);
   } finally {
     signal.dispose();
+    reply.abandon();
   }
   delivery.count?.(outcome);
   await close(delivery, outcome);

@@ -219,6 +219,16 @@ export class ReplyWriter {
     await this.remember(part, posted.messageId);
   }
 
+  /**
+   * This attempt will write nothing more (it was handed back, or will be retried): a preview still waiting for its
+   * turn must not land on top of what the next attempt writes.
+   */
+  abandon(): void {
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   /** Replaces the answer with a message for the user (an error they should read). */
   async fail(userMessage: string): Promise<void> {
     await this.settle();
