@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIUser } from 'discord.js';
 import type { RunningApp } from '../src/app/start-app.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
-import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
+import type { FakeSlack } from './fakes/fake-slack.js';
 import { appMentionEvent, sendSlackEvent } from './fakes/slack-events.js';
 import { startDiscordTestApp, type DiscordTestApp } from './support/discord-test-app.js';
 import { nodeArgsOf } from './support/npm-script.js';
@@ -10,8 +10,9 @@ import { spawnProcess } from './support/spawn-process.js';
 import { startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
+import { SLACK_TEST_SECRET, startSlackTestApp, type SlackTestApp } from './support/slack-test-app.js';
 
-const SECRET = 'test-signing-secret';
+const SECRET = SLACK_TEST_SECRET;
 /** Stands in for a secret someone pastes into a persona: it must never reach the audit log or `audit`. */
 const CANARY = 'CANARY-persona-password-7f3a9c';
 
@@ -39,29 +40,22 @@ describe('the audit log in Slack (real Bolt and Web API client against a fake Sl
   let app: RunningApp;
   let events: string;
 
+  let running: SlackTestApp | undefined;
+
   beforeAll(async () => {
-    database = await createTestDatabase();
-    model = await startFakeAnthropic();
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
-    slack.seedUser({ id: 'UADMIN', name: 'ada', real_name: 'Ada Admin', display_name: 'Ada' });
-    slack.seedUser({ id: 'UMEMBER', name: 'max', real_name: 'Max Member', display_name: 'Max' });
-    slack.seedUser({ id: 'UBADMIN', name: 'bea', real_name: 'Bea Other', display_name: 'Bea' });
-    const config = testConfig(database, model.url, {
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
+    running = await startSlackTestApp({
       SLACK_EDIT_INTERVAL_MS: '100',
       // Ada administers workspace T0FAKE; Bea, workspace T2 (the same deployment).
       XIAOLIU_ADMINS: 'slack:UADMIN,slack:UBADMIN',
+    }, (fake) => {
+      fake.seedUser({ id: 'UADMIN', name: 'ada', real_name: 'Ada Admin', display_name: 'Ada' });
+      fake.seedUser({ id: 'UMEMBER', name: 'max', real_name: 'Max Member', display_name: 'Max' });
+      fake.seedUser({ id: 'UBADMIN', name: 'bea', real_name: 'Bea Other', display_name: 'Bea' });
     });
-    app = await startTestApp(config, []);
-    events = `http://127.0.0.1:${app.port}/slack/events`;
+    ({ database, model, slack, app, events } = running);
   });
   afterAll(async () => {
-    await app?.close();
-    await slack?.close();
-    await model?.close();
-    await database?.drop();
+    await running?.close();
   });
 
   /** `@Xiaoliu <text>` in a channel of a workspace; resolves with the text Xiaoliu answered in its thread. */

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../src/app/start-app.js';
-import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
-import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
+import type { FakeAnthropic } from './fakes/fake-anthropic.js';
+import type { FakeSlack } from './fakes/fake-slack.js';
 import { appMentionEvent, sendSlackEvent } from './fakes/slack-events.js';
-import { startTestApp, testConfig } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
+import { SLACK_TEST_SECRET, startSlackTestApp, type SlackTestApp } from './support/slack-test-app.js';
 
-const SECRET = 'test-signing-secret';
+const SECRET = SLACK_TEST_SECRET;
 const MENTIONS = 100;
 const CHANNELS = 20;
 
@@ -25,24 +25,17 @@ describe('a burst of mentions in one Slack workspace (real pipeline, fake Slack 
   let app: RunningApp;
   let events: string;
 
+  let running: SlackTestApp | undefined;
+
   beforeAll(async () => {
-    database = await createTestDatabase();
-    model = await startFakeAnthropic();
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
-    const config = testConfig(database, model.url, {
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      WORKER_CONCURRENCY: '50', // the default
+    running = await startSlackTestApp({
+      // Fifty at once, as the default was when this was written: the burst then queues in the worker as well.
+      WORKER_CONCURRENCY: '50',
     });
-    app = await startTestApp(config, []);
-    events = `http://127.0.0.1:${app.port}/slack/events`;
+    ({ database, model, slack, app, events } = running);
   });
   afterAll(async () => {
-    await app?.close();
-    await slack?.close();
-    await model?.close();
-    await database?.drop();
+    await running?.close();
   });
 
   it('answers 100 mentions over 20 channels whole, with no 429, mostly in one post each', async () => {

@@ -3,14 +3,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../adapters/http/api-keys.js';
 import { DMS_NOT_ALLOWED, NOT_ALLOWED } from '../src/ingress/ingress.js';
 import type { RunningApp } from '../src/app/start-app.js';
-import { echoReply, startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
-import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
+import { echoReply, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import type { FakeSlack } from './fakes/fake-slack.js';
 import { appMentionEvent, sendSlackEvent, sendSlashCommand, slashCommand } from './fakes/slack-events.js';
 import { startDiscordTestApp, type DiscordTestApp } from './support/discord-test-app.js';
-import { startTestApp, testConfig } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
+import { SLACK_TEST_SECRET, startSlackTestApp, type SlackTestApp } from './support/slack-test-app.js';
 
 // Issue 16, "Tenants": every role, limit and report stays in its workspace (Discord server, Slack workspace, DM, API
 // user), through the real pipeline: discord.js and the HTTP API against the fakes, Postgres, Redis, BullMQ.
@@ -206,31 +206,23 @@ describe('ALLOWED_DISCORD_DMS=true answers DMs beside an ALLOWED_DISCORD_GUILDS 
 });
 
 describe('allow-lists are checked at ingress: nothing posted or stored outside them (real Bolt against a fake Slack)', () => {
-  const SECRET = 'test-signing-secret';
+  const SECRET = SLACK_TEST_SECRET;
   let database: TestDatabase;
   let model: FakeAnthropic;
   let slack: FakeSlack;
   let app: RunningApp;
   let events: string;
 
+  let running: SlackTestApp | undefined;
+
   beforeAll(async () => {
-    database = await createTestDatabase();
-    model = await startFakeAnthropic();
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
-    const config = testConfig(database, model.url, {
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
+    running = await startSlackTestApp({
       ALLOWED_SLACK_WORKSPACES: 'T0FAKE',
     });
-    app = await startTestApp(config, []);
-    events = `http://127.0.0.1:${app.port}/slack/events`;
+    ({ database, model, slack, app, events } = running);
   });
   afterAll(async () => {
-    await app?.close();
-    await slack?.close();
-    await model?.close();
-    await database?.drop();
+    await running?.close();
   });
 
   const stored = async () => {

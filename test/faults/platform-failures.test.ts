@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app/start-app.js';
-import { echoReply, startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
+import { echoReply, type FakeAnthropic } from '../fakes/fake-anthropic.js';
+import type { FakeSlack } from '../fakes/fake-slack.js';
 import { appMentionEvent, messageEvent, nextEventTs, sendSlackEvent } from '../fakes/slack-events.js';
 import { startDiscordTestApp, type DiscordTestApp } from '../support/discord-test-app.js';
-import { startTestApp, testConfig } from '../support/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { TestDatabase } from '../support/test-database.js';
 import { waitForAnswer } from '../support/wait-for-answer.js';
+import { SLACK_TEST_SECRET, startSlackTestApp, type SlackTestApp } from '../support/slack-test-app.js';
 
-const SECRET = 'test-signing-secret';
+const SECRET = SLACK_TEST_SECRET;
 const tsOf = (envelope: { event: Record<string, unknown> }): string => envelope.event.ts as string;
 
 describe('Slack failing after it did the work (5xx once the message exists): no duplicates', () => {
@@ -18,24 +18,16 @@ describe('Slack failing after it did the work (5xx once the message exists): no 
   let app: RunningApp;
   let events: string;
 
+  let running: SlackTestApp | undefined;
+
   beforeAll(async () => {
-    database = await createTestDatabase();
-    model = await startFakeAnthropic();
-    slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
-    const config = testConfig(database, model.url, {
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
+    running = await startSlackTestApp({
       SLACK_EDIT_INTERVAL_MS: '100',
     });
-    app = await startTestApp(config, []);
-    events = `http://127.0.0.1:${app.port}/slack/events`;
+    ({ database, model, slack, app, events } = running);
   });
   afterAll(async () => {
-    await app?.close();
-    await slack?.close();
-    await model?.close();
-    await database?.drop();
+    await running?.close();
   });
 
   const botMessages = (channel: string, threadTs?: string) => slack.messages(channel, threadTs).filter((m) => m.bot_id === 'BBOT');
