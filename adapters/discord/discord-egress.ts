@@ -3,7 +3,7 @@ import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUs
 import type { Redis } from 'ioredis';
 import type { DiscordConfig } from './discord-config.js';
 import { textOf, type EditOptions, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
-import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { InboundAttachment, InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudget } from '../../src/rate/rate-budget.js';
@@ -143,6 +143,17 @@ export class DiscordEgress implements Egress {
     if (interactionIdOf(address)) return;
     await this.rest.post(Routes.channelTyping(target(address)));
   }
+
+  /**
+   * A message in line (src/ingress/herald.ts): the typing indicator, which can say no more than "working on it", so
+   * where it stands goes unsaid here. A slash command's deferred reply shows "is thinking…" already.
+   */
+  async showQueued(message: InboundMessage): Promise<void> {
+    await this.setStatus(message.address);
+  }
+
+  /** A typing indicator expires after 10 seconds (https://discord.com/developers/docs/resources/channel#trigger-typing-indicator). */
+  readonly queuedRefreshMs = 8_000;
 
   /** A file someone attached, from Discord's CDN: its URLs are signed, so no token is sent (nor needed). */
   async download(attachment: InboundAttachment, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {

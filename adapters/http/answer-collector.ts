@@ -16,6 +16,8 @@ export interface AnswerListener {
   /** The text changed other than by growing (an error, or a retried attempt writing anew): show this instead. */
   replace(text: string): void;
   file(file: AnswerFile): void;
+  /** The question waits in line, `ahead` questions before it (null: unknown). */
+  queued?(ahead: number | null): void;
 }
 
 /**
@@ -55,6 +57,8 @@ export class AnswerCollector {
         this.listener?.file(file);
         return;
       }
+      case 'queued':
+        return this.listener?.queued?.(event.ahead);
       case 'done':
         this.resolveDone();
     }

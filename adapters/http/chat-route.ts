@@ -62,7 +62,12 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
   const sse = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   const collector = new AnswerCollector(
     streaming
-      ? { delta: (t) => sse('delta', { text: t }), replace: (t) => sse('replace', { text: t }), file: (f) => sse('file', f) }
+      ? {
+          delta: (t) => sse('delta', { text: t }),
+          replace: (t) => sse('replace', { text: t }),
+          file: (f) => sse('file', f),
+          queued: (ahead) => sse('queued', { ahead }),
+        }
       : undefined,
   );
   const stop = await deps.hub.listen(httpChannel(deps.prefix, message.id), (event) => collector.onEvent(event));

@@ -19,7 +19,8 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Ask a question; answered as JSON when done, or streamed as server-sent events',
           description:
-            'With `Accept: text/event-stream` the answer streams as events: `start` {conversation_id}, `delta` {text} ' +
+            'With `Accept: text/event-stream` the answer streams as events: `start` {conversation_id}, `queued` {ahead} ' +
+            '(the question waits in line, `ahead` questions before it, null when unknown; again when that changes), `delta` {text} ' +
             '(append), `replace` {text} (the text so far was rewritten), `file` (an attached file), then `done` (the ' +
             'same object as the JSON answer) or `error`.',
           requestBody: {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
+import { queuedStatus } from '../../src/ingress/herald.js';
 import type { Ingress } from '../../src/ingress/ingress.js';
 import type { RelayEvent, RelayedFile } from '../../src/relay/relay-events.js';
 import { RelayHub } from '../../src/relay/relay-hub.js';
@@ -31,6 +32,11 @@ export interface ShellSessionOptions {
 const BOT = 'xiaoliu> ';
 const THINKING = '\x1b[2mthinking…\x1b[22m';
 
+/** "in line: 3 messages ahead of yours…", for a line of the terminal's own. */
+function queuedLine(ahead: number | null): string {
+  return queuedStatus(ahead ?? undefined).replace(/^is /, '');
+}
+
 /**
  * The terminal's side of the shell adapter: sends each line through the same queue as Slack and Discord, and prints
  * the answer as the workers relay it (src/relay/): each streamed piece is written as it comes.
@@ -42,6 +48,8 @@ export class ShellSession {
   /** Whether the dim "thinking…" is showing, to be replaced by the first words (on a terminal only). */
   private thinking = false;
   private waiting = new Map<string, () => void>();
+  /** The question whose place in line was printed: once is enough on a terminal. */
+  private queuedShown: string | undefined;
 
   constructor(private readonly options: ShellSessionOptions) {
     this.hub = new RelayHub(options.subscriber);
@@ -117,6 +125,12 @@ export class ShellSession {
         break;
       case 'file':
         await this.save(event.file);
+        break;
+      case 'queued':
+        // Once, on a line of its own, before any answer: the terminal's sign that the question waits in line.
+        if (this.current !== undefined || this.queuedShown === event.deliveryId) break;
+        this.queuedShown = event.deliveryId;
+        this.write(this.options.tty ? `\x1b[2m(${queuedLine(event.ahead)})\x1b[22m\n` : `(${queuedLine(event.ahead)})\n`);
         break;
       case 'done':
         this.write('\n');

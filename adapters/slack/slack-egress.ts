@@ -1,7 +1,8 @@
 import { ErrorCode, type ConversationsRepliesResponse, type WebClient } from '@slack/web-api';
 import type { SlackConfig } from './slack-config.js';
 import { textOf, type EditOptions, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
-import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
+import type { InboundAttachment, InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
+import { queuedStatus } from '../../src/ingress/herald.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudgetExhausted, type RateBudget } from '../../src/rate/rate-budget.js';
@@ -36,6 +37,8 @@ const RECOVERY_READ_MAX_WAIT_MS = 150_000;
 // Invisible metadata on every answer message, naming its delivery and part, so a post whose outcome is unknown (a
 // 5xx or a lost connection after Slack may have made it) can be found instead of posted twice.
 const REPLY_MARKER = 'xiaoliu_reply';
+/** The reaction on a top-level DM that waits in line. */
+const QUEUED_REACTION = 'hourglass_flowing_sand';
 
 /**
  * The worker's side of Slack: posts, edits and uploads through the Web API (REST only, so any worker can answer).
@@ -81,6 +84,37 @@ export class SlackEgress implements Egress {
     if (status) this.statusShown.add(threadKey(address));
     else this.statusShown.delete(threadKey(address));
   }
+
+  /**
+   * A message in line (src/ingress/herald.ts): the thread's status says where it stands. A top-level DM has no thread
+   * to show a status in, so the message gets an ⏳ reaction instead, taken away when a worker takes it. Neither is
+   * worth waiting for: a reaction goes only when the workspace's budget has a slot free now.
+   */
+  async showQueued(message: InboundMessage, ahead: number | undefined, first: boolean): Promise<boolean> {
+    const { address, messageId } = message;
+    if (address.threadId) {
+      await this.setStatus(address, queuedStatus(ahead));
+      return true;
+    }
+    if (!first || !messageId) return true;
+    if (!(await this.tryPace('reactions.add', address))) return false;
+    await this.call('reactions.add', { waitOnRateLimit: false }, () => this.client.reactions.add({ channel: address.channelId, timestamp: messageId, name: QUEUED_REACTION }));
+    this.reacted.add(message.id);
+    return true;
+  }
+
+  /** The status needs no clearing (the answer's own replaces it); the reaction does. */
+  async clearQueued(message: InboundMessage): Promise<void> {
+    if (!this.reacted.delete(message.id) || !message.messageId) return;
+    await this.pace('reactions.remove', message.address);
+    await this.call('reactions.remove', () => this.client.reactions.remove({ channel: message.address.channelId, timestamp: message.messageId!, name: QUEUED_REACTION }));
+  }
+
+  /** Slack clears an assistant status by itself after two minutes (setStatus, as above): set again within one. */
+  readonly queuedRefreshMs = 60_000;
+
+  /** The messages this process put an ⏳ on, to take it away again. */
+  private readonly reacted = new Set<string>();
 
   /** The answer is complete: a status set since Xiaoliu last posted in the thread would show on for two minutes. */
   async done(address: ReplyAddress): Promise<void> {

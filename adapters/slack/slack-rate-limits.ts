@@ -8,7 +8,15 @@ import { perWindow, type RateBucket } from '../../src/rate/rate-budget.js';
 const MINUTE = 60_000;
 
 /** The Web API methods Xiaoliu paces, each with its documented limit. */
-export type PacedMethod = 'chat.postMessage' | 'chat.update' | 'chat.appendStream' | 'chat.startStream' | 'chat.stopStream' | 'files.upload';
+export type PacedMethod =
+  | 'chat.postMessage'
+  | 'chat.update'
+  | 'chat.appendStream'
+  | 'chat.startStream'
+  | 'chat.stopStream'
+  | 'files.upload'
+  | 'reactions.add'
+  | 'reactions.remove';
 
 const limits: Record<Exclude<PacedMethod, 'chat.postMessage'>, { perMinute: number; burst: number }> = {
   // Tier 3: https://api.slack.com/methods/chat.update
@@ -23,6 +31,10 @@ const limits: Record<Exclude<PacedMethod, 'chat.postMessage'>, { perMinute: numb
   // (https://api.slack.com/methods/files.getUploadURLExternal, https://api.slack.com/methods/files.completeUploadExternal):
   // one slot per upload paces both.
   'files.upload': { perMinute: 100, burst: 10 },
+  // Tier 3: https://docs.slack.dev/reference/methods/reactions.add
+  'reactions.add': { perMinute: 50, burst: 5 },
+  // Tier 2: https://docs.slack.dev/reference/methods/reactions.remove
+  'reactions.remove': { perMinute: 20, burst: 4 },
 };
 
 // chat.postMessage has a "special" limit: "generally allows posting one message per second per channel, while also

@@ -13,6 +13,7 @@ import { createHttpServer, type HttpServer } from '../net/create-http-server.js'
 import { addOperatorRoutes } from '../net/operator-routes.js';
 import { ConfigError } from '../domain/errors.js';
 import { redisAuthProblem } from '../redis/redis-auth-problem.js';
+import { Herald } from '../ingress/herald.js';
 import { Ingress } from '../ingress/ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
@@ -104,12 +105,13 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   // Housekeeping (data retention) runs in workers: one job per period across all of them.
   const maintenance = roles.worker ? await startMaintenance({ config, sql: database.sql, log }) : undefined;
   const egressDeps: EgressDeps = { redis, sql: database.sql, prefix: config.queuePrefix, log };
+  // Workers answer through the egress; the gateway (and the terminal) show through it that a message is in line.
+  const egress = new Map<Platform, Egress>();
+  for (const { adapter, config: settings } of configuredAdapters(config.platforms)) {
+    if (adapter.createEgress) egress.set(adapter.platform, await adapter.createEgress(settings, egressDeps));
+  }
+  for (const e of options.extraEgress ?? []) egress.set(e.platform, e);
   if (roles.worker) {
-    const egress = new Map<Platform, Egress>();
-    for (const { adapter, config: settings } of configuredAdapters(config.platforms)) {
-      if (adapter.createEgress) egress.set(adapter.platform, await adapter.createEgress(settings, egressDeps));
-    }
-    for (const e of options.extraEgress ?? []) egress.set(e.platform, e);
     const claude = new ClaudeClient({
       apiKey: config.anthropic.apiKey,
       baseUrl: config.anthropic.baseUrl,
@@ -162,7 +164,8 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
     },
   });
-  const ingress = new Ingress({ producer, sql: database.sql, log, metrics, controls: config.controls });
+  const herald = roles.gateway || roles.terminal ? new Herald({ redis, prefix: config.queuePrefix, egress, log }) : undefined;
+  const ingress = new Ingress({ producer, sql: database.sql, log, metrics, controls: config.controls, ...(herald ? { herald } : {}) });
   if (roles.gateway) ingress.start();
   const ingressDeps: IngressDeps = {
     ...egressDeps,

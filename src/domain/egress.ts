@@ -1,4 +1,4 @@
-import type { InboundAttachment, Platform, ReplyAddress } from './inbound-message.js';
+import type { InboundAttachment, InboundMessage, Platform, ReplyAddress } from './inbound-message.js';
 
 /** A message Xiaoliu posted, as the platform names it, so it can be edited later. */
 export interface PostedMessage {
@@ -126,6 +126,21 @@ export interface Egress {
   readonly nativeStream?: NativeStream;
   /** Shows that Xiaoliu is working ("is thinking…"); cleared by the next post or edit. */
   setStatus?(address: ReplyAddress, status: string): Promise<void>;
+  /**
+   * Tells the asker that their message waits in line, no worker having taken it yet (the gateway's herald,
+   * src/ingress/herald.ts): `ahead` messages are taken before it (undefined when unknown). Called again when that
+   * changes, and every `queuedRefreshMs` while it waits, for a sign that fades (a typing indicator). `first` is the
+   * first call for this message. Best effort: what it shows is replaced by the answer (its status, its post). False:
+   * nothing could be shown now (the platform's budget is tight); the next look tries again.
+   */
+  showQueued?(message: InboundMessage, ahead: number | undefined, first: boolean): Promise<boolean | void>;
+  /** How often `showQueued` is called again while nothing changed; never when absent. */
+  readonly queuedRefreshMs?: number;
+  /**
+   * The message left the line (`finished`: answered already, before its wait was seen to end): takes away what
+   * `showQueued` left that the answer does not replace by itself (Slack's reaction on a top-level DM).
+   */
+  clearQueued?(message: InboundMessage, finished: boolean): Promise<void>;
   /**
    * The thread's messages written before the message `beforeMessageId`, oldest first: read once when Xiaoliu is
    * first summoned into a thread that already has a discussion.

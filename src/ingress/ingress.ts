@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/create-metrics.js';
 import type { InboundProducer } from '../queue/inbound-queue.js';
 import type { Sql } from '../store/database.js';
 import { HeldMessages } from './held-messages.js';
+import type { Herald } from './herald.js';
 import { ThreadMembership } from './thread-membership.js';
 
 /** Whether follow-ups in a thread Xiaoliu is part of need a new @mention ('mentions') or not ('threads'). */
@@ -85,7 +86,17 @@ export class Ingress {
   private readonly memberships = new Map<Platform, ThreadMembership>();
   private readonly held: HeldMessages;
 
-  constructor(private readonly deps: { producer: InboundProducer; sql: Sql; log: Logger; metrics: Metrics; controls: ControlsConfig }) {
+  constructor(
+    private readonly deps: {
+      producer: InboundProducer;
+      sql: Sql;
+      log: Logger;
+      metrics: Metrics;
+      controls: ControlsConfig;
+      /** Shows, on its platform, that a message no worker has taken yet is in line (none: nothing is shown). */
+      herald?: Herald;
+    },
+  ) {
     this.held = new HeldMessages(deps.sql, deps.producer, deps.log);
   }
 
@@ -96,6 +107,7 @@ export class Ingress {
 
   /** Messages still held stay in Postgres: the next gateway to start queues them. */
   async stop(): Promise<void> {
+    this.deps.herald?.close();
     await this.held.stop();
   }
 
@@ -146,6 +158,8 @@ export class Ingress {
     let outcome: 'queued' | 'held' = 'queued';
     if (receipt.ifRedisDown === 'hold') outcome = await this.held.submit(message);
     else await this.deps.producer.enqueue(message, { patient: receipt.ifRedisDown === 'wait' });
+    // A held message is not in the queue yet: its place there is unknown until Redis is back.
+    if (outcome === 'queued') this.deps.herald?.watch(message);
     this.deps.metrics.ingressAck.observe({ platform: message.platform }, (performance.now() - receipt.receivedAt) / 1000);
     this.deps.log.debug({ platform: message.platform, deliveryId: message.id, kind: message.kind, outcome }, 'took a message');
     return outcome;

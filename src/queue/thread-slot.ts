@@ -24,11 +24,11 @@ const RELEASE_SLOT = luaScript<string | null>(new URL('./release-thread-slot.lua
 
 // The key names predate the words "line" and "slot" in the code; they stay, so jobs queued before a deploy keep
 // their order after it.
-function lineKey(prefix: string, message: Pick<InboundMessage, 'platform' | 'address'>): string {
+export function lineKey(prefix: string, message: Pick<InboundMessage, 'platform' | 'address'>): string {
   return `${prefix}:line:${conversationKey(message)}`;
 }
 
-function slotKey(prefix: string, message: Pick<InboundMessage, 'platform' | 'address'>): string {
+export function slotKey(prefix: string, message: Pick<InboundMessage, 'platform' | 'address'>): string {
   return `${prefix}:running:${conversationKey(message)}`;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { textOf, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type StartedStream } from '../domain/egress.js';
-import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
+import type { InboundMessage, Platform, ReplyAddress } from '../domain/inbound-message.js';
 import { parseRelayMessageId, relayMessageId, type RelayEvent, type RelayedFile } from './relay-events.js';
 
 export interface RelayOptions {
@@ -61,6 +61,12 @@ export class RelayEgress implements Egress {
 
   async done(address: ReplyAddress, deliveryId: string): Promise<void> {
     await this.options.redis.publish(this.options.channel(address, deliveryId), JSON.stringify({ type: 'done', deliveryId } satisfies RelayEvent));
+  }
+
+  /** The client hears that its message is in line, and where (src/ingress/herald.ts). */
+  async showQueued(message: InboundMessage, ahead: number | undefined): Promise<void> {
+    const event: RelayEvent = { type: 'queued', deliveryId: message.id, ahead: ahead ?? null };
+    await this.options.redis.publish(this.options.channel(message.address, message.id), JSON.stringify(event));
   }
 
   /** A stream is only a message id the client hears of: a retry opening it again starts it afresh. */

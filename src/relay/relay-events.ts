@@ -10,7 +10,9 @@ export type RelayEvent =
   | { type: 'post'; messageId: string; text: string }
   | { type: 'edit'; messageId: string; text: string }
   | { type: 'file'; messageId: string; file: RelayedFile }
-  | { type: 'done'; deliveryId: string };
+  | { type: 'done'; deliveryId: string }
+  /** The message waits in line, `ahead` messages before it (null: unknown); sent by the gateway's herald. */
+  | { type: 'queued'; deliveryId: string; ahead: number | null };
 
 /** A file an answer attached, as the client gets it: inline (the terminal), or by id from Postgres (the HTTP API). */
 export interface RelayedFile {

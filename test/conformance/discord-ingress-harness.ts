@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startFakeDiscord } from '../fakes/fake-discord.js';
 import { startTestApp, testConfig } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -14,7 +15,11 @@ export async function discordIngressHarness(): Promise<IngressHarness> {
   const mention = `<@${discord.botUser.id}>`;
   return {
     queuePrefix: config.queuePrefix,
-    dm: async (content) => void discord.sendMessage({ channelId: discord.dmChannelFor(alice), author: alice, content }),
+    // Each DM from someone new: typing shows per channel, so a channel of its own tells this message's sign apart.
+    dm: async (content) => {
+      const someone = discord.addUser({ username: `dm-${randomBytes(3).toString('hex')}` });
+      void discord.sendMessage({ channelId: discord.dmChannelFor(someone), author: someone, content });
+    },
     channels: {
       mention: async (content) => void discord.sendMessage({ channelId: discord.channelId, author: alice, content: `${mention} ${content}` }),
       reply: async (address, content) => void discord.sendMessage({ channelId: address.threadId!, author: alice, content }),
@@ -23,6 +28,11 @@ export async function discordIngressHarness(): Promise<IngressHarness> {
       slash: async (prompt) => void discord.sendInteraction({ name: 'ask', options: { prompt }, channelId: discord.channelId, user: alice }),
       slashOpensThread: false,
     },
+    async queuedSigns(message) {
+      const where = message.address.threadId ?? message.address.channelId;
+      return Array.from({ length: discord.typing.get(where) ?? 0 }, () => `typing in ${where}`);
+    },
+    signSaysWhere: false,
     async close() {
       await app.close();
       await discord.close();

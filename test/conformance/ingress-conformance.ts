@@ -12,6 +12,8 @@ import { waitFor } from '../support/wait-for.js';
  *   the HTTP API have none of these: every message is someone writing to Xiaoliu directly, queued as a DM.
  * - Slash commands: Slack's /xiaoliu and Discord's /ask are queued as 'slash'; the others have no commands. Slack
  *   posts the question and answers in a thread under it; Discord answers the interaction in place (no thread).
+ * - A message waiting in line: Slack's thread status says where it stands (a top-level DM, with no thread, gets an ⏳
+ *   reaction), as do the HTTP API's `queued` event and the terminal's line; Discord's typing indicator cannot.
  */
 
 /** How the shared tests make things happen on a platform, through its fake, and see what its ingress queued. */
@@ -35,6 +37,13 @@ export interface IngressHarness {
     /** Slack answers a command in a thread under the question it posts; Discord answers the interaction in place. */
     slashOpensThread: boolean;
   };
+  /**
+   * The signs the platform has shown that this queued message waits in line (src/ingress/herald.ts), as text: Slack's
+   * thread status or ⏳ reaction, Discord's typing indicator, the HTTP API's `queued` event, the terminal's line.
+   */
+  queuedSigns(message: InboundMessage): Promise<string[]>;
+  /** Whether the sign says where the message stands: Discord's typing indicator cannot. */
+  signSaysWhere: boolean;
   close(): Promise<void>;
 }
 
@@ -99,6 +108,25 @@ export function describeIngressConformance(name: string, makeHarness: () => Prom
       await h.channels.fromBot(fromBot);
       await notQueued(chatter);
       await notQueued(fromBot);
+    });
+
+    // The gateway has no worker here, so nothing is taken: every message waits, and its platform must show it.
+    it('shows that a message no worker has taken yet waits in line, and where it stands where the platform can say', async () => {
+      const signsOf = async (message: InboundMessage) => {
+        const signs = await waitFor(`a sign that "${message.text}" waits in line`, async () => {
+          const shown = await h.queuedSigns(message);
+          return shown.length > 0 ? shown : undefined;
+        });
+        if (h.signSaysWhere) expect(signs.join('\n')).toMatch(/in line/);
+        return signs;
+      };
+      const text = unique('waits in line');
+      await h.dm(text);
+      await signsOf(await queuedWith(text));
+      if (!h.channels) return;
+      const question = unique('a mention that waits');
+      await h.channels.mention(question);
+      await signsOf(await queuedWith(question));
     });
 
     it('queues a slash command where the platform has one', async () => {

@@ -35,6 +35,16 @@ export async function slackIngressHarness(): Promise<IngressHarness> {
       },
       slashOpensThread: true,
     },
+    async queuedSigns(message) {
+      const { channelId, threadId } = message.address;
+      const statuses = slack.statuses.filter((s) => s.channel_id === channelId && s.thread_ts === threadId && s.status.startsWith('is in line'));
+      const reactions = slack
+        .callsTo('reactions.add')
+        .filter((c) => c.ok && c.args.channel === channelId && c.args.timestamp === message.messageId);
+      return [...statuses.map((s) => `status: ${s.status}`), ...reactions.map((c) => `reaction: ${String(c.args.name)}`)];
+    },
+    // A status says where the message stands; a top-level DM, with no thread to show one in, gets a reaction.
+    signSaysWhere: false,
     async close() {
       await app.close();
       await slack.close();

@@ -237,6 +237,36 @@ export const methods: Record<string, Handler> = {
     return { ok: true };
   },
 
+  // reactions.add: "Adds a reaction to an item"; errors `already_reacted` and `no_item_specified`
+  // (https://docs.slack.dev/reference/methods/reactions.add). Messages a test sent as events are not in the fake's
+  // state, so any channel and timestamp are accepted as an item.
+  'reactions.add': (args, { state }) => {
+    const channel = str(args.channel);
+    const timestamp = str(args.timestamp);
+    const name = str(args.name);
+    if (!channel || !timestamp) return fail('no_item_specified');
+    if (!name) return fail('invalid_name');
+    const key = `${channel} ${timestamp}`;
+    const onItem = state.reactions.get(key) ?? new Map<string, Set<string>>();
+    const users = onItem.get(name) ?? new Set<string>();
+    if (users.has(state.bot.userId)) return fail('already_reacted');
+    users.add(state.bot.userId);
+    onItem.set(name, users);
+    state.reactions.set(key, onItem);
+    return { ok: true };
+  },
+
+  // reactions.remove: errors `no_reaction` when the app had not added it (https://docs.slack.dev/reference/methods/reactions.remove).
+  'reactions.remove': (args, { state }) => {
+    const channel = str(args.channel);
+    const timestamp = str(args.timestamp);
+    const name = str(args.name);
+    if (!channel || !timestamp) return fail('no_item_specified');
+    const users = name ? state.reactions.get(`${channel} ${timestamp}`)?.get(name) : undefined;
+    if (!users?.delete(state.bot.userId)) return fail('no_reaction');
+    return { ok: true };
+  },
+
   'assistant.threads.setTitle': (args, { state }) => {
     const channel_id = str(args.channel_id);
     const thread_ts = str(args.thread_ts);

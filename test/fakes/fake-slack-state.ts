@@ -126,6 +126,8 @@ export class SlackState {
   readonly suggestedPrompts: PromptsRecord[] = [];
   /** Assistant status per 'channel thread_ts'; Slack clears it when the app replies in that thread. */
   readonly currentStatus = new Map<string, string>();
+  /** Reactions on messages now, by "<channel> <ts>": each emoji name with the users who added it. */
+  readonly reactions = new Map<string, Map<string, Set<string>>>();
   /** Every look each message had, per 'channel ts', in order: what people saw as it changed. */
   private readonly renderings = new Map<string, Rendering[]>();
   private fileCounter = 0;

@@ -17,6 +17,8 @@ export const METHOD_TIERS: Record<string, keyof typeof TIER> = {
   'chat.stopStream': 2, // https://api.slack.com/methods/chat.stopStream
   'files.getUploadURLExternal': 4, // https://api.slack.com/methods/files.getUploadURLExternal
   'files.completeUploadExternal': 4, // https://api.slack.com/methods/files.completeUploadExternal
+  'reactions.add': 3, // https://docs.slack.dev/reference/methods/reactions.add
+  'reactions.remove': 2, // https://docs.slack.dev/reference/methods/reactions.remove
 };
 
 export interface SlackRateOptions {

@@ -116,6 +116,8 @@ export interface FakeSlack extends SocketModeApi {
   statuses: StatusRecord[];
   titles: TitleRecord[];
   suggestedPrompts: PromptsRecord[];
+  /** The emoji names Xiaoliu's reactions on a message show now. */
+  reactionsOn(channel: string, ts: string): string[];
   /** The assistant status showing in a thread now: Slack clears it when the app posts there. */
   statusOf(channel: string, threadTs: string): string | undefined;
   /** A response_url to put in a slash command or interaction; what the app POSTs to it lands in `responses`. */
@@ -318,6 +320,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     suggestedPrompts: state.suggestedPrompts,
     responseUrl: (id = 'default') => `${baseUrl}/respond/${encodeURIComponent(id)}`,
     responses,
+    reactionsOn: (channel, ts) => [...(state.reactions.get(`${channel} ${ts}`) ?? new Map<string, Set<string>>())].filter(([, users]) => users.has(state.bot.userId)).map(([name]) => name),
     statusOf: (channel, threadTs) => state.currentStatus.get(`${channel} ${threadTs}`),
     get count429() {
       return served429;

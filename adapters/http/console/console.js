@@ -71,6 +71,13 @@ async function readEvents(body, onEvent) {
   }
 }
 
+/** What a question waiting in line shows until its answer starts. */
+function queuedText(ahead) {
+  if (ahead === null || ahead === undefined) return 'in line…';
+  if (ahead === 0) return 'in line: yours is next…';
+  return `in line: ${ahead} ${ahead === 1 ? 'message' : 'messages'} ahead of yours…`;
+}
+
 async function ask(text) {
   bubble('user', text);
   const answer = bubble('assistant');
@@ -103,6 +110,7 @@ async function ask(text) {
   }
   await readEvents(response.body, (name, data) => {
     if (name === 'start') localStorage.setItem(CONVERSATION, data.conversation_id);
+    else if (name === 'queued' && !shown) body.textContent = queuedText(data.ahead);
     else if (name === 'delta') render(shown + data.text);
     else if (name === 'replace') render(data.text);
     else if (name === 'file') void attach(files, data);
