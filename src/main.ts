@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from './domain/errors.js';
-import { readConfig, type Config } from './config/read-config.js';
+import { readConfig, requireModelAccess, type Config } from './config/read-config.js';
 import { createLogger, type Logger } from './log/create-logger.js';
 import { startApp, type Roles } from './app/start-app.js';
+import { startWorkerThread, type WorkerThread } from './app/worker-thread.js';
 import { runMigrations, openDatabase } from './store/database.js';
 
 const USAGE = `usage: node dist/src/main.js <role> [options] (compiled by npm run build), behind the npm scripts:
-  start    gateway + worker in one process (npm start)
+  start    gateway + worker in one process, the worker in a thread of its own (npm start)
   gateway  platform connections and HTTP only (npm run gateway)
   worker   queue consumer only (npm run worker)
   migrate  apply database migrations and exit (npm run migrate)
@@ -48,9 +49,25 @@ async function main(): Promise<void> {
     }
     const roles = ROLES[role];
     if (!roles) return fail(new Error(`unknown role "${role}": use start, gateway, worker, migrate or shell`));
-    const app = await startApp(config, log, args.includes('--no-worker') ? { ...roles, worker: false } : roles, { args });
+    const { worker: withWorker, ...rest } = args.includes('--no-worker') ? { ...roles, worker: false } : roles;
+    // npm start: the worker in a thread of its own, so answers never hold up the gateway's acknowledgements; checked
+    // here first so that a missing key is the same one-line error as in the worker role.
+    const inThread = role === 'start' && withWorker;
+    if (inThread) requireModelAccess(config);
+    let thread: WorkerThread | undefined;
+    const more = inThread ? { moreMetrics: async () => (thread ? thread.metrics() : []) } : {};
+    const app = await startApp(config, log, { ...rest, worker: withWorker && !inThread }, { args, ...more });
+    // After the gateway's start, which has migrated the database the worker reads.
+    if (inThread) {
+      try {
+        thread = await startWorkerThread(log);
+      } catch (error) {
+        await app.close().catch(() => {});
+        throw error;
+      }
+    }
     let closing: Promise<void> | undefined;
-    const close = () => (closing ??= app.close());
+    const close = () => (closing ??= Promise.all([app.close(), thread?.close()]).then(() => {}));
     onShutdown(log, close);
     // A role whose ingress ends by itself (the terminal, when its input ends) exits then.
     if (app.ended) {

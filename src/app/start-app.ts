@@ -14,6 +14,7 @@ import { addOperatorRoutes } from '../net/operator-routes.js';
 import { ConfigError } from '../domain/errors.js';
 import { redisAuthProblem } from '../redis/redis-auth-problem.js';
 import { Herald } from '../ingress/herald.js';
+import type { MetricsJson } from './worker-thread.js';
 import { Ingress } from '../ingress/ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.js';
@@ -62,6 +63,10 @@ export interface StartOptions {
   processMetrics?: boolean;
   /** The command line after the role (`npm run shell -- --session x`), for the ingresses to read. */
   args?: readonly string[];
+  /** False: no listeners, for the worker thread of `npm start`, whose main thread serves HTTP and /metrics. */
+  listen?: boolean;
+  /** The worker thread's metrics (`npm start`), served on /metrics with this thread's. */
+  moreMetrics?: () => Promise<MetricsJson>;
 }
 
 /** The composition root: builds every service from the config and wires them together. */
@@ -159,6 +164,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       { name: 'postgres', check: async () => void (await database.sql`select 1`) },
       { name: 'redis', check: async () => void (await redis.ping()) },
     ],
+    ...(options.moreMetrics ? { moreMetrics: options.moreMetrics } : {}),
     beforeScrape: async () => {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
       for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
@@ -180,11 +186,12 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     if (adapter.startIngress && runs) ingresses.push(await adapter.startIngress(settings, ingressDeps));
   }
   // The terminal's process serves no HTTP: the terminal is its only way in.
-  const port = roles.terminal ? 0 : await http.listen(config.http.port, config.http.host);
-  const metricsPort = roles.terminal ? 0 : await operator.listen(config.metrics.port, config.metrics.host);
+  const listen = !roles.terminal && options.listen !== false;
+  const port = listen ? await http.listen(config.http.port, config.http.host) : 0;
+  const metricsPort = listen ? await operator.listen(config.metrics.port, config.metrics.host) : 0;
   log.info(
     { port, metricsPort, metricsHost: config.metrics.host, roles, model: roles.worker ? config.anthropic.model : undefined },
-    'xiaoliu is up',
+    listen || roles.terminal ? 'xiaoliu is up' : 'the worker thread is up',
   );
 
   return {

@@ -1,3 +1,5 @@
+import { AggregatorRegistry } from 'prom-client';
+import type { MetricsJson } from '../app/worker-thread.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { Logger } from '../log/create-logger.js';
 import { send, type HttpServer } from './create-http-server.js';
@@ -22,6 +24,8 @@ export function addOperatorRoutes(
     checks: ReadinessCheck[];
     /** Refreshes gauges that are read at scrape time (queue depth). */
     beforeScrape?: () => Promise<void>;
+    /** The metrics of the process's worker thread (`npm start`), served together with this thread's. */
+    moreMetrics?: () => Promise<MetricsJson>;
   },
 ): void {
   const { log, metrics } = options;
@@ -42,7 +46,10 @@ export function addOperatorRoutes(
   server.route('GET', '/metrics', async (_req, res) => {
     await options.beforeScrape?.().catch((error) => log.warn({ err: error }, 'could not refresh queue metrics'));
     res.writeHead(200, { 'content-type': metrics.registry.contentType });
-    res.end(await metrics.registry.metrics());
+    if (!options.moreMetrics) return void res.end(await metrics.registry.metrics());
+    // The same metrics from two threads, each counting its own events: summed, as prom-client sums a cluster's.
+    const merged = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), await options.moreMetrics()]);
+    res.end(await merged.metrics());
   });
 }
 

@@ -198,7 +198,8 @@ export function formatReport(report: Report): string {
 /** CPU per event by process: gateway / worker (or naive), then the fakes and the driver that share the machine. */
 function cpu(c: Cpu | undefined): string {
   if (!c) return '—';
-  const ours = c.naive !== undefined ? `naive ${c.naive}` : `gw ${c.gateway} + wk ${c.worker} + pg ${c.postgres} + redis ${c.redis}`;
+  const roles = c.start !== undefined ? `npm start ${c.start}` : `gw ${c.gateway} + wk ${c.worker}`;
+  const ours = c.naive !== undefined ? `naive ${c.naive}` : `${roles} + pg ${c.postgres} + redis ${c.redis}`;
   return `${ours}; fakes ${c.fakes}, driver ${c.driver}`;
 }
 

@@ -1,6 +1,7 @@
 /*
  * Xiaoliu as the bench runs it: the real `gateway` and `worker` roles, each a process of its own started exactly as
- * `npm run gateway` / `npm run worker` start them, and read from outside through their /metrics endpoints.
+ * `npm run gateway` / `npm run worker` start them (or, with `single`, both in one process as `npm start` runs them),
+ * and read from outside through their /metrics endpoints.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -23,6 +24,8 @@ export interface RolesOptions {
   logDir: string;
   /** Scheduling priority of the worker (nice, 0–19): on one shared machine, acknowledgements before answers. */
   workerNice?: number;
+  /** One process with both roles, as `npm start` runs them (gateway and worker read the same process). */
+  single?: boolean;
 }
 
 export interface RunningRoles {
@@ -49,7 +52,7 @@ export interface ProcessHealthReader {
 }
 
 export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
-  const start = async (role: 'gateway' | 'worker', port: number, index = 0): Promise<RunningProcess & { metricsPort: number }> => {
+  const start = async (role: 'gateway' | 'worker' | 'start', port: number, index = 0): Promise<RunningProcess & { metricsPort: number }> => {
     // A directory per process, so that several workers' profiles never mix.
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${role}${index ? `-${index}` : ''}`] : [];
     const running = spawnProcess([...profile, ...nodeArgsOf(role)], {
@@ -66,6 +69,21 @@ export async function startRoles(options: RolesOptions): Promise<RunningRoles> {
     }, 60_000);
     return { ...running, metricsPort };
   };
+  if (options.single) {
+    const both = await start('start', options.gatewayPort);
+    const reader = healthReader(both.metricsPort, both.child.pid!);
+    return {
+      gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
+      gateway: reader,
+      worker: reader,
+      async stop() {
+        both.child.kill('SIGTERM');
+        await both.exited;
+        await mkdir(options.logDir, { recursive: true });
+        await writeFile(`${options.logDir}/start.log`, both.output());
+      },
+    };
+  }
   const workerPorts = Array.from({ length: options.workers ?? 1 }, (_, i) => options.workerPort + i);
   const [gateway, ...workers] = await Promise.all([
     start('gateway', options.gatewayPort),

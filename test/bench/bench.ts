@@ -24,7 +24,8 @@
  *               model answering in 2 s, every setting at its default (WORKER_CONCURRENCY too): what people feel (first
  *               sign, complete answer) next to the ack, CPU per answer and RSS
  * Prints a table and writes bench-results/bench-<time>.json. Bounded: every wait has a time limit, all traffic is to
- * 127.0.0.1. --profile writes CPU profiles of the gateway and worker to bench-results/profiles/.
+ * 127.0.0.1. --profile writes CPU profiles of the gateway and worker to bench-results/profiles/. --single runs both
+ * roles in one process, as `npm start` does (its CPU and memory then show under both).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -84,6 +85,7 @@ const { values } = parseArgs({
     ...Object.fromEntries(Object.keys(DEFAULTS).map((name) => [name, { type: 'string' as const }])),
     'no-baseline': { type: 'boolean' },
     profile: { type: 'boolean' },
+    single: { type: 'boolean' },
   },
 });
 /** A flag, else BENCH_<NAME>, else the default. */
@@ -144,6 +146,7 @@ async function startXiaoliu(workerConcurrency: number | undefined, workers = 1):
     ...(workerConcurrency === undefined ? {} : { workerConcurrency }),
     workers,
     workerNice: num('worker-nice'),
+    single: values.single ?? process.env.BENCH_SINGLE === '1',
     logDir: `${outDir}/logs`,
     ...(values.profile ? { profileDir: `${outDir}/profiles` } : {}),
   });
@@ -293,7 +296,9 @@ async function sampleHealth<T>(read: () => Promise<ProcessHealth>, during: Promi
  */
 async function cpuMeter(roles: RunningRoles | undefined) {
   const readers: Record<string, () => Promise<number> | number> = roles
-    ? { gateway: () => roles.gateway.cpuMs(), worker: () => roles.worker.cpuMs() }
+    ? roles.gateway === roles.worker
+      ? { start: () => roles.gateway.cpuMs() } // --single: one process has both roles
+      : { gateway: () => roles.gateway.cpuMs(), worker: () => roles.worker.cpuMs() }
     : { naive: () => cpuMsOf(naive!.child.pid!) };
   readers.fakes = () => cpuMsOf(model.child.pid!) + cpuMsOf(platforms.child.pid!);
   readers.driver = () => {
