@@ -3,7 +3,7 @@ import { ConfigError } from './domain/errors.js';
 import { readConfig, requireModelAccess, type Config } from './config/read-config.js';
 import { createLogger, type Logger } from './log/create-logger.js';
 import { startApp, type Roles } from './app/start-app.js';
-import { startWorkerThread, type WorkerThread } from './app/worker-thread.js';
+import { startWorkerThread } from './app/worker-thread.js';
 import { runMigrations, openDatabase } from './store/database.js';
 
 const USAGE = `usage: node dist/src/main.js <role> [options] (compiled by npm run build), behind the npm scripts:
@@ -54,18 +54,15 @@ async function main(): Promise<void> {
     // here first so that a missing key is the same one-line error as in the worker role.
     const inThread = role === 'start' && withWorker;
     if (inThread) requireModelAccess(config);
-    let thread: WorkerThread | undefined;
-    const more = inThread ? { moreMetrics: async () => (thread ? thread.metrics() : []) } : {};
-    const app = await startApp(config, log, { ...rest, worker: withWorker && !inThread }, { args, ...more });
-    // After the gateway's start, which has migrated the database the worker reads.
-    if (inThread) {
-      try {
-        thread = await startWorkerThread(log);
-      } catch (error) {
-        await app.close().catch(() => {});
-        throw error;
-      }
-    }
+    // The worker thread first, once the database is migrated, so that "xiaoliu is up" means both are.
+    if (inThread && config.migrateOnStart) await runMigrations(config.databaseUrl, log);
+    const thread = inThread ? await startWorkerThread(log) : undefined;
+    const gatewayConfig = inThread ? { ...config, migrateOnStart: false } : config;
+    const more = thread ? { moreMetrics: () => thread.metrics() } : {};
+    const app = await startApp(gatewayConfig, log, { ...rest, worker: withWorker && !inThread }, { args, ...more }).catch(async (error: unknown) => {
+      await thread?.close().catch(() => {});
+      throw error;
+    });
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= Promise.all([app.close(), thread?.close()]).then(() => {}));
     onShutdown(log, close);
