@@ -41,7 +41,11 @@ export async function startWorkerThread(log: Logger): Promise<WorkerThread> {
         waiting.delete(message.id);
       } else if (message.type === 'closed') closed?.();
     });
-    thread.once('error', reject);
+    // An uncaught error ends the thread ('exit' follows): said once, with its stack.
+    thread.on('error', (error) => {
+      log.fatal({ err: error }, 'the worker thread failed');
+      reject(error);
+    });
     thread.on('exit', (code) => {
       reject(new Error(`the worker thread exited with code ${code} while starting`));
       if (closing) return;
