@@ -13,7 +13,8 @@ export function permalinkOf(key: ChannelKey, threadId: string, messageId: string
   const thread = threadId !== '-' && !threadId.startsWith('~') ? threadId : undefined;
   const id = messageId ?? thread;
   if (!id) return undefined;
-  if (key.platform === 'discord') return `https://discord.com/channels/${key.workspaceId}/${key.channelId}/${id}`;
+  // A Discord thread is a channel whose id is its starter message's: a message inside it is linked through it.
+  if (key.platform === 'discord') return `https://discord.com/channels/${key.workspaceId}/${thread && thread !== id ? thread : key.channelId}/${id}`;
   if (key.platform === 'slack') {
     const base = `https://slack.com/archives/${key.channelId}/p${id.replace('.', '')}`;
     return thread && thread !== id ? `${base}?thread_ts=${thread}&cid=${key.channelId}` : base;
