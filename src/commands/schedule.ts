@@ -122,7 +122,7 @@ async function history(context: CommandContext, schedule: Schedule): Promise<str
   const runs = await listRuns(context.sql, schedule.id);
   if (!runs.length) return `Schedule #${schedule.id} has not run yet.`;
   const outcome = (run: (typeof runs)[number]) =>
-    run.skipped ? `skipped (${run.skipped})` : run.status === 'answered' ? 'posted' : run.status === 'failed' ? 'failed (the reason was posted here)' : run.status === 'processing' ? 'running' : 'queued';
+    run.skipped ? `skipped (${run.skipped})` : run.status === 'answered' ? (run.answerStored ? 'posted' : 'did not run (the reason was posted here)') : run.status === 'failed' ? 'failed (the reason was posted here)' : run.status === 'processing' ? 'running' : 'queued';
   return [`*Runs of schedule #${schedule.id}* (newest first)`, ...runs.map((r) => `• ${formatInZone(new Date(r.fireAt), schedule.timeZone)} — ${outcome(r)}`)].join('\n');
 }
 

@@ -101,11 +101,14 @@ export interface ScheduleRun {
   skipped: string | null;
   /** The delivery's status: processing, answered, failed; null when it never reached a worker (or was skipped). */
   status: string | null;
+  /** Whether an answer was stored: an 'answered' delivery without one ended in a problem reported in the channel. */
+  answerStored: boolean;
 }
 
 export async function listRuns(sql: Sql, scheduleId: number, limit = 20): Promise<ScheduleRun[]> {
   return sql<ScheduleRun[]>`
-    select r.fire_at::text as "fireAt", r.skipped, d.status
+    select r.fire_at::text as "fireAt", r.skipped, d.status,
+      exists(select 1 from messages m where m.delivery_id = r.delivery_id and m.role = 'assistant') as "answerStored"
     from schedule_runs r left join inbound_deliveries d on d.id = r.delivery_id
     where r.schedule_id = ${scheduleId} order by r.fire_at desc limit ${limit}`;
 }
