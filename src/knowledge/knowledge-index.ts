@@ -18,7 +18,7 @@ export async function setKnowledgeIndex(sql: Sql, key: ChannelKey, on: boolean):
     insert into knowledge_entries (message_id, platform, workspace_id, channel_id, thread_id, platform_message_id, tsv, created_at)
     select m.id, c.platform, c.workspace_id, c.channel_id, c.thread_id,
       case when m.role = 'assistant' then (select r.message_id from replies r where r.delivery_id = m.delivery_id order by r.part limit 1) end,
-      xiaoliu_search_vector(m.text), m.created_at
+      xiaoliu_search_vector(m.text) || array_to_tsvector(array[xiaoliu_channel_lexeme(c.platform, c.workspace_id, c.channel_id)]), m.created_at
     from messages m join conversations c on c.id = m.conversation_id
     where c.platform = ${key.platform} and c.workspace_id = ${key.workspaceId} and c.channel_id = ${key.channelId}
     on conflict do nothing`;
@@ -42,7 +42,9 @@ export interface KnowledgeHit {
 
 /**
  * Searches one channel's index: only the channel asked in, and only while its knowledge is on (entries exist only
- * then), so nothing said in one channel reaches an answer in another. Newest best matches first.
+ * then), so nothing said in one channel reaches an answer in another. Best matches first, newest among equals. The
+ * channel's own lexeme (migration 0010) lets the GIN index find the channel's matches alone; the column filters are
+ * what the rule rests on.
  */
 export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, limit = 8): Promise<KnowledgeHit[]> {
   const tsquery = searchQueryOf(query);
@@ -51,7 +53,7 @@ export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, 
     select m.author_name as "authorName", m.text, k.created_at::text as at, k.thread_id as "threadId", k.platform_message_id as "platformMessageId"
     from knowledge_entries k join messages m on m.id = k.message_id
     where k.platform = ${key.platform} and k.workspace_id = ${key.workspaceId} and k.channel_id = ${key.channelId}
-      and k.tsv @@ to_tsquery('simple', ${tsquery})
+      and k.tsv @@ (to_tsquery('simple', ${tsquery}) && ('''' || xiaoliu_channel_lexeme(${key.platform}, ${key.workspaceId}, ${key.channelId}) || '''')::tsquery)
     order by ts_rank(k.tsv, to_tsquery('simple', ${tsquery})) desc, k.created_at desc
     limit ${limit}`;
   return rows.map((row) => ({

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
         [middle + 1, range!.high],
       ].map(([from, to]) => sql`
         insert into knowledge_entries (message_id, platform, workspace_id, channel_id, thread_id, tsv, created_at)
-        select m.id, c.platform, c.workspace_id, c.channel_id, c.thread_id, xiaoliu_search_vector(m.text), m.created_at
+        select m.id, c.platform, c.workspace_id, c.channel_id, c.thread_id, xiaoliu_search_vector(m.text) || array_to_tsvector(array[xiaoliu_channel_lexeme(c.platform, c.workspace_id, c.channel_id)]), m.created_at
         from messages m join conversations c on c.id = m.conversation_id where m.id between ${from!} and ${to!}`),
     );
     const indexedMs = performance.now() - started - loadedMs;
