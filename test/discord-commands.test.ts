@@ -97,11 +97,11 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
   });
 
   it('answers a command in a thread inside that thread’s conversation', async () => {
-    const mention = t.discord.sendMessage({ channelId: t.discord.channelId, author: t.alice, content: `${t.mention} remember 7` });
+    const mention = t.discord.sendMessage({ channelId: t.discord.channelId, author: t.alice, content: `${t.mention} note 7` });
     await t.answered(`discord-${mention.id}`);
     const { id } = command('ask', { prompt: 'which number?' }, mention.id);
     await t.answered(`discord-i-${id}`);
-    expect(JSON.stringify(t.model.requests.at(-1)!.body.messages)).toContain('remember 7');
+    expect(JSON.stringify(t.model.requests.at(-1)!.body.messages)).toContain('note 7');
   });
 
   it('takes a command in a DM', async () => {
@@ -130,14 +130,14 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     const env = { DISCORD_TOKEN: t.discord.token, DISCORD_API_URL: t.discord.restUrl };
     const global = await registerCommands(readConfig(env).platforms.discord!, createDefaultRouter().commands);
     expect(global).toMatchObject({ applicationId: t.discord.applicationId, scope: 'global' });
-    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
+    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'usage']);
     const ask = t.discord.registeredCommands.global.find((c) => c.name === 'ask')!;
     expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }]);
 
     const inGuild = readConfig({ ...env, DISCORD_COMMAND_GUILD_ID: t.discord.guildId, DISCORD_APPLICATION_ID: t.discord.applicationId });
     const guild = await registerCommands(inGuild.platforms.discord!, createDefaultRouter().commands);
     expect(guild.scope).toBe(t.discord.guildId);
-    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
+    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'usage']);
   });
 
   it('npm run discord:register says where the commands appear: one server\'s commands never reach DMs, global ones do', async () => {

@@ -55,15 +55,15 @@ describe('the Discord adapter (real discord.js against a fake Discord; real pipe
   });
 
   it('answers follow-ups in its thread without a new mention, with the earlier turns as context', async () => {
-    const first = say(`${t.mention} remember the number 42`);
+    const first = say(`${t.mention} note the number 42`);
     await t.answered(`discord-${first.id}`);
     const followUp = say('what number was it?', first.id, t.bob);
     await t.answered(`discord-${followUp.id}`);
     expect(t.botMessages(first.id).map((m) => m.content)).toEqual([
-      'Echo: [Alice] remember the number 42',
+      'Echo: [Alice] note the number 42',
       'Echo: [Bob] what number was it?',
     ]);
-    expect(JSON.stringify(t.model.requests.at(-1)!.body.messages)).toContain('remember the number 42');
+    expect(JSON.stringify(t.model.requests.at(-1)!.body.messages)).toContain('note the number 42');
   });
 
   it('answers in place when mentioned in an existing thread, having read what was said there', async () => {

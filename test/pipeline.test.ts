@@ -190,7 +190,7 @@ describe('the message pipeline (real Postgres, Redis, BullMQ and Anthropic SDK; 
 
   it('forgets the thread on reset and says so', async () => {
     await start();
-    const q1 = inbound('remember the word banana', { thread: 'T-reset' });
+    const q1 = inbound('note the word banana', { thread: 'T-reset' });
     const reset = inbound('reset', { thread: 'T-reset' });
     const q2 = inbound('what word?', { thread: 'T-reset' });
     for (const m of [q1, reset, q2]) await app.producer.enqueue(m);

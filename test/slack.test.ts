@@ -119,14 +119,14 @@ describe('the Slack adapter (real Bolt and Web API client against a fake Slack; 
   });
 
   it('follows up in a thread it is part of without a new mention, with the earlier turns as context', async () => {
-    const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> remember 42' });
+    const mention = appMentionEvent({ channel: 'C1', user: 'U1', text: '<@UBOT> note 42' });
     await sendSlackEvent(events, SECRET, mention);
     await answered('C1', tsOf(mention));
     const followUp = messageEvent({ channel: 'C1', user: 'U2', text: 'what number?', thread_ts: tsOf(mention) });
     expect((await sendSlackEvent(events, SECRET, followUp)).status).toBe(200);
     const replies = await answered('C1', tsOf(followUp), tsOf(mention));
     expect(replies[1]!.text).toBe('Echo: [Bo] what number?');
-    expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('remember 42');
+    expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('note 42');
   });
 
   it('ignores thread messages where it was never summoned, and messages from bots, itself included', async () => {

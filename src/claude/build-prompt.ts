@@ -15,9 +15,10 @@ type HistoryItem = Pick<StoredMessage, 'role' | 'authorName' | 'text' | 'tokens'
  * Builds the model's input from a conversation whose last message is the question. The oldest messages are dropped
  * to stay within `tokenBudget`; user turns are prefixed with the speaker's name, because threads have many speakers.
  * Cache breakpoints mark the stable prefix (system prompt, then everything before the question), so each new
- * question in a thread reads the earlier turns from the cache instead of paying for them again.
+ * question in a thread reads the earlier turns from the cache instead of paying for them again. `notes` are system
+ * text after the persona (the channel's memories, src/memory/memory-prompt.ts).
  */
-export function buildPrompt(systemPrompt: string, history: HistoryItem[], tokenBudget: number): Prompt {
+export function buildPrompt(systemPrompt: string, history: HistoryItem[], tokenBudget: number, notes: readonly string[] = []): Prompt {
   const kept: HistoryItem[] = [];
   let used = 0;
   for (let i = history.length - 1; i >= 0; i--) {
@@ -47,8 +48,11 @@ export function buildPrompt(systemPrompt: string, history: HistoryItem[], tokenB
     const blocks = prefixEnd.content as Anthropic.TextBlockParam[];
     blocks[blocks.length - 1] = { ...blocks[blocks.length - 1]!, cache_control: { type: 'ephemeral' } };
   }
+  // Notes (the channel's memories) follow the persona in a block of their own; the breakpoint stays on the last block.
+  const system: Anthropic.TextBlockParam[] = [systemPrompt, ...notes].map((text) => ({ type: 'text', text }));
+  system[system.length - 1] = { ...system[system.length - 1]!, cache_control: { type: 'ephemeral' } };
   return {
-    system: [{ type: 'text', text: systemPrompt, cache_control: { type: 'ephemeral' } }],
+    system,
     messages,
     dropped,
   };

@@ -14,6 +14,9 @@ const ACTION_OF: Record<string, string> = {
   replyMode: 'config.reply-mode',
   skills: 'config.skills',
   dailyBudgetUsd: 'config.budget',
+  timeZone: 'config.timezone',
+  scheduling: 'config.schedules',
+  knowledge: 'config.knowledge',
 };
 
 /**
@@ -52,6 +55,12 @@ function describeField(key: keyof ChannelSettings, before: unknown, after: unkno
       return `skills ${list(before)} → ${list(after)}`;
     case 'dailyBudgetUsd':
       return `daily budget ${money(before)} → ${money(after)}`;
+    case 'timeZone':
+      return `time zone ${String(before ?? 'UTC')} → ${String(after ?? 'UTC')}`;
+    case 'scheduling':
+      return `schedules by ${String(before)} → ${String(after)}`;
+    case 'knowledge':
+      return `knowledge ${before ? 'on' : 'off'} → ${after ? 'on' : 'off'}`;
     default:
       return `${String(key)} changed`;
   }

@@ -3,6 +3,8 @@ import type { ToolCall } from '../claude/claude-client.js';
 import { THINKING_STATUS } from '../render/reply-writer.js';
 import { isSkill, type Skill } from '../skills/skill.js';
 import { skillToolName, skillTools } from '../skills/skill-tools.js';
+import { MAX_SEARCH_ROUNDS, runSearch, SEARCH_TOOL, SEARCH_TOOL_NAME } from '../knowledge/search-tool.js';
+import { memoryNote } from '../memory/memory-prompt.js';
 import { callModel } from '../turn/call-model.js';
 import { openTurn } from '../turn/open-turn.js';
 import { saveAnswerText } from '../turn/save-answer-text.js';
@@ -50,24 +52,35 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
   // A skill may be awaiting this message (a plan waiting for its asker's yes): asked while the message is stored, it
   // answers the message, or leaves it to chat.
   const claiming = Promise.all(context.commands.filter(isSkill).map((skill) => skill.claimFollowUp?.(context)));
-  const [history, claims] = await Promise.all([openTurn(context), claiming]);
+  const [history, claims, memories] = await Promise.all([openTurn(context), claiming, memoryNote(context.sql, context.message)]);
   for (const answerFollowUp of claims) if (answerFollowUp && (await answerFollowUp())) return;
-  const prompt = buildPrompt(context.settings.systemPrompt, history, context.config.historyTokenBudget);
+  const prompt = buildPrompt(context.settings.systemPrompt, history, context.config.historyTokenBudget, memories ? [memories] : []);
   metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
-  // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill.
-  const tools = skillTools(context.commands, context.settings.skills);
-  const result = await callModel(context, {
-    system: prompt.system,
-    messages: prompt.messages,
-    ...(tools.length ? { tools } : {}),
-    // A conversation: the model thinks where a question needs it, at medium effort (the 5.5 default, high, makes
-    // every chat answer slower and dearer than a thread reply should be).
-    reasoning: 'adaptive',
-    effort: 'medium',
-    onThinking: () => reply.status(THINKING_STATUS),
-    onText: (_delta, soFar) => reply.stream(soFar),
-    onRetry: () => reply.stream(''),
-  });
+  // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill, and, where
+  // the channel's knowledge is on, search what was said here before.
+  const tools = [...skillTools(context.commands, context.settings.skills), ...(context.settings.knowledge ? [SEARCH_TOOL] : [])];
+  let messages = prompt.messages;
+  let result;
+  for (let round = 1; ; round++) {
+    result = await callModel(context, {
+      system: prompt.system,
+      messages,
+      ...(tools.length ? { tools } : {}),
+      // A conversation: the model thinks where a question needs it, at medium effort (the 5.5 default, high, makes
+      // every chat answer slower and dearer than a thread reply should be).
+      reasoning: 'adaptive',
+      effort: 'medium',
+      onThinking: () => reply.status(THINKING_STATUS),
+      onText: (_delta, soFar) => reply.stream(soFar),
+      onRetry: () => reply.stream(''),
+    });
+    const searches = result.toolCalls.filter((call) => call.name === SEARCH_TOOL_NAME);
+    // Past its searches, an answer ends with what it has written.
+    if (!searches.length || round > MAX_SEARCH_ROUNDS || result.toolCalls.some((call) => skillOf(context, call))) break;
+    // The search results go back after the answer so far, which the next round continues.
+    const results = await Promise.all(searches.map((call) => runSearch(context, call)));
+    messages = [...messages, { role: 'assistant', content: result.content }, { role: 'user', content: results }];
+  }
   const skillCall = result.toolCalls.find((call) => skillOf(context, call));
   if (skillCall) {
     await started;

@@ -3,6 +3,8 @@ import { defaultSettings, SKILL_NAMES, type ChannelSettings } from '../domain/ch
 import { UserFacingError } from '../domain/errors.js';
 import { channelKeyOf, listSettingsHistory, saveChannelSettings } from '../store/channel-settings.js';
 import { listAdmins } from '../store/user-roles.js';
+import { setKnowledgeIndex } from '../knowledge/knowledge-index.js';
+import { isTimeZone } from '../schedules/parse-schedule.js';
 import { settingsAudit } from './audit-detail.js';
 import type { Command, CommandContext } from './command.js';
 import { recordAudit } from './record-audit.js';
@@ -14,6 +16,9 @@ const USAGE = [
   '`config reply-mode threads|mentions` — follow threads, or answer on mentions only',
   '`config skills doc,analyze,palette,parallel` — the skills that may run here (`none` for none)',
   '`config budget <dollars>|none` — the most this channel may spend per day',
+  '`config timezone <IANA zone>|none` — the time zone schedules here are read in, e.g. `Asia/Shanghai`',
+  '`config schedules everyone|admins` — who may make schedules here',
+  '`config knowledge on|off` — index this channel so I can search its history (off by default)',
   '`config history` — every change, who made it and when',
   '`config rollback [version]` — restore an earlier version (default: the one before the current)',
 ].join('\n');
@@ -41,6 +46,9 @@ export const configCommand: Command = {
     const key = channelKeyOf(context.message.platform, context.message.address);
     const next = { ...plain(context.settings), ...change.settings };
     const version = await saveChannelSettings(context.sql, key, next, change.description, who(context));
+    // The index follows the setting at once: turned on, what the channel already said becomes searchable; turned off,
+    // nothing of it stays searchable.
+    if (next.knowledge !== context.settings.knowledge) await setKnowledgeIndex(context.sql, key, next.knowledge);
     await recordAudit(context, settingsAudit(plain(context.settings), next, { version, defaultPrompt: context.config.systemPrompt }));
     context.log.info({ version, change: change.description }, 'channel settings changed');
     await context.reply.finish(`Done (version ${version}): ${change.description}.`);
@@ -95,6 +103,24 @@ function changeOf(context: CommandContext, action: string, value: string): { set
       }
       return { settings: { dailyBudgetUsd: amount }, description: `daily budget set to $${amount.toFixed(2)}` };
     }
+    case 'timezone':
+    case 'time-zone':
+    case 'tz': {
+      if (value.toLowerCase() === 'none' || value.toLowerCase() === 'utc') return { settings: { timeZone: null }, description: 'time zone set to UTC' };
+      if (!isTimeZone(value)) throw new UserFacingError('Give an IANA time zone after `config timezone`, such as `Asia/Shanghai`, or `none` for UTC.');
+      return { settings: { timeZone: value }, description: `time zone set to ${value}` };
+    }
+    case 'schedules':
+    case 'scheduling': {
+      const who = value.toLowerCase();
+      if (who !== 'everyone' && who !== 'admins') throw new UserFacingError('Who may schedule is `everyone` or `admins`.');
+      return { settings: { scheduling: who }, description: `schedules may be made by ${who}` };
+    }
+    case 'knowledge': {
+      const on = value.toLowerCase();
+      if (on !== 'on' && on !== 'off') throw new UserFacingError('Knowledge is `on` or `off`.');
+      return { settings: { knowledge: on === 'on' }, description: `knowledge ${on}` };
+    }
     default:
       throw new UserFacingError(`I don't know the setting \`${action}\`. What you can do:\n${USAGE}`);
   }
@@ -109,6 +135,9 @@ async function describe(context: CommandContext): Promise<string> {
     `• reply mode: ${s.replyMode}`,
     `• skills: ${s.skills.length ? s.skills.join(', ') : 'none'}`,
     `• daily budget: ${s.dailyBudgetUsd === null ? 'none (team limits apply)' : `$${s.dailyBudgetUsd.toFixed(2)}`}`,
+    `• time zone: ${s.timeZone ?? 'UTC'}`,
+    `• schedules may be made by: ${s.scheduling}`,
+    `• knowledge (search of this channel's history): ${s.knowledge ? 'on' : 'off'}`,
     '',
     context.isAdmin ? 'Change one with `config <setting> <value>`; `config help` lists them.' : 'Admins can change these.',
   ].join('\n');
@@ -133,14 +162,15 @@ async function rollback(context: CommandContext, versionArg: string | undefined)
   if (!settings) throw new UserFacingError(`Version ${target} is not in the history any more.`);
   const restored = { ...defaultSettings(context.config), ...settings } as ChannelSettings;
   const version = await saveChannelSettings(context.sql, key, plain(restored), `rollback to v${target}`, who(context));
+  if (restored.knowledge !== context.settings.knowledge) await setKnowledgeIndex(context.sql, key, restored.knowledge);
   await recordAudit(context, settingsAudit(plain(context.settings), plain(restored), { version, defaultPrompt: context.config.systemPrompt, rollbackTo: target }));
   return `Done (version ${version}): restored the settings of version ${target}.`;
 }
 
 /** The settings without the version number loadChannelSettings adds. */
 function plain(settings: ChannelSettings): ChannelSettings {
-  const { systemPrompt, model, replyMode, skills, dailyBudgetUsd } = settings;
-  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd };
+  const { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge } = settings;
+  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge };
 }
 
 function who(context: CommandContext): string {

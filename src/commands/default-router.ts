@@ -5,7 +5,9 @@ import { configCommand } from './config.js';
 import { forgetMeCommand } from './forget-me.js';
 import { helpCommand } from './help.js';
 import { resetCommand } from './reset.js';
+import { rememberCommand, memoriesCommand } from './remember.js';
 import { roleCommand } from './role.js';
+import { scheduleCommand } from './schedule.js';
 import { createRouter, type Router } from './router.js';
 import { usageCommand } from './usage.js';
 
@@ -15,5 +17,5 @@ import { usageCommand } from './usage.js';
  * ALL_SKILLS) reaches Discord with the next registration.
  */
 export function createDefaultRouter(): Router {
-  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, ...ALL_SKILLS], chatCommand);
+  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, scheduleCommand, rememberCommand, memoriesCommand, ...ALL_SKILLS], chatCommand);
 }

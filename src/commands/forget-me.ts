@@ -1,6 +1,8 @@
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { forgetPersonInRedis } from '../delivery/forget-in-redis.js';
 import { forgetUser } from '../store/forget-user.js';
+import { forgetPersonalMemories } from '../store/memories.js';
+import { forgetMemory } from './remember.js';
 import { chatCommand } from './chat.js';
 import type { Command } from './command.js';
 import { recordAudit } from './record-audit.js';
@@ -26,12 +28,17 @@ export const forgetMeCommand: Command = {
   async run(context) {
     const { message, args, reply, sql, log } = context;
     const word = invokedWord(message);
+    // `forget memory 3` (忘记 记忆 3): one memory, not the person.
+    const memory = /^(?:memory|记忆)\s*#?(\S*)$/i.exec(args);
+    if (memory) return forgetMemory(context, memory[1]!);
     const target = args.toLowerCase().replace(/[.!。！]+$/, '');
     if (!(ME.includes(target) || (args === '' && WHOLE_WORDS.includes(word)))) {
       if (args === '') return reply.finish(HINT);
       return chatCommand.run({ ...context, args: questionText(message, word, args) });
     }
     const forgotten = await forgetUser(sql, message.platform, message.author.id);
+    // Their own memories too; the channel facts they told stay, no longer saying who told them.
+    await forgetPersonalMemories(sql, message.platform, message.author.id);
     // Their copies in Redis too: queued jobs kept after answering, a parallel run's request and results.
     await forgetPersonInRedis({ redis: context.redis, prefix: context.config.queuePrefix, log }, { platform: message.platform, authorId: message.author.id, ...forgotten });
     // Counts only: who asked is already in the job's log context, and what they said is gone.

@@ -73,6 +73,8 @@ export interface Config {
      */
     lockMs: number;
   };
+  /** Schedules: the shortest gap allowed between two fires of one schedule (every fire is a model call). */
+  schedules: { minIntervalSeconds: number };
   /** The public listener: /health and the routes adapters add (Slack's events, the HTTP API). */
   http: { host: string; port: number };
   /**
@@ -192,6 +194,7 @@ export function readConfig(env: Env = process.env): Config {
       concurrency: int(env, 'PARALLEL_CONCURRENCY', 4, 1, 100),
     },
     analyze: { maxFileBytes: int(env, 'ANALYZE_MAX_FILE_BYTES', 204_800, 1024, 10_485_760) },
+    schedules: { minIntervalSeconds: int(env, 'SCHEDULE_MIN_INTERVAL_SECONDS', 300, 1, 86_400) },
   };
 }
 

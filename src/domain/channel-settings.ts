@@ -11,6 +11,12 @@ export interface ChannelSettings {
   skills: string[];
   /** Most the channel may spend per UTC day, in US dollars; null means only the team-wide limits apply. */
   dailyBudgetUsd: number | null;
+  /** IANA time zone schedules made here are read in when they name none; null: UTC. */
+  timeZone: string | null;
+  /** Who may make schedules here: anyone, or only admins (`config schedules admins`). */
+  scheduling: 'everyone' | 'admins';
+  /** Whether this channel's messages are indexed and Claude may search them (`config knowledge on`); off by default. */
+  knowledge: boolean;
 }
 
 /** The settings in force in a channel, with the version they come from (0: the defaults, never changed). */
@@ -27,5 +33,8 @@ export function defaultSettings(config: Config): ChannelSettings {
     replyMode: 'threads',
     skills: [...SKILL_NAMES],
     dailyBudgetUsd: null,
+    timeZone: null,
+    scheduling: 'everyone',
+    knowledge: false,
   };
 }

@@ -6,6 +6,8 @@ export interface RetentionResult {
   messages: number;
   httpFiles: number;
   conversations: number;
+  /** Personal memories (`remember for me`) kept longer than the messages are. Channel memories are the team's: kept. */
+  personalMemories: number;
   /** Audit log entries, under their own limit. */
   auditEntries: number;
 }
@@ -35,7 +37,7 @@ export async function deleteExpiredData(sql: Sql, options: RetentionOptions): Pr
   for (const [name, days] of [['days', options.days], ['auditDays', auditDays]] as const) {
     if (!Number.isInteger(days) || days < 0) throw new Error(`retention needs a whole number of ${name} >= 0, 0 for none (got ${days})`);
   }
-  const messages = options.days > 0 ? await deleteExpiredMessages(sql, options.days, options) : { messages: 0, httpFiles: 0, conversations: 0 };
+  const messages = options.days > 0 ? await deleteExpiredMessages(sql, options.days, options) : { messages: 0, httpFiles: 0, conversations: 0, personalMemories: 0 };
   const auditEntries = auditDays > 0 ? await deleteExpiredAudit(sql, auditDays, options) : 0;
   return { ...messages, auditEntries };
 }
@@ -86,7 +88,13 @@ async function deleteExpiredMessages(sql: Sql, days: number, options: RetentionO
         limit ${batch})`;
     return result.count;
   });
-  return { messages, httpFiles, conversations };
+  const personalMemories = await inBatches(batch, options.signal, async () => {
+    const result = await sql`
+      delete from memories where id in (
+        select id from memories where scope = 'person' and created_at < ${cutoff}::timestamptz limit ${batch})`;
+    return result.count;
+  });
+  return { messages, httpFiles, conversations, personalMemories };
 }
 
 /** Runs `step` until it deletes less than a full batch (nothing more to do) or the signal says stop. */

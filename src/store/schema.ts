@@ -236,3 +236,103 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_workspace_time').on(t.platform, t.workspaceId, t.at)],
 );
+
+/**
+ * Recurring prompts (`schedule every weekday at 9:00 Asia/Shanghai: …`), each posted in the channel it was made in.
+ * Postgres is the record; the BullMQ job scheduler `schedule-<id>` (src/schedules/) only says when to fire, and is
+ * rebuilt from these rows when a worker starts.
+ */
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** Who made it: the prompt runs as them (their budget, their name in the thread). */
+    createdById: text('created_by_id').notNull(),
+    createdByName: text('created_by_name').notNull(),
+    /** The time as written ("every weekday at 9:00"), its cron form and the IANA time zone it is read in. */
+    spec: text('spec').notNull(),
+    cron: text('cron').notNull(),
+    timeZone: text('time_zone').notNull(),
+    prompt: text('prompt').notNull(),
+    status: text('status', { enum: ['active', 'paused'] }).notNull().default('active'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The chat message that made it: a retried job makes it once. */
+    deliveryId: text('delivery_id').notNull().unique(),
+  },
+  (t) => [index('schedules_channel').on(t.platform, t.workspaceId, t.channelId)],
+);
+
+/**
+ * One row per fire of a schedule: its delivery id is `schedule-<id>-<fire time>`, the same for every worker and every
+ * retry, so inbound_deliveries' primary key lets exactly one of them post. Its outcome is that delivery's status.
+ */
+export const scheduleRuns = pgTable(
+  'schedule_runs',
+  {
+    scheduleId: bigint('schedule_id', { mode: 'number' })
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    fireAt: timestamp('fire_at', { withTimezone: true }).notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    /** Set when the fire was not queued (the schedule was paused, or its author may no longer schedule). */
+    skipped: text('skipped'),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.fireAt] })],
+);
+
+/**
+ * Facts people told Xiaoliu to keep (`remember …`): a channel's, given to every new thread in that channel, or a
+ * person's (`remember for me …`), given to every new thread that person starts in that workspace.
+ */
+export const memories = pgTable(
+  'memories',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    /** The channel it was told in (and, for a channel memory, the one it belongs to). */
+    channelId: text('channel_id').notNull(),
+    scope: text('scope', { enum: ['channel', 'person'] }).notNull(),
+    /** Who told it; a personal memory belongs to them. */
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name').notNull(),
+    text: text('text').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveryId: text('delivery_id').notNull().unique(),
+  },
+  (t) => [index('memories_channel').on(t.platform, t.workspaceId, t.channelId), index('memories_author').on(t.platform, t.authorId)],
+);
+
+/** Postgres full-text vectors (drizzle has no built-in tsvector). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * The search index of channels with `config knowledge on`: one entry per stored message, filled by a trigger on
+ * messages (migration 0010), pointing at the message itself. The text is not copied: deleting a message (forget me,
+ * a deleted conversation, retention) deletes its entry with it. `tsv` is xiaoliu_search_vector(text): words as they
+ * are, CJK runs as overlapping bigrams (see the README's *Knowledge*).
+ */
+export const knowledgeEntries = pgTable(
+  'knowledge_entries',
+  {
+    messageId: bigint('message_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    threadId: text('thread_id').notNull(),
+    /** The platform's id of the message (Slack ts, Discord snowflake), for its permalink, where known. */
+    platformMessageId: text('platform_message_id'),
+    tsv: tsvector('tsv').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('knowledge_entries_tsv').using('gin', t.tsv),
+    index('knowledge_entries_channel').on(t.platform, t.workspaceId, t.channelId),
+  ],
+);

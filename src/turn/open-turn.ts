@@ -1,4 +1,5 @@
 import type { CommandContext } from '../commands/command.js';
+import { notePlatformMessageId } from '../knowledge/knowledge-index.js';
 import { estimateTokens } from '../render/estimate-tokens.js';
 import { saveMessage, saveMessageAndLoad, type StoredMessage } from '../store/conversations.js';
 
@@ -14,7 +15,7 @@ export async function openTurn(context: CommandContext): Promise<StoredMessage[]
     const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;
     await context.egress.setTitle(message.address, title).catch((error) => context.log.debug({ err: error }, 'could not set the thread title'));
   }
-  return saveMessageAndLoad(sql, conversation, {
+  const history = await saveMessageAndLoad(sql, conversation, {
     conversationId: conversation.id,
     deliveryId: message.id,
     role: 'user',
@@ -23,6 +24,9 @@ export async function openTurn(context: CommandContext): Promise<StoredMessage[]
     text: args,
     tokens: estimateTokens(args),
   });
+  // The index (config knowledge on) links a question to the platform's message itself, not only to its thread.
+  if (context.settings.knowledge && message.messageId) await notePlatformMessageId(sql, message.id, message.messageId);
+  return history;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DeletionSignals } from '../delivery/deletion-signals.js';
@@ -44,6 +45,8 @@ export function startWorker(
       connection: options.connection,
       prefix: deps.prefix,
       concurrency: options.concurrency,
+      // Stored on each job it takes (processedBy): which process answered, or was answering when it died.
+      name: `${hostname()}:${process.pid}`,
       // Answers stream for up to minutes; the lock is renewed every lockDuration/2, and a crashed worker's jobs
       // are picked up by others once it has expired and the stalled-job check (as often) has seen it.
       lockDuration: deps.config.worker.lockMs,

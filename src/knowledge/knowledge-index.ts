@@ -1,0 +1,65 @@
+import type { ChannelKey } from '../store/channel-settings.js';
+import type { Sql } from '../store/database.js';
+import { permalinkOf } from './permalink.js';
+import { searchQueryOf } from './search-terms.js';
+
+/**
+ * Makes a channel's index follow its `config knowledge` setting: on, every message already stored for the channel is
+ * indexed (new ones are indexed as they are stored, by the trigger of migration 0010); off, the channel's entries are
+ * deleted, so nothing of it stays searchable.
+ */
+export async function setKnowledgeIndex(sql: Sql, key: ChannelKey, on: boolean): Promise<number> {
+  if (!on) {
+    const deleted = await sql`
+      delete from knowledge_entries where platform = ${key.platform} and workspace_id = ${key.workspaceId} and channel_id = ${key.channelId}`;
+    return deleted.count;
+  }
+  const added = await sql`
+    insert into knowledge_entries (message_id, platform, workspace_id, channel_id, thread_id, platform_message_id, tsv, created_at)
+    select m.id, c.platform, c.workspace_id, c.channel_id, c.thread_id,
+      case when m.role = 'assistant' then (select r.message_id from replies r where r.delivery_id = m.delivery_id order by r.part limit 1) end,
+      xiaoliu_search_vector(m.text) || array_to_tsvector(array[xiaoliu_channel_lexeme(c.platform, c.workspace_id, c.channel_id)]), m.created_at
+    from messages m join conversations c on c.id = m.conversation_id
+    where c.platform = ${key.platform} and c.workspace_id = ${key.workspaceId} and c.channel_id = ${key.channelId}
+    on conflict do nothing`;
+  return added.count;
+}
+
+/** Records a question's own platform id (the trigger knows only an answer's) so its hit links to the message itself. */
+export async function notePlatformMessageId(sql: Sql, deliveryId: string, platformMessageId: string): Promise<void> {
+  await sql`
+    update knowledge_entries k set platform_message_id = ${platformMessageId}
+    from messages m where m.id = k.message_id and m.delivery_id = ${deliveryId} and m.role = 'user' and k.platform_message_id is null`;
+}
+
+/** One search hit: what was said, by whom and when, and where to read it. */
+export interface KnowledgeHit {
+  authorName: string;
+  text: string;
+  at: string;
+  permalink: string | undefined;
+}
+
+/**
+ * Searches one channel's index: only the channel asked in, and only while its knowledge is on (entries exist only
+ * then), so nothing said in one channel reaches an answer in another. Best matches first, newest among equals. The
+ * channel's own lexeme (migration 0010) lets the GIN index find the channel's matches alone; the column filters are
+ * what the rule rests on.
+ */
+export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, limit = 8): Promise<KnowledgeHit[]> {
+  const tsquery = searchQueryOf(query);
+  if (!tsquery) return [];
+  const rows = await sql<{ authorName: string; text: string; at: string; threadId: string; platformMessageId: string | null }[]>`
+    select m.author_name as "authorName", m.text, k.created_at::text as at, k.thread_id as "threadId", k.platform_message_id as "platformMessageId"
+    from knowledge_entries k join messages m on m.id = k.message_id
+    where k.platform = ${key.platform} and k.workspace_id = ${key.workspaceId} and k.channel_id = ${key.channelId}
+      and k.tsv @@ (to_tsquery('simple', ${tsquery}) && ('''' || xiaoliu_channel_lexeme(${key.platform}, ${key.workspaceId}, ${key.channelId}) || '''')::tsquery)
+    order by ts_rank(k.tsv, to_tsquery('simple', ${tsquery})) desc, k.created_at desc
+    limit ${limit}`;
+  return rows.map((row) => ({
+    authorName: row.authorName,
+    text: row.text,
+    at: row.at,
+    permalink: permalinkOf(key, row.threadId, row.platformMessageId ?? undefined),
+  }));
+}
