@@ -18,7 +18,7 @@ const FOR_ME = /^(?:for\s+me|just\s+for\s+me|privately|仅我|私人)\s*[:：,�
 export const rememberCommand: Command = {
   name: 'remember',
   aliases: ['记住'],
-  summary: 'Keeps a fact for this channel (`remember for me …`: for you alone); `memories` lists them.',
+  summary: 'Keeps a fact for this channel (`remember for me …`: for you alone).',
   example: 'remember our deploy day is Tuesday',
   takesArgs: true,
   async run(context) {

@@ -11,7 +11,7 @@ export const MAX_SCHEDULES_PER_CHANNEL = 20;
 const MAX_PROMPT_CHARS = 4000;
 
 const USAGE = [
-  '`schedule <when>: <prompt>` — runs the prompt here on a schedule, e.g. `schedule every weekday at 9:00 Asia/Shanghai: summarize yesterday in this channel`',
+  '`schedule <when>: <prompt>` — runs the prompt here on a schedule, e.g. `schedule every weekday at 9:00 Asia/Shanghai: summarize yesterday`',
   '`schedule list` — this channel\'s schedules',
   '`schedule pause|resume|delete <id>`',
   '`schedule history <id>` — its past runs',
@@ -27,8 +27,8 @@ const USAGE = [
 export const scheduleCommand: Command = {
   name: 'schedule',
   aliases: ['定时', 'schedules'],
-  summary: 'Runs a prompt here on a schedule (`schedule every weekday at 9:00: …`); `schedule list` shows them.',
-  example: 'schedule every weekday at 9:00 Asia/Shanghai: summarize yesterday in this channel',
+  summary: 'Runs a prompt here on a schedule; `schedule list` shows them.',
+  example: 'schedule every weekday at 9:00: summarize yesterday',
   takesArgs: true,
   async run(context) {
     const { args, reply } = context;
