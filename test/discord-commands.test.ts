@@ -18,6 +18,7 @@ import { startFakeDiscord } from './fakes/fake-discord.js';
 import { sleep, startDiscordTestApp, type DiscordTestApp } from './support/discord-test-app.js';
 import { TEST_REDIS_URL } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
+import { AnswerActions } from '../src/interactions/answer-actions.js';
 import { nodeArgsOf } from './support/npm-script.js';
 
 describe('Discord slash commands, their registration, and deduplicated posts', () => {
@@ -35,6 +36,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
   /** What the app gives an ingress, for one started here with a log of its own. */
   const ingressDeps = (log: Logger): IngressDeps => ({
     ingress: t.app.ingress,
+    answers: new AnswerActions({ sql: t.database.sql, redis, prefix: t.config.queuePrefix, config: t.config, ingress: t.app.ingress, log }),
     http: t.app.http,
     sql: t.database.sql,
     redis,

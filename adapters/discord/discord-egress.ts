@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUser, type RESTOptions, type RawFile } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { DiscordConfig } from './discord-config.js';
-import { textOf, type EditOptions, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
+import { textOf, type AnswerControls, type EditOptions, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
@@ -69,33 +69,34 @@ export class DiscordEgress implements Egress {
     this.fileOrigins = ['https://cdn.discordapp.com', 'https://media.discordapp.net', new URL(config.apiUrl).origin];
   }
 
-  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey, options?: { controls?: AnswerControls | undefined }): Promise<PostedMessage> {
     const interaction = await this.interactionOf(address);
     // Read now: @discordjs/rest queues a request behind its route's rate limit with the body it is given.
     const text = textOf(outbound);
+    const controls = options?.controls;
     const interactionId = interactionIdOf(address);
     if (interaction && interactionId) {
       const part = key?.part ?? (interaction.originalMessageId ? 1 : 0);
       if (part === 0) {
         // The deferred reply ("Xiaoliu is thinking…") becomes the answer's first message; editing it is idempotent.
         const message = await this.webhook(interaction, (app, token) =>
-          this.rest.patch(Routes.webhookMessage(app, token, '@original'), { body: messageBody(text), auth: false }),
+          this.rest.patch(Routes.webhookMessage(app, token, '@original'), { body: messageBody(text, undefined, controls), auth: false }),
         );
         await this.interactions.setOriginal(interactionId, message.id);
         return { messageId: message.id };
       }
       const message = await this.webhook(interaction, (app, token) =>
-        this.restNoRetry.post(Routes.webhook(app, token), { body: messageBody(text), query: wait(), auth: false }),
+        this.restNoRetry.post(Routes.webhook(app, token), { body: messageBody(text, undefined, controls), query: wait(), auth: false }),
       );
       return { messageId: message.id };
     }
     // A normal message, or an interaction whose token has expired: the answer still arrives, in the channel.
-    const body = messageBody(text, key);
+    const body = messageBody(text, key, controls);
     const message = (await this.rest.post(Routes.channelMessages(target(address)), { body })) as APIMessage;
     // A nonce Discord has seen returns the message it made then, with that attempt's text (a placeholder a dead
     // worker posted, say): bring it up to date, as a retried post must.
     // Compared trimmed: Discord trims what it stores, and an edit for whitespace alone would waste a call.
-    if (message.content.trim() !== String(body.content).trim()) await this.edit(address, message.id, text);
+    if (message.content.trim() !== String(body.content).trim()) await this.edit(address, message.id, text, controls ? { controls } : {});
     return { messageId: message.id };
   }
 
@@ -104,7 +105,7 @@ export class DiscordEgress implements Egress {
     if (interaction) {
       const which = interaction.originalMessageId === messageId ? '@original' : messageId;
       await this.webhook(interaction, (app, token) =>
-        this.rest.patch(Routes.webhookMessage(app, token, which), { body: messageBody(text), auth: false }),
+        this.rest.patch(Routes.webhookMessage(app, token, which), { body: messageBody(text, undefined, options?.controls), auth: false }),
       );
       return;
     }
@@ -112,7 +113,7 @@ export class DiscordEgress implements Egress {
     // final edit waits for one.
     const preview = options?.preview ? { headers: { [PREVIEW_HEADER]: '1' } } : {};
     try {
-      await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text), ...preview });
+      await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text, undefined, options?.controls), ...preview });
     } catch (error) {
       if (error instanceof PreviewSkipped) return false;
       throw error;

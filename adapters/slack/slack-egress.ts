@@ -1,10 +1,11 @@
 import { ErrorCode, type ConversationsRepliesResponse, type WebClient } from '@slack/web-api';
 import type { SlackConfig } from './slack-config.js';
-import { textOf, type EditOptions, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
+import { textOf, type AnswerControls, type EditOptions, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudgetExhausted, type RateBudget } from '../../src/rate/rate-budget.js';
+import { answerBlocks, streamEndBlocks } from './answer-blocks.js';
 import { boltLogger } from './bolt-logger.js';
 import { toMrkdwn } from './format-mrkdwn.js';
 import { defuseBroadcasts } from './mrkdwn-tokens.js';
@@ -163,28 +164,37 @@ export class SlackEgress implements Egress {
         if (state) state.sent = ready;
         return true;
       },
-      stop: async (address, messageId, markdown) => {
+      stop: async (address, messageId, markdown, controls) => {
         const { piece } = next(messageId, markdown ?? '', true);
+        const blocks = streamEndBlocks(controls);
         await this.pace('chat.stopStream', address);
         await this.call('chat.stopStream', () =>
-          this.client.chat.stopStream({ channel: address.channelId, ts: messageId, ...(piece ? { markdown_text: piece } : {}) }),
+          this.client.chat.stopStream({
+            channel: address.channelId,
+            ts: messageId,
+            ...(piece ? { markdown_text: piece } : {}),
+            ...(blocks.length ? { blocks: blocks as never } : {}),
+          }),
         );
       },
     };
   }
 
-  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey, options?: { controls?: AnswerControls | undefined }): Promise<PostedMessage> {
     if (key?.retry) {
       // Slack has no idempotency key: the attempt before may have posted this part and died before recording it.
       const earlier = await this.findOwnMessage(address, isReplyFor(key), questionTsOf(key.deliveryId));
       if (earlier) {
-        await this.edit(address, earlier.messageId, textOf(outbound));
+        const text = textOf(outbound);
+        await this.edit(address, earlier.messageId, text, options?.controls ? { controls: options.controls } : {});
         return earlier;
       }
     }
     await this.pace('chat.postMessage', address);
     // Read once the slot is ours: a post that waited for the channel's turn carries what is known by now.
     const text = textOf(outbound);
+    // Read after the text: a post that carries the whole answer carries its final buttons.
+    const blocks = answerBlocks(toMrkdwn(text), options?.controls);
     const metadata = key ? { event_type: REPLY_MARKER, event_payload: { delivery_id: key.deliveryId, part: key.part } } : undefined;
     try {
       const result = await this.call('chat.postMessage', () =>
@@ -192,6 +202,7 @@ export class SlackEgress implements Egress {
           channel: address.channelId,
           ...(address.threadId ? { thread_ts: address.threadId } : {}),
           text: toMrkdwn(text),
+          ...(blocks.length ? { blocks: blocks as never } : {}),
           unfurl_links: false,
           unfurl_media: false,
           ...(metadata ? { metadata } : {}),
@@ -265,7 +276,7 @@ export class SlackEgress implements Egress {
     // a text-only edit would leave the streamed answer on screen (and a split answer twice). "To remove previous
     // blocks, include an empty array for this field" (https://docs.slack.dev/reference/methods/chat.update).
     await this.call('chat.update', () =>
-      this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text), blocks: [] }),
+      this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text), blocks: answerBlocks(toMrkdwn(text), options?.controls) as never }),
     );
     return true;
   }

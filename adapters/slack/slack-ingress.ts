@@ -4,6 +4,7 @@ import type { IngressDeps, RunningIngress } from '../../src/domain/adapter.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
 import type { Arrival, IfRedisDown } from '../../src/ingress/ingress.js';
 import { greetAssistantThread } from './assistant-greeting.js';
+import { listenForAnswerActions } from './slack-interactions.js';
 import { boltLogger } from './bolt-logger.js';
 import { fromSlackText, mentionsBot } from './from-slack-text.js';
 import { slackAttachments, type SlackFile } from './slack-attachments.js';
@@ -154,6 +155,7 @@ function listen(app: App, slack: SlackContext, socketMode: boolean): void {
       .then((first) => (first ? onCommand(slack, command, respond) : log.warn({ team: command.team_id }, 'dropped a replayed slash command')))
       .catch((error) => log.error({ err: error }, 'slash command failed'));
   });
+  listenForAnswerActions(app, slack.client, slack.deps.answers, log);
   app.error(async (error) => {
     // Over HTTP Slack delivers the event again; in Socket Mode it was acknowledged already, and is lost.
     log.error({ err: error }, socketMode ? 'Slack listener failed; the event is lost' : 'Slack listener failed; Slack will deliver the event again');
