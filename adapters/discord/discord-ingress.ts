@@ -20,6 +20,7 @@ import type { DiscordConfig } from './discord-config.js';
 import { discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
 import { fromDiscordText, summonsBot, threadName, type MentionNames } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
+import { onAnswerButton, onReasonSubmitted } from './discord-interactions.js';
 import { PROMPT_OPTION } from './slash-commands.js';
 
 /** The running Discord ingress, as every handler needs it. */
@@ -76,6 +77,10 @@ export async function startDiscordIngress(config: DiscordConfig, deps: IngressDe
     onMessage(discord, message).catch((error) => log.error({ err: error, messageId: message.id }, 'could not take a Discord message'));
   });
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    // Buttons on answers and the 👎 reason modal (discord-interactions.ts).
+    const failed = (error: unknown) => log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not act on a Discord interaction');
+    if (interaction.isButton()) return void onAnswerButton(interaction, deps.answers, log).catch(failed);
+    if (interaction.isModalSubmit()) return void onReasonSubmitted(interaction, deps.answers).catch(failed);
     if (!interaction.isChatInputCommand()) return;
     onCommand(discord, interaction).catch((error) => {
       log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not take a Discord command');

@@ -169,7 +169,7 @@ async function afterFailure(delivery: Delivery, run: JobRun, reply: ReplyWriter,
   // the answer. The usage of the cut-off call was recorded by the call itself (src/turn/metered-chat.ts).
   if (run.stopped?.aborted && !run.shutdown.aborted && !run.lockLost?.aborted && !run.deleted?.aborted) {
     log.info('the answer was stopped by its asker; keeping what was written');
-    const text = reply.textSoFar;
+    const text = reply.textSoFar.trimEnd();
     await reply.stopped(STOPPED_MARK);
     const stored = text
       ? {

@@ -86,7 +86,8 @@ export class ReplyWriter {
   /** Ends the answer as stopped: what was written so far stays, marked, with Regenerate and feedback under it. */
   async stopped(mark: string): Promise<void> {
     this.endState = 'stopped';
-    await this.finish(this.soFar ? `${this.soFar}\n\n${mark}` : mark);
+    const kept = this.soFar.trimEnd();
+    await this.finish(kept ? `${kept}\n\n${mark}` : mark);
   }
 
   private controls(state: AnswerControls['state']): AnswerControls | undefined {

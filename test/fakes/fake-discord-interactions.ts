@@ -18,8 +18,10 @@ import { randomHex, snowflake, type StoredMessage } from './fake-discord-model.j
 export type CommandOptionValue = string | number | boolean;
 
 export interface SendInteractionInput {
-  /** 2 = application command (default), 3 = message component (button). */
-  type?: 2 | 3;
+  /** 2 = application command (default), 3 = message component (button), 5 = modal submit. */
+  type?: 2 | 3 | 5;
+  /** Modal submit (type 5): the text inputs' values by custom_id. */
+  fields?: Record<string, string>;
   /** Command name (type 2). */
   name?: string;
   /** Raw option objects, or `{ prompt: 'hi' }` shorthand (string → 3, integer → 4, boolean → 5, number → 10). */
@@ -111,6 +113,14 @@ export class FakeInteractions {
         ...(toOptions(input.options) ? { options: toOptions(input.options) } : {}),
         ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
       };
+    } else if (type === 5) {
+      // "Modal Submit Data Structure: custom_id, components" — the submitted inputs, each text input (type 4) in an
+      // action row (type 1) with its `value`
+      // (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-modal-submit-data-structure).
+      const rows = Object.entries(input.fields ?? {}).map(([custom_id, value]) => ({ type: 1, components: [{ type: 4, custom_id, value }] }));
+      data = { custom_id: input.customId ?? 'modal', components: rows };
+      const target = input.messageId ? world.findMessage(channel.id, input.messageId) : undefined;
+      message = target?.message;
     } else {
       const target = input.messageId ? world.findMessage(channel.id, input.messageId) : undefined;
       if (!target) throw new Error(`fake-discord: sendInteraction type 3 needs the messageId of a message in ${channel.id}`);
