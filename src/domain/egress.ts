@@ -155,6 +155,11 @@ export interface Egress {
    * refusal is a UserFacingError naming the file and the reason; a failed download, any other error.
    */
   download?(attachment: InboundAttachment, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * A regenerated answer is written as a new message, which the client puts in place of the old one itself (the
+   * HTTP API, the shell: they hear one delivery's answer); elsewhere it edits the messages of the answer it replaces.
+   */
+  readonly regeneratesAsNew?: boolean;
   /** Called once a delivery's answer is fully posted (clears a status, gives the shell its prompt back). */
   done?(address: ReplyAddress, deliveryId: string): Promise<void>;
 }

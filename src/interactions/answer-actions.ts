@@ -47,7 +47,11 @@ export class AnswerActions {
     private readonly deps: { sql: Sql; redis: Redis; prefix: string; config: Config; ingress: Ingress; log: Logger },
   ) {}
 
-  async handle(action: AnswerAction): Promise<ActionResult> {
+  /**
+   * `submit` queues Regenerate's message (the ingress's, unless given): the HTTP API passes its own, which also waits
+   * for the new answer and streams it to the client that asked.
+   */
+  async handle(action: AnswerAction, submit?: (message: InboundMessage) => Promise<unknown>): Promise<ActionResult> {
     const { sql, log } = this.deps;
     const answer = await findAnswer(sql, action.platform, action.workspaceId, action.answerId);
     if (!answer) return { done: false, notice: NOT_FOUND };
@@ -66,7 +70,9 @@ export class AnswerActions {
         const id = await replaceAnswer(sql, answer);
         // Replaced already: another click (a double click, a second person) asked again; this one does nothing.
         if (!id) return { done: false };
-        await this.deps.ingress.submit(regeneration(answer, id), { receivedAt: performance.now(), ifRedisDown: 'fail' });
+        const message = regeneration(answer, id);
+        if (submit) await submit(message);
+        else await this.deps.ingress.submit(message, { receivedAt: performance.now(), ifRedisDown: 'fail' });
         log.info(logged, 'answer regenerating');
         return { done: true };
       }

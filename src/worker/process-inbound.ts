@@ -127,6 +127,7 @@ function inboundDelivery(
           // its writer then loads them as a retry would (firstTime false), so nothing is posted anew.
           async claim() {
             const claim = await claimDelivery(deps.sql, message.platform, message.address, message.id, message.author.id);
+            if (delivery.egress?.regeneratesAsNew) return claim;
             if (claim.firstTime) await takeOverReplies(deps.sql, regenerate.replaces, message.id);
             return { ...claim, firstTime: false };
           },
