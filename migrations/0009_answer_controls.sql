@@ -22,6 +22,8 @@ CREATE TABLE "answers" (
 	"address" jsonb NOT NULL,
 	"asker_id" text NOT NULL,
 	"asker_name" text NOT NULL,
+	"kind" text NOT NULL,
+	"message_id" text,
 	"question" text NOT NULL,
 	"model" text NOT NULL,
 	"skill" text NOT NULL,

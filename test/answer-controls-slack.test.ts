@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appMentionEvent, blockActions, messageEvent, nextEventTs, sendInteraction, sendSlackEvent, viewSubmission } from './fakes/slack-events.js';
+import { appMentionEvent, blockActions, messageAction, messageEvent, nextEventTs, sendInteraction, sendSlackEvent, viewSubmission } from './fakes/slack-events.js';
 import { SLACK_TEST_SECRET, startSlackTestApp, type SlackTestApp } from './support/slack-test-app.js';
 import { waitFor } from './support/wait-for.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
@@ -169,6 +169,38 @@ describe('controls on Slack answers: Stop, Regenerate and feedback, through real
     const forged = blockActions({ user: 'U1', channel: 'C4', message: answer, action: { action_id: 'xiaoliu_good', value: id } });
     expect((await sendInteraction(t.events, 'not-the-secret', forged)).status).toBe(401);
     expect(await t.database.sql`select 1 from answer_feedback where answer_id = ${id}`).toHaveLength(0);
+  });
+
+  it('the "Summarize thread" shortcut (message_action) reads the whole thread and answers in it, with controls', async () => {
+    const parent = nextEventTs();
+    t.slack.seedMessage({ channel: 'C5', ts: parent, user: 'U2', text: 'Topic: the deploy to prod failed' });
+    t.slack.seedMessage({ channel: 'C5', ts: nextEventTs(), thread_ts: parent, user: 'U1', text: 'It was the migration lock' });
+    t.slack.seedMessage({ channel: 'C5', ts: nextEventTs(), thread_ts: parent, user: 'U2', text: 'Ann will retry at 5pm' });
+    t.model.enqueue({ kind: 'text', text: 'Gist: the deploy failed on a migration lock; Ann retries at 5pm.' });
+    const shortcut = messageAction({ user: 'U1', channel: 'C5', callback_id: 'xiaoliu_summarize_thread', message: { ts: parent, text: 'Topic: the deploy to prod failed', user: 'U2' } });
+    expect((await sendInteraction(t.events, SLACK_TEST_SECRET, shortcut)).status).toBe(200);
+    const id = `slack-T0FAKE-C5-${shortcut.action_ts}#summarize`;
+    await waitForAnswer(t.database.sql, id);
+    const asked = JSON.stringify(t.model.requests.at(-1)!.body);
+    for (const said of ['the deploy to prod failed', 'It was the migration lock', 'Ann will retry at 5pm']) expect(asked).toContain(said);
+    const answer = reply('C5', parent)!;
+    expect(answer.text).toContain('migration lock');
+    expect(buttonsOn(answer)).toEqual(['xiaoliu_regenerate', 'xiaoliu_good', 'xiaoliu_bad']);
+  });
+
+  it('"Ask Xiaoliu about this" opens a modal; the question is answered in the message\'s thread with the message quoted', async () => {
+    const ts = nextEventTs();
+    t.slack.seedMessage({ channel: 'C6', ts, user: 'U2', text: 'We should move CI to GitHub Actions' });
+    const shortcut = messageAction({ user: 'U1', channel: 'C6', callback_id: 'xiaoliu_ask_about', message: { ts, text: 'We should move CI to GitHub Actions', user: 'U2' } });
+    await sendInteraction(t.events, SLACK_TEST_SECRET, shortcut);
+    const modal = await waitFor('the question modal', () => t.slack.views.find((v) => v.view.callback_id === 'xiaoliu_ask_about_question'));
+    t.model.enqueue({ kind: 'text', text: 'Pros and cons of moving CI.' });
+    const submitted = viewSubmission({ user: 'U1', callback_id: 'xiaoliu_ask_about_question', private_metadata: modal.view.private_metadata as string, values: { question: { question_input: { type: 'plain_text_input', value: 'what are the risks?' } } } });
+    await sendInteraction(t.events, SLACK_TEST_SECRET, submitted);
+    await waitFor('the answer in the thread', () => reply('C6', ts)?.text.includes('Pros and cons') || undefined);
+    const asked = JSON.stringify(t.model.requests.at(-1)!.body);
+    expect(asked).toContain('what are the risks?');
+    expect(asked).toContain('We should move CI to GitHub Actions');
   });
 
   it('answers streamed natively (a DM thread) end with Slack’s feedback buttons and Regenerate under the stream', async () => {

@@ -23,6 +23,8 @@ const restAgent = new RestAgent() as unknown as RESTOptions['agent'];
 
 // Past this much waiting for a rate limit, fail the call and let the job retry later instead of holding a worker.
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+/** Most pages of 100 `summarize 6h` reads of a channel. */
+const CHANNEL_READ_PAGES = 10;
 const THREAD_HISTORY_LIMIT = 50;
 
 /** The slash command an answer is for (discord-ingress.ts puts its id in the address); its token is looked up. */
@@ -155,6 +157,45 @@ export class DiscordEgress implements Egress {
    * from a message opens with a THREAD_STARTER_MESSAGE (type 21) that has no content of its own, only a reference to
    * that message in the parent channel: the message the thread is about is put first in its place.
    */
+  /**
+   * The channel's messages since `sinceMs`, for `summarize 6h`: GET /channels/{id}/messages, newest first, at most 100
+   * a page ("limit: Max number of messages to return (1-100)", paging with `before`:
+   * https://discord.com/developers/docs/resources/message#get-channel-messages), for at most 10 pages.
+   */
+  async readChannel(address: ReplyAddress, sinceMs: number): Promise<ThreadMessage[]> {
+    this.botId ??= ((await this.rest.get(Routes.user('@me'))) as APIUser).id;
+    const channel = address.threadId ?? address.channelId;
+    const kept: APIMessage[] = [];
+    let before: string | undefined;
+    let complete = false;
+    for (let page = 0; page < CHANNEL_READ_PAGES && !complete; page++) {
+      const query = new URLSearchParams({ limit: '100', ...(before ? { before } : {}) });
+      const newestFirst = (await this.rest.get(Routes.channelMessages(channel), { query })) as APIMessage[];
+      for (const m of newestFirst) {
+        if (Date.parse(m.timestamp) < sinceMs) complete = true;
+        else kept.push(m);
+      }
+      if (newestFirst.length < 100) complete = true;
+      before = newestFirst.at(-1)?.id;
+    }
+    const botId = this.botId;
+    const messages = kept
+      .reverse()
+      .filter((m) => m.content.trim() !== '')
+      .map((m) => {
+        const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
+        const fromMe = m.author.id === botId;
+        return {
+          authorId: m.author.id,
+          authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
+          text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
+          fromMe,
+        };
+      });
+    if (complete) return messages;
+    return [{ authorId: 'discord', authorName: 'Discord', text: '(Older messages of this period were not read: too many.)', fromMe: false }, ...messages];
+  }
+
   async readThread(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botId ??= ((await this.rest.get(Routes.user('@me'))) as APIUser).id;

@@ -311,6 +311,42 @@ export class SlackEgress implements Egress {
    * The thread's messages before Xiaoliu was summoned, read once: its first message and those nearest the question,
    * within what SLACK_APP_CLASS allows (thread-reader.ts).
    */
+  /**
+   * The channel's top-level messages since `sinceMs`, for `summarize 6h`: conversations.history pages newest first,
+   * 200 a call for at most 5 calls (or one call of 15 for an app outside the Marketplace, SLACK_APP_CLASS:
+   * https://docs.slack.dev/reference/methods/conversations.history), each paced by the workspace's budget.
+   */
+  async readChannel(address: ReplyAddress, sinceMs: number): Promise<ThreadMessage[]> {
+    this.botUserId ??= String((await this.client.auth.test()).user_id);
+    const oldest = (sinceMs / 1000).toFixed(6);
+    const caps = readCaps(this.config.appClass);
+    const read: ReadPage<Reply> = async (args) => {
+      await this.paceRead('conversations.history', address, CONTEXT_READ_MAX_WAIT_MS);
+      return this.call('conversations.history', () => this.client.conversations.history({ channel: address.channelId, ...args }));
+    };
+    const newestFirst = await readSince(read, oldest, caps);
+    const messages = await this.named([...newestFirst].reverse());
+    if (newestFirst.length < caps.perCall * caps.calls) return messages;
+    const note = '(Older messages of this period could not be read within what Slack lets this app read.)';
+    return [{ authorId: 'slack', authorName: 'Slack', text: note, fromMe: false }, ...messages];
+  }
+
+  /** Messages with text, as ThreadMessages named after their authors (one users.info per person, all at once). */
+  private async named(messages: Reply[]): Promise<ThreadMessage[]> {
+    const earlier = messages.filter((m) => m.text);
+    const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
+    const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
+    return earlier.map((m) => {
+      const fromMe = m.user === this.botUserId;
+      return {
+        authorId: m.user ?? m.bot_id ?? 'unknown',
+        authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : (names.get(m.user!) ?? m.user ?? 'someone'),
+        text: m.text!,
+        fromMe,
+      };
+    });
+  }
+
   async readThread(address: ReplyAddress, beforeTs: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botUserId ??= String((await this.client.auth.test()).user_id);
@@ -332,19 +368,7 @@ export class SlackEgress implements Egress {
       return [];
     }
     const { messages, unread } = found;
-    const earlier = messages.filter((m) => m.text);
-    // One lookup per person, all at once (each may take up to a second on a cold cache).
-    const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
-    const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
-    const thread = earlier.map((m) => {
-      const fromMe = m.user === this.botUserId;
-      return {
-        authorId: m.user ?? m.bot_id ?? 'unknown',
-        authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : (names.get(m.user!) ?? m.user ?? 'someone'),
-        text: m.text!,
-        fromMe,
-      };
-    });
+    const thread = await this.named(messages);
     if (!unread) return thread;
     // Said in the thread itself, so the model does not take the start of a long thread for all of it.
     this.log.info({ channel: address.channelId, read: messages.length, appClass: this.config.appClass }, 'read only the start of a long thread (SLACK_APP_CLASS limits)');

@@ -4,7 +4,7 @@ import type { IngressDeps, RunningIngress } from '../../src/domain/adapter.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
 import type { Arrival, IfRedisDown } from '../../src/ingress/ingress.js';
 import { greetAssistantThread } from './assistant-greeting.js';
-import { listenForAnswerActions } from './slack-interactions.js';
+import { listenForAnswerActions, listenForShortcuts } from './slack-interactions.js';
 import { boltLogger } from './bolt-logger.js';
 import { fromSlackText, mentionsBot } from './from-slack-text.js';
 import { slackAttachments, type SlackFile } from './slack-attachments.js';
@@ -156,6 +156,21 @@ function listen(app: App, slack: SlackContext, socketMode: boolean): void {
       .catch((error) => log.error({ err: error }, 'slash command failed'));
   });
   listenForAnswerActions(app, slack.client, slack.deps.answers, log);
+  listenForShortcuts(app, {
+    client: slack.client,
+    log,
+    // Through the core's command path: allow-lists, thread membership, held while Redis is away (acknowledged already).
+    queue: (place, message) =>
+      slack.deps.ingress.command(
+        { platform: 'slack', workspaceId: place.workspaceId, channelId: place.channelId, isDm: place.channelId.startsWith('D') },
+        { receivedAt: performance.now(), ifRedisDown: 'hold' },
+        {
+          refuse: (text) => slack.client.chat.postEphemeral({ channel: place.channelId, user: place.userId, text }),
+          open: async () => message(),
+          apologize: (text) => slack.client.chat.postEphemeral({ channel: place.channelId, user: place.userId, text }),
+        },
+      ),
+  });
   app.error(async (error) => {
     // Over HTTP Slack delivers the event again; in Socket Mode it was acknowledged already, and is lost.
     log.error({ err: error }, socketMode ? 'Slack listener failed; the event is lost' : 'Slack listener failed; Slack will deliver the event again');

@@ -8,6 +8,7 @@ import { resetCommand } from './reset.js';
 import { roleCommand } from './role.js';
 import { createRouter, type Router } from './router.js';
 import { usageCommand } from './usage.js';
+import { summarizeCommand } from './summarize.js';
 
 /**
  * Every command Xiaoliu knows, the skills last (from their registry), with chat as the fallback. The worker routes with
@@ -15,5 +16,5 @@ import { usageCommand } from './usage.js';
  * ALL_SKILLS) reaches Discord with the next registration.
  */
 export function createDefaultRouter(): Router {
-  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, ...ALL_SKILLS], chatCommand);
+  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, summarizeCommand, ...ALL_SKILLS], chatCommand);
 }

@@ -147,6 +147,11 @@ export interface Egress {
    * first summoned into a thread that already has a discussion.
    */
   readThread?(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]>;
+  /**
+   * The channel's messages (top level) since `sinceMs` (epoch ms), oldest first, read page by page within the
+   * platform's limits (`summarize 6h`); a note says so when the limits left some unread.
+   */
+  readChannel?(address: ReplyAddress, sinceMs: number): Promise<ThreadMessage[]>;
   /** Names a thread (Slack's assistant panel lists threads by title); called with the first question. */
   setTitle?(address: ReplyAddress, title: string): Promise<void>;
   /**

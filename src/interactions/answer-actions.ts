@@ -100,12 +100,13 @@ function regeneration(answer: AnswerRow, id: string): InboundMessage {
     v: 1,
     id,
     platform: answer.platform,
-    kind: 'thread',
+    kind: answer.kind,
     address: answer.address,
     author: { id: answer.askerId, name: answer.askerName, isBot: false },
     text: answer.question,
     attachments: [],
     sentAt: new Date().toISOString(),
+    ...(answer.messageId ? { messageId: answer.messageId } : {}),
     regenerate: { questionId: answer.questionId, replaces: answer.deliveryId },
   };
 }

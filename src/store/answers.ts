@@ -1,4 +1,4 @@
-import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
+import type { InboundMessage, Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Sql } from './database.js';
 
 /** An answer that carries buttons, as its row in `answers` keeps it (src/store/schema.ts). */
@@ -11,6 +11,8 @@ export interface AnswerRow {
   address: ReplyAddress;
   askerId: string;
   askerName: string;
+  kind: InboundMessage['kind'];
+  messageId: string | null;
   question: string;
   model: string;
   skill: string;
@@ -22,9 +24,9 @@ export interface AnswerRow {
 export async function recordAnswer(sql: Sql, a: Omit<AnswerRow, 'state'>): Promise<void> {
   await sql`
     insert into answers (delivery_id, question_id, platform, workspace_id, channel_id, address, asker_id, asker_name,
-      question, model, skill, settings_version, state)
+      kind, message_id, question, model, skill, settings_version, state)
     values (${a.deliveryId}, ${a.questionId}, ${a.platform}, ${a.workspaceId}, ${a.channelId}, ${JSON.stringify(a.address)}::jsonb,
-      ${a.askerId}, ${a.askerName}, ${a.question}, ${a.model}, ${a.skill}, ${a.settingsVersion}, 'streaming')
+      ${a.askerId}, ${a.askerName}, ${a.kind}, ${a.messageId}, ${a.question}, ${a.model}, ${a.skill}, ${a.settingsVersion}, 'streaming')
     on conflict (delivery_id) do nothing`;
 }
 
@@ -37,7 +39,7 @@ export async function endAnswer(sql: Sql, deliveryId: string, state: 'done' | 's
 export async function findAnswer(sql: Sql, platform: Platform, workspaceId: string, deliveryId: string): Promise<AnswerRow | undefined> {
   const [row] = await sql<(Omit<AnswerRow, 'address'> & { address: string | ReplyAddress })[]>`
     select delivery_id as "deliveryId", question_id as "questionId", platform, workspace_id as "workspaceId",
-      channel_id as "channelId", address, asker_id as "askerId", asker_name as "askerName", question, model, skill,
+      channel_id as "channelId", address, asker_id as "askerId", asker_name as "askerName", kind, message_id as "messageId", question, model, skill,
       settings_version as "settingsVersion", state
     from answers where delivery_id = ${deliveryId} and platform = ${platform} and workspace_id = ${workspaceId}`;
   // jsonb comes back as text on the shared client (drizzle turns postgres.js's parsers off).

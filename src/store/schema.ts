@@ -256,6 +256,9 @@ export const answers = pgTable(
     address: jsonb('address').notNull(),
     askerId: text('asker_id').notNull(),
     askerName: text('asker_name').notNull(),
+    /** The question's kind and platform message id, so a regeneration reads the same thread up to the same point. */
+    kind: text('kind').notNull(),
+    messageId: text('message_id'),
     /** The question as the router got it (for Regenerate); removed with the conversation by `forget me`/retention. */
     question: text('question').notNull(),
     model: text('model').notNull(),

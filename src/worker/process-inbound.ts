@@ -174,6 +174,8 @@ async function answer(job: Job<InboundJobData>, deps: ProcessorDeps, log: Logger
       address: message.address,
       askerId: message.author.id,
       askerName: message.author.name,
+      kind: message.kind,
+      messageId: message.messageId ?? null,
       // What Regenerate asks again: the words that routed here (a skill's name first), not the platform's wrapping.
       question: skill === 'ask' ? route.args : `${skill} ${route.args}`.trim(),
       model: settings.model,
