@@ -67,6 +67,23 @@ describe('controls on Discord answers: message components over the real discord.
     expect(buttonsOn(messages[0])).toEqual([`xl:regenerate:${id}#r1`, `xl:good:${id}#r1`, `xl:bad:${id}#r1`]);
   });
 
+  it('the "Summarize thread" message command (MESSAGE context menu) reads the thread and answers in place', async () => {
+    const root = t.discord.sendMessage({ channelId: t.discord.channelId, author: t.bob, content: 'Release plan for Friday' });
+    const thread = t.discord.startThreadFromMessage({ channelId: t.discord.channelId, messageId: root.id, by: t.bob, name: 'release' });
+    t.discord.sendMessage({ channelId: thread, author: t.alice, content: 'QA signs off Thursday' });
+    const last = t.discord.sendMessage({ channelId: thread, author: t.bob, content: 'Bob writes the changelog' });
+    t.model.enqueue({ kind: 'text', text: 'Gist: Friday release; QA Thursday; Bob writes the changelog.' });
+    const used = t.discord.sendInteraction({ name: 'Summarize thread', commandType: 3, targetId: last.id, channelId: thread, user: t.alice });
+    await t.answered(`discord-i-${used.id}`);
+    const asked = JSON.stringify(t.model.requests.at(-1)!.body);
+    for (const said of ['QA signs off Thursday', 'Bob writes the changelog']) expect(asked).toContain(said);
+    const responses = t.discord.interactionResponses(used.id);
+    expect(responses[0]).toMatchObject({ kind: 'callback', type: 5 });
+    const answer = responses.filter((r) => r.kind === 'editOriginal').at(-1)!.body as { content: string; components: Row[] };
+    expect(answer.content).toContain('changelog');
+    expect(answer.components[0]!.components.map((c) => c.custom_id)).toEqual([`xl:regenerate:discord-i-${used.id}`, `xl:good:discord-i-${used.id}`, `xl:bad:discord-i-${used.id}`]);
+  });
+
   it('👎 opens a modal (type 9); its submission (MODAL_SUBMIT) adds the reason to the rating', async () => {
     t.model.enqueue({ kind: 'text', text: 'Meh.' });
     const { id, thread } = ask('rate this');

@@ -1,4 +1,4 @@
-import { MessageFlags, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type MessageContextMenuCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { AnswerAction, AnswerActions } from '../../src/interactions/answer-actions.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { CUSTOM_ID_PREFIX, parseCustomId } from './outbound-message.js';
@@ -57,4 +57,36 @@ export async function onReasonSubmitted(interaction: ModalSubmitInteraction, ans
     workspaceId: workspaceOf(interaction),
     user: { id: interaction.user.id, name: interaction.user.username },
   });
+}
+
+/** The message context-menu commands (application commands of type 3), registered with the slash commands. */
+export const MESSAGE_COMMANDS = { summarize: 'Summarize thread', askAbout: 'Ask Xiaoliu about this' } as const;
+const QUESTION_INPUT = 'question';
+
+/** Their registration bodies: names may hold spaces and capitals (1–32 characters); message commands have no description. */
+export function messageCommands(scope: 'global' | 'guild'): Record<string, unknown>[] {
+  // Same contexts as the slash commands (slash-commands.ts): servers and DMs with the bot, global commands only.
+  const contexts = scope === 'global' ? { contexts: [0, 1], integration_types: [0] } : {};
+  return Object.values(MESSAGE_COMMANDS).map((name) => ({ name, type: 3, ...contexts }));
+}
+
+/**
+ * "Ask Xiaoliu about this" on a message: a modal asks the question (type 9, which acknowledges the interaction); its
+ * submission is answered in place, like a slash command, with the message quoted (onAskSubmitted).
+ */
+export async function onAskAbout(interaction: MessageContextMenuCommandInteraction): Promise<void> {
+  await interaction.showModal({
+    custom_id: `${CUSTOM_ID_PREFIX}:ask:${interaction.targetId}`,
+    title: 'Ask Xiaoliu',
+    components: [
+      { type: 1, components: [{ type: 4, custom_id: QUESTION_INPUT, label: 'Your question about this message', style: 2, required: true, max_length: 2000 }] },
+    ],
+  });
+}
+
+/** The message asked about, and the question, from a submitted "Ask Xiaoliu about this" modal; undefined otherwise. */
+export function askedAbout(interaction: ModalSubmitInteraction): { messageId: string; question: string } | undefined {
+  const match = /^xl:ask:(\d+)$/.exec(interaction.customId);
+  if (!match) return undefined;
+  return { messageId: match[1]!, question: interaction.fields.getTextInputValue(QUESTION_INPUT).trim() };
 }

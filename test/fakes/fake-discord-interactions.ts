@@ -24,6 +24,10 @@ export interface SendInteractionInput {
   fields?: Record<string, string>;
   /** Command name (type 2). */
   name?: string;
+  /** Type 2: the application command's type, 1 = slash (default), 3 = message context menu (on `targetId`). */
+  commandType?: 1 | 3;
+  /** A message context-menu command's message (in `channelId`). */
+  targetId?: string;
   /** Raw option objects, or `{ prompt: 'hi' }` shorthand (string → 3, integer → 4, boolean → 5, number → 10). */
   options?: Record<string, CommandOptionValue> | Array<Record<string, unknown>>;
   /** Component custom_id and the message carrying it (type 3). */
@@ -101,15 +105,21 @@ export class FakeInteractions {
     let message: { id: string } | undefined;
     if (type === 2) {
       const name = input.name ?? 'ask';
-      const isIt = (c: Record<string, unknown>) => c.name === name && (c.type ?? 1) === 1;
+      const commandType = input.commandType ?? 1;
+      const isIt = (c: Record<string, unknown>) => c.name === name && (c.type ?? 1) === commandType;
       const registered = commandsAvailable(world, this.commands, channel, input.user.id).find(isIt);
       // Nothing registered (most tests): any name goes. Registered, but not where it is used: no client could send it.
       const anywhere = [...this.commands.global, ...Object.values(this.commands.guilds).flat()].some(isIt);
       if (anywhere && !registered) throw new Error(`fake-discord: /${name} is not available in channel ${channel.id} (see commandsAvailable)`);
+      // A message command carries its message as `target_id` and in `resolved.messages`
+      // (https://discord.com/developers/docs/interactions/application-commands#message-commands).
+      const target = input.targetId ? world.findMessage(channel.id, input.targetId)?.message : undefined;
+      if (commandType === 3 && !target) throw new Error(`fake-discord: a message command needs the targetId of a message in ${channel.id}`);
       data = {
         id: registered?.id ?? snowflake(),
         name,
-        type: 1,
+        type: commandType,
+        ...(target ? { target_id: target.id, resolved: { messages: { [target.id]: target } } } : {}),
         ...(toOptions(input.options) ? { options: toOptions(input.options) } : {}),
         ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
       };
