@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appMentionEvent, blockActions, messageAction, messageEvent, nextEventTs, sendInteraction, sendSlackEvent, viewSubmission } from './fakes/slack-events.js';
+import { appMentionEvent, blockActions, eventCallback, messageAction, messageEvent, nextEventTs, sendInteraction, sendSlackEvent, viewSubmission } from './fakes/slack-events.js';
 import { SLACK_TEST_SECRET, startSlackTestApp, type SlackTestApp } from './support/slack-test-app.js';
 import { waitFor } from './support/wait-for.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
@@ -131,7 +131,6 @@ describe('controls on Slack answers: Stop, Regenerate and feedback, through real
     const model = rows[0]!.model;
     expect(model).toMatch(/^claude-/);
     // An admin changes the channel's persona (version 1); the next answer's feedback is counted under v1.
-    t.model.enqueue({ kind: 'text', text: 'Persona changed.' });
     const change = appMentionEvent({ channel: 'C3', user: 'UADMIN', text: '<@UBOT> config prompt You are terse.' });
     await sendSlackEvent(t.events, SLACK_TEST_SECRET, change);
     await waitForAnswer(t.database.sql, `slack-T0FAKE-C3-${change.event.ts as string}`);
@@ -201,6 +200,24 @@ describe('controls on Slack answers: Stop, Regenerate and feedback, through real
     const asked = JSON.stringify(t.model.requests.at(-1)!.body);
     expect(asked).toContain('what are the risks?');
     expect(asked).toContain('We should move CI to GitHub Actions');
+  });
+
+  it('App Home (app_home_opened → views.publish) shows what Xiaoliu does, your usage today and channels; the team chart to admins only', async () => {
+    const open = (user: string) =>
+      sendSlackEvent(t.events, SLACK_TEST_SECRET, eventCallback({ type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: nextEventTs() }));
+    const homeOf = (user: string) => t.slack.views.filter((v) => v.method === 'views.publish' && v.user_id === user).at(-1);
+    const textOf = (view: { view: Record<string, unknown> }) => JSON.stringify(view.view.blocks);
+    expect((await open('U1')).status).toBe(200);
+    const member = await waitFor('U1 home', () => homeOf('U1'));
+    expect(member.view.type).toBe('home');
+    expect(textOf(member)).toContain('summarize');
+    expect(textOf(member)).toContain('Your usage today');
+    expect(textOf(member)).toContain('<#C1>');
+    expect(textOf(member)).not.toContain('Team spending');
+    await open('UADMIN');
+    const admin = await waitFor('UADMIN home', () => homeOf('UADMIN'));
+    expect(textOf(admin)).toContain('Team spending');
+    expect(textOf(admin)).toContain('you can configure them');
   });
 
   it('answers streamed natively (a DM thread) end with Slack’s feedback buttons and Regenerate under the stream', async () => {

@@ -87,10 +87,14 @@ export class AnswerActions {
 
   /** Only the asker, or an admin of the answer's workspace, may stop or regenerate it. */
   private async mayControl(answer: AnswerRow, action: AnswerAction): Promise<boolean> {
-    if (answer.askerId === action.user.id) return true;
+    return answer.askerId === action.user.id || (await this.isAdmin(answer.platform, answer.workspaceId, action.user.id));
+  }
+
+  /** Whether a person is an admin of a workspace (XIAOLIU_ADMINS, or made one there with `role`). */
+  async isAdmin(platform: Platform, workspaceId: string, userId: string): Promise<boolean> {
     const [row] = await this.deps.sql<{ role: Role }[]>`
-      select role from user_roles where platform = ${answer.platform} and workspace_id = ${answer.workspaceId} and user_id = ${action.user.id}`;
-    return roleFrom(this.deps.config, answer.platform, action.user.id, row?.role) === 'admin';
+      select role from user_roles where platform = ${platform} and workspace_id = ${workspaceId} and user_id = ${userId}`;
+    return roleFrom(this.deps.config, platform, userId, row?.role) === 'admin';
   }
 }
 
