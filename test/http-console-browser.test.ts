@@ -11,8 +11,8 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.j
 // Debian's Chromium (.ci/run installs it); playwright-core drives it and never downloads a browser of its own.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT = 'test-artifacts/web-console.png';
-/** The console with an answer's buttons, shown in the README. */
-const CONTROLS_SCREENSHOT = 'docs/web-console-controls.png';
+/** The console with an answer's buttons; docs/web-console-controls.png (in the README) is a copy of one run's. */
+const CONTROLS_SCREENSHOT = 'test-artifacts/web-console-controls.png';
 
 describe.skipIf(!existsSync(CHROMIUM))('the web console in headless Chromium (install Debian\'s chromium to run)', () => {
   let database: TestDatabase;
@@ -97,7 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the web console in headless Chromium (in
     // The stored conversation holds one answer to the question: the regenerated one.
     const stored = await database.sql<{ text: string }[]>`select text from messages where role = 'assistant' and text like '%essay%'`;
     expect(stored.map((m) => m.text)).toEqual(['A **shorter** essay, in full.']);
-    await mkdir('docs', { recursive: true });
+    await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: CONTROLS_SCREENSHOT });
   }, 60_000);
 });
