@@ -18,6 +18,7 @@ import { startFakeDiscord } from './fakes/fake-discord.js';
 import { sleep, startDiscordTestApp, type DiscordTestApp } from './support/discord-test-app.js';
 import { TEST_REDIS_URL } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
+import { AnswerActions } from '../src/interactions/answer-actions.js';
 import { nodeArgsOf } from './support/npm-script.js';
 
 describe('Discord slash commands, their registration, and deduplicated posts', () => {
@@ -35,6 +36,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
   /** What the app gives an ingress, for one started here with a log of its own. */
   const ingressDeps = (log: Logger): IngressDeps => ({
     ingress: t.app.ingress,
+    answers: new AnswerActions({ sql: t.database.sql, redis, prefix: t.config.queuePrefix, config: t.config, ingress: t.app.ingress, log }),
     http: t.app.http,
     sql: t.database.sql,
     redis,
@@ -130,14 +132,16 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     const env = { DISCORD_TOKEN: t.discord.token, DISCORD_API_URL: t.discord.restUrl };
     const global = await registerCommands(readConfig(env).platforms.discord!, createDefaultRouter().commands);
     expect(global).toMatchObject({ applicationId: t.discord.applicationId, scope: 'global' });
-    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'usage']);
+    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread', 'analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
     const ask = t.discord.registeredCommands.global.find((c) => c.name === 'ask')!;
     expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }]);
+    // The message context-menu commands (type 3: right-click a message → Apps) come with the slash commands.
+    expect(t.discord.registeredCommands.global.filter((c) => c.type === 3).map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread']);
 
     const inGuild = readConfig({ ...env, DISCORD_COMMAND_GUILD_ID: t.discord.guildId, DISCORD_APPLICATION_ID: t.discord.applicationId });
     const guild = await registerCommands(inGuild.platforms.discord!, createDefaultRouter().commands);
     expect(guild.scope).toBe(t.discord.guildId);
-    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'usage']);
+    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread', 'analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
   });
 
   it('npm run discord:register says where the commands appear: one server\'s commands never reach DMs, global ones do', async () => {

@@ -11,6 +11,8 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.j
 // Debian's Chromium (.ci/run installs it); playwright-core drives it and never downloads a browser of its own.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT = 'test-artifacts/web-console.png';
+/** The console with an answer's buttons; docs/web-console-controls.png (in the README) is a copy of one run's. */
+const CONTROLS_SCREENSHOT = 'test-artifacts/web-console-controls.png';
 
 describe.skipIf(!existsSync(CHROMIUM))('the web console in headless Chromium (install Debian\'s chromium to run)', () => {
   let database: TestDatabase;
@@ -64,5 +66,38 @@ describe.skipIf(!existsSync(CHROMIUM))('the web console in headless Chromium (in
 
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  }, 60_000);
+
+  it('puts Stop on a streaming answer, then Regenerate and 👍 / 👎 on it; each acts through the API', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 560 } });
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    await page.evaluate(`localStorage.setItem('xiaoliu.apiKey', ${JSON.stringify(key)})`);
+    await page.reload();
+    let resume!: () => void;
+    model.enqueue({ kind: 'paused', textBefore: 'A long answer that goes on', textAfter: ' and on.', resume: new Promise<void>((r) => (resume = r)) });
+    await page.fill('#question', 'write me an essay');
+    await page.click('#send');
+    const stop = page.locator('.controls button', { hasText: 'Stop' });
+    await stop.waitFor();
+    await page.locator('#messages', { hasText: 'goes on' }).waitFor();
+    await stop.click();
+    await page.locator('#messages', { hasText: '(stopped)' }).waitFor({ timeout: 15_000 });
+    await page.locator('.controls button', { hasText: 'Regenerate' }).waitFor();
+    resume();
+    // Regenerate: the same bubble streams the new answer.
+    model.enqueue({ kind: 'text', text: 'A **shorter** essay, in full.' });
+    await page.locator('.controls button', { hasText: 'Regenerate' }).click();
+    await page.locator('#messages', { hasText: 'in full.' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('.msg.assistant').count()).toBe(1);
+    expect(await page.locator('#messages', { hasText: '(stopped)' }).count()).toBe(0);
+    await page.locator('.controls button', { hasText: /^Helpful$/ }).click();
+    await page.locator('.controls button.rated').waitFor();
+    const [rated] = await database.sql`select rating from answer_feedback where user_id = 'console-user'`;
+    expect(rated!.rating).toBe('good');
+    // The stored conversation holds one answer to the question: the regenerated one.
+    const stored = await database.sql<{ text: string }[]>`select text from messages where role = 'assistant' and text like '%essay%'`;
+    expect(stored.map((m) => m.text)).toEqual(['A **shorter** essay, in full.']);
+    await mkdir('test-artifacts', { recursive: true });
+    await page.screenshot({ path: CONTROLS_SCREENSHOT });
   }, 60_000);
 });

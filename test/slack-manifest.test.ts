@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readConfig } from '../src/config/read-config.js';
+import { SHORTCUT } from '../adapters/slack/slack-interactions.js';
 
 const manifest = parse(readFileSync('adapters/slack/manifest.yml', 'utf8')) as {
   features: { slash_commands: { command: string; url: string }[] };
@@ -32,6 +33,15 @@ describe('the Slack app manifest', () => {
       if ((ingress + egress + readFileSync('adapters/slack/user-names.ts', 'utf8')).includes(call)) expect(scopes, call).toContain(scope);
     }
     expect(scopes).toContain('commands');
+  });
+
+  it('turns on interactivity at /slack/events and lists every message shortcut the ingress listens for', () => {
+    const m = manifest as unknown as { settings: { interactivity: { is_enabled: boolean; request_url: string } }; features: { shortcuts: { callback_id: string; type: string }[] } };
+    expect(m.settings.interactivity.is_enabled).toBe(true);
+    expect(m.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+    const listened = Object.values(SHORTCUT).sort();
+    expect(m.features.shortcuts.map((s) => s.callback_id).sort()).toEqual(listened);
+    expect(m.features.shortcuts.every((s) => s.type === 'message')).toBe(true);
   });
 
   it("points events and the slash command at the gateway's /slack/events, with the default command name", () => {

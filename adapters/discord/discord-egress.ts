@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUser, type RESTOptions, type RawFile } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { DiscordConfig } from './discord-config.js';
-import { textOf, type EditOptions, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
+import { textOf, type AnswerControls, type EditOptions, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
@@ -23,6 +23,8 @@ const restAgent = new RestAgent() as unknown as RESTOptions['agent'];
 
 // Past this much waiting for a rate limit, fail the call and let the job retry later instead of holding a worker.
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+/** Most pages of 100 `summarize 6h` reads of a channel. */
+const CHANNEL_READ_PAGES = 10;
 const THREAD_HISTORY_LIMIT = 50;
 
 /** The slash command an answer is for (discord-ingress.ts puts its id in the address); its token is looked up. */
@@ -69,33 +71,34 @@ export class DiscordEgress implements Egress {
     this.fileOrigins = ['https://cdn.discordapp.com', 'https://media.discordapp.net', new URL(config.apiUrl).origin];
   }
 
-  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey, options?: { controls?: AnswerControls | undefined }): Promise<PostedMessage> {
     const interaction = await this.interactionOf(address);
     // Read now: @discordjs/rest queues a request behind its route's rate limit with the body it is given.
     const text = textOf(outbound);
+    const controls = options?.controls;
     const interactionId = interactionIdOf(address);
     if (interaction && interactionId) {
       const part = key?.part ?? (interaction.originalMessageId ? 1 : 0);
       if (part === 0) {
         // The deferred reply ("Xiaoliu is thinking…") becomes the answer's first message; editing it is idempotent.
         const message = await this.webhook(interaction, (app, token) =>
-          this.rest.patch(Routes.webhookMessage(app, token, '@original'), { body: messageBody(text), auth: false }),
+          this.rest.patch(Routes.webhookMessage(app, token, '@original'), { body: messageBody(text, undefined, controls), auth: false }),
         );
         await this.interactions.setOriginal(interactionId, message.id);
         return { messageId: message.id };
       }
       const message = await this.webhook(interaction, (app, token) =>
-        this.restNoRetry.post(Routes.webhook(app, token), { body: messageBody(text), query: wait(), auth: false }),
+        this.restNoRetry.post(Routes.webhook(app, token), { body: messageBody(text, undefined, controls), query: wait(), auth: false }),
       );
       return { messageId: message.id };
     }
     // A normal message, or an interaction whose token has expired: the answer still arrives, in the channel.
-    const body = messageBody(text, key);
+    const body = messageBody(text, key, controls);
     const message = (await this.rest.post(Routes.channelMessages(target(address)), { body })) as APIMessage;
     // A nonce Discord has seen returns the message it made then, with that attempt's text (a placeholder a dead
     // worker posted, say): bring it up to date, as a retried post must.
     // Compared trimmed: Discord trims what it stores, and an edit for whitespace alone would waste a call.
-    if (message.content.trim() !== String(body.content).trim()) await this.edit(address, message.id, text);
+    if (message.content.trim() !== String(body.content).trim()) await this.edit(address, message.id, text, controls ? { controls } : {});
     return { messageId: message.id };
   }
 
@@ -104,7 +107,7 @@ export class DiscordEgress implements Egress {
     if (interaction) {
       const which = interaction.originalMessageId === messageId ? '@original' : messageId;
       await this.webhook(interaction, (app, token) =>
-        this.rest.patch(Routes.webhookMessage(app, token, which), { body: messageBody(text), auth: false }),
+        this.rest.patch(Routes.webhookMessage(app, token, which), { body: messageBody(text, undefined, options?.controls), auth: false }),
       );
       return;
     }
@@ -112,7 +115,7 @@ export class DiscordEgress implements Egress {
     // final edit waits for one.
     const preview = options?.preview ? { headers: { [PREVIEW_HEADER]: '1' } } : {};
     try {
-      await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text), ...preview });
+      await this.rest.patch(Routes.channelMessage(target(address), messageId), { body: messageBody(text, undefined, options?.controls), ...preview });
     } catch (error) {
       if (error instanceof PreviewSkipped) return false;
       throw error;
@@ -165,6 +168,45 @@ export class DiscordEgress implements Egress {
    * from a message opens with a THREAD_STARTER_MESSAGE (type 21) that has no content of its own, only a reference to
    * that message in the parent channel: the message the thread is about is put first in its place.
    */
+  /**
+   * The channel's messages since `sinceMs`, for `summarize 6h`: GET /channels/{id}/messages, newest first, at most 100
+   * a page ("limit: Max number of messages to return (1-100)", paging with `before`:
+   * https://discord.com/developers/docs/resources/message#get-channel-messages), for at most 10 pages.
+   */
+  async readChannel(address: ReplyAddress, sinceMs: number): Promise<ThreadMessage[]> {
+    this.botId ??= ((await this.rest.get(Routes.user('@me'))) as APIUser).id;
+    const channel = address.threadId ?? address.channelId;
+    const kept: APIMessage[] = [];
+    let before: string | undefined;
+    let complete = false;
+    for (let page = 0; page < CHANNEL_READ_PAGES && !complete; page++) {
+      const query = new URLSearchParams({ limit: '100', ...(before ? { before } : {}) });
+      const newestFirst = (await this.rest.get(Routes.channelMessages(channel), { query })) as APIMessage[];
+      for (const m of newestFirst) {
+        if (Date.parse(m.timestamp) < sinceMs) complete = true;
+        else kept.push(m);
+      }
+      if (newestFirst.length < 100) complete = true;
+      before = newestFirst.at(-1)?.id;
+    }
+    const botId = this.botId;
+    const messages = kept
+      .reverse()
+      .filter((m) => m.content.trim() !== '')
+      .map((m) => {
+        const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
+        const fromMe = m.author.id === botId;
+        return {
+          authorId: m.author.id,
+          authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
+          text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
+          fromMe,
+        };
+      });
+    if (complete) return messages;
+    return [{ authorId: 'discord', authorName: 'Discord', text: '(Older messages of this period were not read: too many.)', fromMe: false }, ...messages];
+  }
+
   async readThread(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botId ??= ((await this.rest.get(Routes.user('@me'))) as APIUser).id;

@@ -8,6 +8,8 @@ import {
   Partials,
   RESTJSONErrorCodes,
   type ChatInputCommandInteraction,
+  type MessageContextMenuCommandInteraction,
+  type ModalSubmitInteraction,
   type Interaction,
   type Message,
 } from 'discord.js';
@@ -20,6 +22,7 @@ import type { DiscordConfig } from './discord-config.js';
 import { discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
 import { fromDiscordText, summonsBot, threadName, type MentionNames } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
+import { askedAbout, MESSAGE_COMMANDS, onAnswerButton, onAskAbout, onReasonSubmitted } from './discord-interactions.js';
 import { PROMPT_OPTION } from './slash-commands.js';
 
 /** The running Discord ingress, as every handler needs it. */
@@ -76,6 +79,19 @@ export async function startDiscordIngress(config: DiscordConfig, deps: IngressDe
     onMessage(discord, message).catch((error) => log.error({ err: error, messageId: message.id }, 'could not take a Discord message'));
   });
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    // Buttons on answers and the 👎 reason modal (discord-interactions.ts).
+    const failed = (error: unknown) => log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not act on a Discord interaction');
+    if (interaction.isButton()) return void onAnswerButton(interaction, deps.answers, log).catch(failed);
+    if (interaction.isModalSubmit()) {
+      const asked = askedAbout(interaction);
+      if (asked) return void onAskSubmitted(discord, interaction, asked).catch(failed);
+      return void onReasonSubmitted(interaction, deps.answers).catch(failed);
+    }
+    if (interaction.isMessageContextMenuCommand()) {
+      if (interaction.commandName === MESSAGE_COMMANDS.askAbout) return void onAskAbout(interaction).catch(failed);
+      if (interaction.commandName === MESSAGE_COMMANDS.summarize) return void onSummarizeMessage(discord, interaction).catch(failed);
+      return;
+    }
     if (!interaction.isChatInputCommand()) return;
     onCommand(discord, interaction).catch((error) => {
       log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not take a Discord command');
@@ -194,6 +210,17 @@ async function openThread(discord: DiscordContext, message: Message, text: strin
  * allow-lists it is answered instead with a refusal only its asker sees, and nothing is deferred, opened or queued.
  */
 async function onCommand(discord: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  await queueDeferred(discord, interaction, () => commandMessage(interaction));
+}
+
+/** An interaction answered in place: a slash command, a message command, a submitted "Ask Xiaoliu about this" modal. */
+type DeferredInteraction = ChatInputCommandInteraction | MessageContextMenuCommandInteraction | ModalSubmitInteraction;
+
+/**
+ * Deferred at once, then queued; the worker answers by editing the deferred reply. Outside the allow-lists it is
+ * answered instead with a refusal only its asker sees, and nothing is deferred, opened or queued.
+ */
+async function queueDeferred(discord: DiscordContext, interaction: DeferredInteraction, build: () => InboundMessage): Promise<void> {
   const receivedAt = performance.now();
   const isDm = !interaction.inGuild();
   const place = { platform: 'discord', workspaceId: workspaceOf(interaction), channelId: placeChannelOf(interaction), isDm };
@@ -207,7 +234,7 @@ async function onCommand(discord: DiscordContext, interaction: ChatInputCommandI
       open: async () => {
         const { applicationId, token } = interaction;
         await discord.interactions.save(interaction.id, { applicationId, token }, interaction.createdTimestamp);
-        return commandMessage(interaction);
+        return build();
       },
       apologize: (text) => interaction.editReply(text),
       scrub: (error) => scrubToken(error, interaction.token),
@@ -216,7 +243,7 @@ async function onCommand(discord: DiscordContext, interaction: ChatInputCommandI
 }
 
 /** Discord gives 3 s to acknowledge; deferring first shows "Xiaoliu is thinking…" and buys 15 minutes. */
-async function defer(interaction: ChatInputCommandInteraction): Promise<void> {
+async function defer(interaction: DeferredInteraction): Promise<void> {
   try {
     await interaction.deferReply();
   } catch (error) {
@@ -225,14 +252,14 @@ async function defer(interaction: ChatInputCommandInteraction): Promise<void> {
   }
 }
 
-function workspaceOf(interaction: ChatInputCommandInteraction): string {
-  return interaction.guildId ?? dmWorkspace(interaction.channelId);
+function workspaceOf(interaction: DeferredInteraction): string {
+  return interaction.guildId ?? dmWorkspace(interaction.channelId ?? '');
 }
 
 /** The channel a command counts as in: a thread's parent (settings and allow-lists are the channel's), or its own. */
-function placeChannelOf(interaction: ChatInputCommandInteraction): string {
+function placeChannelOf(interaction: DeferredInteraction): string {
   const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
-  return thread?.parentId ?? interaction.channelId;
+  return thread?.parentId ?? interaction.channelId ?? '';
 }
 
 /**
@@ -284,7 +311,7 @@ function containPacketErrors(client: Client, log: Logger): void {
 }
 
 /** The name people see: the server nickname, else the global display name, else the username. */
-function displayNameOf(interaction: ChatInputCommandInteraction): string {
+function displayNameOf(interaction: DeferredInteraction): string {
   const member = interaction.member;
   if (member && 'displayName' in member) return member.displayName;
   return member?.nick ?? interaction.user.displayName;
@@ -310,4 +337,52 @@ function namesIn(message: Message, botId: string, botRoleId: string | undefined)
   const roles = new Map(message.mentions.roles.map((r) => [r.id, r.name]));
   const channels = new Map(message.mentions.channels.map((c) => [c.id, 'name' in c && c.name ? c.name : 'channel']));
   return { botId, ...(botRoleId ? { botRoleId } : {}), users, roles, channels };
+}
+
+/**
+ * "Summarize thread" on a message: the thread it is in, or the one started from it; on a message with no thread, the
+ * channel's last 24 hours. Answered in place, like a slash command.
+ */
+async function onSummarizeMessage(discord: DiscordContext, interaction: MessageContextMenuCommandInteraction): Promise<void> {
+  const target = interaction.targetMessage;
+  const inThread = interaction.channel?.isThread() ? interaction.channel.id : undefined;
+  // Discord gives a thread started from a message the message's id.
+  const threadId = inThread ?? (target.hasThread ? target.id : undefined);
+  await queueDeferred(discord, interaction, () => ({
+    ...deferredMessage(interaction, threadId, 'summarize', ''),
+    // The interaction's own id: later than every message of the thread, so all of it is read.
+    ...(threadId ? { messageId: interaction.id } : {}),
+  }));
+}
+
+/** A submitted "Ask Xiaoliu about this": the question, with the message quoted, answered in place. */
+async function onAskSubmitted(discord: DiscordContext, interaction: ModalSubmitInteraction, asked: { messageId: string; question: string }): Promise<void> {
+  if (!asked.question) return;
+  const about = await interaction.channel?.messages.fetch(asked.messageId).catch(() => undefined);
+  const quoted = (about?.content ?? '').slice(0, 2000).split('\n').map((line) => `> ${line}`).join('\n');
+  const thread = interaction.channel?.isThread() ? interaction.channel.id : undefined;
+  const text = `${asked.question}\n\nAbout this message${about ? ` from ${about.member?.displayName ?? about.author.displayName}` : ''}:\n${quoted}`;
+  await queueDeferred(discord, interaction, () => ({ ...deferredMessage(interaction, thread, 'ask', text), text }));
+}
+
+/** The InboundMessage of an interaction answered in place, for a command and its text. */
+function deferredMessage(interaction: DeferredInteraction, threadId: string | undefined, name: string, args: string): InboundMessage {
+  const lane = threadId || !interaction.inGuild() ? {} : { lane: interaction.user.id };
+  return {
+    v: 1,
+    id: `discord-i-${interaction.id}`,
+    platform: 'discord',
+    kind: 'slash',
+    address: {
+      workspaceId: workspaceOf(interaction),
+      channelId: placeChannelOf(interaction),
+      ...(threadId ? { threadId } : lane),
+      adapterData: { interactionId: interaction.id },
+    },
+    author: { id: interaction.user.id, name: displayNameOf(interaction), isBot: false },
+    text: args || name,
+    command: { name, args },
+    attachments: [],
+    sentAt: interaction.createdAt.toISOString(),
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PostKey } from '../../src/domain/egress.js';
+import type { AnswerControls, PostKey } from '../../src/domain/egress.js';
 
 /** Discord's limit on a message's content. */
 export const DISCORD_MAX_CHARS = 2000;
@@ -26,11 +26,39 @@ export function nonceFor(key: PostKey): string {
   return createHash('sha256').update(`${key.deliveryId}#${key.part}`).digest('base64url').slice(0, NONCE_LENGTH);
 }
 
-/** The JSON body of a message create or edit: never a ping, whatever the text says; deduplicated when keyed. */
-export function messageBody(text: string, key?: PostKey): Record<string, unknown> {
+/**
+ * The JSON body of a message create or edit: never a ping, whatever the text says; deduplicated when keyed; with the
+ * answer's buttons when given (`components: []` takes them away; absent leaves an edited message's as they are).
+ */
+export function messageBody(text: string, key?: PostKey, controls?: AnswerControls): Record<string, unknown> {
   return {
     content: defuseBroadcasts(text),
     allowed_mentions: { parse: [] },
     ...(key ? { nonce: nonceFor(key), enforce_nonce: true } : {}),
+    ...(controls ? { components: answerComponents(controls) } : {}),
   };
+}
+
+/** The prefix of Xiaoliu's custom_ids: `xl:<verb>:<answer id>`, at most 100 characters, the answer's state in Postgres. */
+export const CUSTOM_ID_PREFIX = 'xl';
+// "custom_id: Developer-defined identifier for the button; max 100 characters"
+// (https://discord.com/developers/docs/components/reference#button).
+const CUSTOM_ID_MAX = 100;
+
+/** The answer's buttons: one action row (type 1) of buttons (type 2); style 1 primary, 2 secondary, 4 danger. */
+export function answerComponents({ answerId, state }: AnswerControls): unknown[] {
+  const id = (verb: string) => `${CUSTOM_ID_PREFIX}:${verb}:${answerId}`;
+  if (state === 'none' || id('regenerate').length > CUSTOM_ID_MAX) return [];
+  const button = (verb: string, label: string, style: number) => ({ type: 2, style, label, custom_id: id(verb) });
+  const buttons =
+    state === 'streaming'
+      ? [button('stop', '⏹ Stop', 4)]
+      : [button('regenerate', '🔄 Regenerate', 2), button('good', '👍', 2), button('bad', '👎', 2)];
+  return [{ type: 1, components: buttons }];
+}
+
+/** The verb and answer of one of Xiaoliu's custom_ids; undefined for anything else. */
+export function parseCustomId(customId: string): { verb: string; answerId: string } | undefined {
+  const match = /^xl:(stop|regenerate|good|bad|reason):(.+)$/.exec(customId);
+  return match ? { verb: match[1]!, answerId: match[2]! } : undefined;
 }

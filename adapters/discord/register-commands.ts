@@ -9,6 +9,7 @@ import { readConfig } from '../../src/config/read-config.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import type { DiscordConfig } from './discord-config.js';
 import { slashCommands } from './slash-commands.js';
+import { messageCommands } from './discord-interactions.js';
 
 /** What Xiaoliu needs in a server: read and answer, open threads and talk in them, attach long answers. */
 export const INVITE_PERMISSIONS =
@@ -46,7 +47,9 @@ export async function registerCommands(config: DiscordConfig, commands: readonly
   const rest = new REST({ api: config.apiUrl }).setToken(config.token);
   const applicationId = await applicationIdOf(config, rest);
   const guildId = config.commandGuildId;
-  const body = slashCommands(commands, guildId ? 'guild' : 'global');
+  const scope = guildId ? 'guild' : 'global';
+  // The slash commands and the message context-menu commands ("Summarize thread", "Ask Xiaoliu about this"): one PUT.
+  const body = [...slashCommands(commands, scope), ...messageCommands(scope)];
   const registered = (await rest.put(routeOf(applicationId, guildId), { body })) as { name: string }[];
   const names = registered.map((c) => c.name);
   // A server with its own copies and global ones lists both: worth saying when it happens.
@@ -65,7 +68,8 @@ export async function removeCommands(config: DiscordConfig): Promise<{ applicati
 
 /** What `npm run discord:register` prints: what it did, and where people will find the commands. */
 export function describeRegistration(result: Registration): string[] {
-  const list = (names: string[]) => names.map((n) => `/${n}`).join(', ');
+  // Slash commands with their slash; message commands (right-click a message → Apps) by their quoted names.
+  const list = (names: string[]) => names.map((n) => (/[ A-Z]/.test(n) ? `"${n}"` : `/${n}`)).join(', ');
   const registered = `Registered ${result.names.length} commands (${list(result.names)})`;
   if (result.scope === 'global') {
     return [

@@ -31,6 +31,7 @@ export interface ChatDeps {
 /** The JSON answer, and the SSE stream's last `done` event. */
 export interface ChatAnswer {
   conversation_id: string;
+  answer_id: string;
   answer: string;
   usage: { input_tokens: number; output_tokens: number; cost_usd: number };
   files: AnswerFile[];
@@ -58,6 +59,23 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
     attachments: [],
     sentAt: new Date().toISOString(),
   };
+  await answerMessage(deps, req, res, message, conversationId, cors, started);
+}
+
+/**
+ * Queues a message and waits for its answer on the delivery's pub/sub channel, then sends it: as one JSON body, or
+ * streamed as server-sent events (`start` names the conversation and the answer, for its Stop, Regenerate and
+ * feedback). POST /v1/chat asks with it; POST /v1/answers/{id}/regenerate asks again with it.
+ */
+export async function answerMessage(
+  deps: ChatDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  message: InboundMessage,
+  conversationId: string,
+  cors: Record<string, string>,
+  started = performance.now(),
+): Promise<void> {
   const streaming = /\btext\/event-stream\b/.test(req.headers.accept ?? '');
   const sse = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   const collector = new AnswerCollector(
@@ -77,7 +95,7 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
     await deps.ingress.submit(message, { receivedAt: started, ifRedisDown: 'fail' });
     if (streaming) {
       res.writeHead(200, { ...cors, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-      sse('start', { conversation_id: conversationId });
+      sse('start', { conversation_id: conversationId, answer_id: message.id });
       keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     }
     const outcome = await waitForAnswer(deps, message.id, collector, res);
@@ -166,6 +184,8 @@ async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, 
   if (status === 'deleted') return 'deleted';
   return {
     conversation_id: conversationId,
+    // The answer's id, for POST /v1/answers/{id}/stop, /regenerate and /feedback.
+    answer_id: deliveryId,
     // Commands that store no answer (help, reset) and error replies: what was shown is the answer.
     answer: text ?? (collector.text || (resumed && status === 'failed' ? `⚠️ ${INTERNAL_ERROR}` : collector.text)),
     usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, cost_usd: usage.costUsd },

@@ -9,6 +9,7 @@ import { handleChat } from './chat-route.js';
 import type { HttpApiConfig } from './http-config.js';
 import { ApiError, bearerToken, checkRateLimit, corsHeaders, sendError, sendJson } from './http-io.js';
 import { openApiDocument } from './openapi.js';
+import { handleAnswerAction } from './answer-routes.js';
 import { deleteConversation, getConversation, getFile } from './resources.js';
 
 /** The API's routes (`:id` as the server matches them); the OpenAPI document must describe exactly these. */
@@ -18,6 +19,9 @@ export const HTTP_API_ROUTES = [
   { method: 'DELETE', path: '/v1/conversations/:id' },
   { method: 'GET', path: '/v1/files/:id' },
   { method: 'GET', path: '/v1/openapi.json' },
+  { method: 'POST', path: '/v1/answers/:id/stop' },
+  { method: 'POST', path: '/v1/answers/:id/regenerate' },
+  { method: 'POST', path: '/v1/answers/:id/feedback' },
 ] as const;
 
 /** The console's static files, served as they are: no build step. */
@@ -66,6 +70,10 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
   http.route('GET', '/v1/conversations/:id', authed((_req, res, who, id, cors) => getConversation(sql, res, who, id, cors)));
   http.route('DELETE', '/v1/conversations/:id', authed((_req, res, who, id, cors) => deleteConversation(stores, res, who, id, cors)));
   http.route('GET', '/v1/files/:id', authed((_req, res, who, id, cors) => getFile(sql, res, who, id, cors)));
+  const answerDeps = { ...chatDeps, answers: deps.answers };
+  for (const verb of ['stop', 'regenerate', 'feedback'] as const) {
+    http.route('POST', `/v1/answers/:id/${verb}`, authed((req, res, who, id, cors) => handleAnswerAction(answerDeps, verb, req, res, who, id, cors)));
+  }
   http.route('GET', '/v1/openapi.json', (req, res) => sendJson(res, 200, openApiDocument(), corsHeaders(req, config.corsOrigins)));
   // Browsers ask before a cross-origin call with a key; without configured origins the answer grants nothing.
   for (const path of new Set(HTTP_API_ROUTES.map((r) => r.path))) {

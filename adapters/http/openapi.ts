@@ -64,6 +64,31 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...authErrors },
         },
       },
+      '/v1/answers/{id}/stop': {
+        post: {
+          summary: 'Stop an answer while it streams: the text so far is kept, marked as stopped (its asker only)',
+          parameters: [idParam],
+          responses: { '200': { description: 'Stopped' }, '409': error, ...authErrors },
+        },
+      },
+      '/v1/answers/{id}/regenerate': {
+        post: {
+          summary: 'Ask again: the new answer replaces this one in the conversation; returned (or streamed) like /v1/chat',
+          parameters: [idParam],
+          responses: { '200': { description: 'The new answer', content: { 'application/json': { schema: { $ref: '#/components/schemas/ChatAnswer' } }, 'text/event-stream': {} } }, '409': error, ...authErrors },
+        },
+      },
+      '/v1/answers/{id}/feedback': {
+        post: {
+          summary: 'Rate an answer 👍 or 👎, with an optional short reason (one rating per person; a new one replaces it)',
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['rating'], properties: { rating: { enum: ['good', 'bad'] }, reason: { type: 'string', maxLength: 500 } } } } },
+          },
+          responses: { '200': { description: 'Recorded' }, ...authErrors },
+        },
+      },
       '/v1/openapi.json': {
         get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } },
       },
@@ -89,9 +114,10 @@ export function openApiDocument(): Record<string, unknown> {
         },
         ChatAnswer: {
           type: 'object',
-          required: ['conversation_id', 'answer', 'usage', 'files'],
+          required: ['conversation_id', 'answer_id', 'answer', 'usage', 'files'],
           properties: {
             conversation_id: { type: 'string', format: 'uuid' },
+            answer_id: { type: 'string', description: 'For /v1/answers/{id}/stop, /regenerate and /feedback' },
             answer: { type: 'string', description: 'Markdown' },
             usage: {
               type: 'object',

@@ -1,11 +1,12 @@
 import { ErrorCode, type ConversationsRepliesResponse, type WebClient } from '@slack/web-api';
 import type { SlackConfig } from './slack-config.js';
-import { textOf, type EditOptions, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
+import { textOf, type AnswerControls, type EditOptions, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { queuedStatus } from '../../src/ingress/herald.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudgetExhausted, type RateBudget } from '../../src/rate/rate-budget.js';
+import { answerBlocks, streamEndBlocks } from './answer-blocks.js';
 import { boltLogger } from './bolt-logger.js';
 import { toMrkdwn } from './format-mrkdwn.js';
 import { defuseBroadcasts } from './mrkdwn-tokens.js';
@@ -197,28 +198,37 @@ export class SlackEgress implements Egress {
         if (state) state.sent = ready;
         return true;
       },
-      stop: async (address, messageId, markdown) => {
+      stop: async (address, messageId, markdown, controls) => {
         const { piece } = next(messageId, markdown ?? '', true);
+        const blocks = streamEndBlocks(controls);
         await this.pace('chat.stopStream', address);
         await this.call('chat.stopStream', () =>
-          this.client.chat.stopStream({ channel: address.channelId, ts: messageId, ...(piece ? { markdown_text: piece } : {}) }),
+          this.client.chat.stopStream({
+            channel: address.channelId,
+            ts: messageId,
+            ...(piece ? { markdown_text: piece } : {}),
+            ...(blocks.length ? { blocks: blocks as never } : {}),
+          }),
         );
       },
     };
   }
 
-  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey, options?: { controls?: AnswerControls | undefined }): Promise<PostedMessage> {
     if (key?.retry) {
       // Slack has no idempotency key: the attempt before may have posted this part and died before recording it.
       const earlier = await this.findOwnMessage(address, isReplyFor(key), questionTsOf(key.deliveryId));
       if (earlier) {
-        await this.edit(address, earlier.messageId, textOf(outbound));
+        const text = textOf(outbound);
+        await this.edit(address, earlier.messageId, text, options?.controls ? { controls: options.controls } : {});
         return earlier;
       }
     }
     await this.pace('chat.postMessage', address);
     // Read once the slot is ours: a post that waited for the channel's turn carries what is known by now.
     const text = textOf(outbound);
+    // Read after the text: a post that carries the whole answer carries its final buttons.
+    const blocks = answerBlocks(toMrkdwn(text), options?.controls);
     const metadata = key ? { event_type: REPLY_MARKER, event_payload: { delivery_id: key.deliveryId, part: key.part } } : undefined;
     try {
       const result = await this.call('chat.postMessage', () =>
@@ -226,6 +236,7 @@ export class SlackEgress implements Egress {
           channel: address.channelId,
           ...(address.threadId ? { thread_ts: address.threadId } : {}),
           text: toMrkdwn(text),
+          ...(blocks.length ? { blocks: blocks as never } : {}),
           unfurl_links: false,
           unfurl_media: false,
           ...(metadata ? { metadata } : {}),
@@ -299,7 +310,7 @@ export class SlackEgress implements Egress {
     // a text-only edit would leave the streamed answer on screen (and a split answer twice). "To remove previous
     // blocks, include an empty array for this field" (https://docs.slack.dev/reference/methods/chat.update).
     await this.call('chat.update', () =>
-      this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text), blocks: [] }),
+      this.client.chat.update({ channel: address.channelId, ts: messageId, text: toMrkdwn(text), blocks: answerBlocks(toMrkdwn(text), options?.controls) as never }),
     );
     return true;
   }
@@ -334,6 +345,42 @@ export class SlackEgress implements Egress {
    * The thread's messages before Xiaoliu was summoned, read once: its first message and those nearest the question,
    * within what SLACK_APP_CLASS allows (thread-reader.ts).
    */
+  /**
+   * The channel's top-level messages since `sinceMs`, for `summarize 6h`: conversations.history pages newest first,
+   * 200 a call for at most 5 calls (or one call of 15 for an app outside the Marketplace, SLACK_APP_CLASS:
+   * https://docs.slack.dev/reference/methods/conversations.history), each paced by the workspace's budget.
+   */
+  async readChannel(address: ReplyAddress, sinceMs: number): Promise<ThreadMessage[]> {
+    this.botUserId ??= String((await this.client.auth.test()).user_id);
+    const oldest = (sinceMs / 1000).toFixed(6);
+    const caps = readCaps(this.config.appClass);
+    const read: ReadPage<Reply> = async (args) => {
+      await this.paceRead('conversations.history', address, CONTEXT_READ_MAX_WAIT_MS);
+      return this.call('conversations.history', () => this.client.conversations.history({ channel: address.channelId, ...args }));
+    };
+    const newestFirst = await readSince(read, oldest, caps);
+    const messages = await this.named([...newestFirst].reverse());
+    if (newestFirst.length < caps.perCall * caps.calls) return messages;
+    const note = '(Older messages of this period could not be read within what Slack lets this app read.)';
+    return [{ authorId: 'slack', authorName: 'Slack', text: note, fromMe: false }, ...messages];
+  }
+
+  /** Messages with text, as ThreadMessages named after their authors (one users.info per person, all at once). */
+  private async named(messages: Reply[]): Promise<ThreadMessage[]> {
+    const earlier = messages.filter((m) => m.text);
+    const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
+    const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
+    return earlier.map((m) => {
+      const fromMe = m.user === this.botUserId;
+      return {
+        authorId: m.user ?? m.bot_id ?? 'unknown',
+        authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : (names.get(m.user!) ?? m.user ?? 'someone'),
+        text: m.text!,
+        fromMe,
+      };
+    });
+  }
+
   async readThread(address: ReplyAddress, beforeTs: string): Promise<ThreadMessage[]> {
     if (!address.threadId) return [];
     this.botUserId ??= String((await this.client.auth.test()).user_id);
@@ -355,19 +402,7 @@ export class SlackEgress implements Egress {
       return [];
     }
     const { messages, unread } = found;
-    const earlier = messages.filter((m) => m.text);
-    // One lookup per person, all at once (each may take up to a second on a cold cache).
-    const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
-    const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
-    const thread = earlier.map((m) => {
-      const fromMe = m.user === this.botUserId;
-      return {
-        authorId: m.user ?? m.bot_id ?? 'unknown',
-        authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : (names.get(m.user!) ?? m.user ?? 'someone'),
-        text: m.text!,
-        fromMe,
-      };
-    });
+    const thread = await this.named(messages);
     if (!unread) return thread;
     // Said in the thread itself, so the model does not take the start of a long thread for all of it.
     this.log.info({ channel: address.channelId, read: messages.length, appClass: this.config.appClass }, 'read only the start of a long thread (SLACK_APP_CLASS limits)');

@@ -4,6 +4,9 @@ import type { IngressDeps, RunningIngress } from '../../src/domain/adapter.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
 import type { Arrival, IfRedisDown } from '../../src/ingress/ingress.js';
 import { greetAssistantThread } from './assistant-greeting.js';
+import { listenForAnswerActions, listenForShortcuts } from './slack-interactions.js';
+import { publishAppHome } from './app-home.js';
+import { createDefaultRouter } from '../../src/commands/default-router.js';
 import { boltLogger } from './bolt-logger.js';
 import { fromSlackText, mentionsBot } from './from-slack-text.js';
 import { slackAttachments, type SlackFile } from './slack-attachments.js';
@@ -153,6 +156,28 @@ function listen(app: App, slack: SlackContext, socketMode: boolean): void {
     void firstInvocation(slack.deps.redis, slack.deps.prefix, command, log)
       .then((first) => (first ? onCommand(slack, command, respond) : log.warn({ team: command.team_id }, 'dropped a replayed slash command')))
       .catch((error) => log.error({ err: error }, 'slash command failed'));
+  });
+  app.event('app_home_opened', async ({ event, body }) => {
+    if ((event as { tab?: string }).tab !== 'home') return;
+    const home = { client: slack.client, sql: slack.deps.sql, answers: slack.deps.answers, commands: createDefaultRouter().commands };
+    // After the event is acknowledged: Slack wants its answer within 3 s, and the Home tab can wait a moment.
+    void publishAppHome(home, teamOf(body), (event as { user: string }).user).catch((error: unknown) => log.warn({ err: error }, 'could not publish the App Home tab'));
+  });
+  listenForAnswerActions(app, slack.client, slack.deps.answers, log);
+  listenForShortcuts(app, {
+    client: slack.client,
+    log,
+    // Through the core's command path: allow-lists, thread membership, held while Redis is away (acknowledged already).
+    queue: (place, message) =>
+      slack.deps.ingress.command(
+        { platform: 'slack', workspaceId: place.workspaceId, channelId: place.channelId, isDm: place.channelId.startsWith('D') },
+        { receivedAt: performance.now(), ifRedisDown: 'hold' },
+        {
+          refuse: (text) => slack.client.chat.postEphemeral({ channel: place.channelId, user: place.userId, text }),
+          open: async () => message(),
+          apologize: (text) => slack.client.chat.postEphemeral({ channel: place.channelId, user: place.userId, text }),
+        },
+      ),
   });
   app.error(async (error) => {
     // Over HTTP Slack delivers the event again; in Socket Mode it was acknowledged already, and is lost.

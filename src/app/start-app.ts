@@ -7,6 +7,7 @@ import { ClaudeClient } from '../claude/claude-client.js';
 import { createDefaultRouter } from '../commands/default-router.js';
 import { requireModelAccess, type Config } from '../config/read-config.js';
 import type { EgressDeps, IngressDeps, RunningIngress } from '../domain/adapter.js';
+import { AnswerActions } from '../interactions/answer-actions.js';
 import type { Egress } from '../domain/egress.js';
 import type { Platform } from '../domain/inbound-message.js';
 import { createHttpServer, type HttpServer } from '../net/create-http-server.js';
@@ -180,6 +181,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   const ingressDeps: IngressDeps = {
     ...egressDeps,
     ingress,
+    answers: new AnswerActions({ sql: database.sql, redis, prefix: config.queuePrefix, config, ingress, log }),
     http,
     connectRedis: (name) => createRedis(config, { connectionName: name }),
     args: options.args ?? [],

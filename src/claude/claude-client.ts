@@ -1,3 +1,4 @@
+import { estimateTokens } from '../render/estimate-tokens.js';
 import Anthropic, { type Middleware } from '@anthropic-ai/sdk';
 import { FinalError, UserFacingError } from '../domain/errors.js';
 import type { OrgRateLimit } from './org-rate-limit.js';
@@ -291,7 +292,12 @@ export class ClaudeClient {
       }
     }
     // The SDK ends the iteration quietly when aborted: a partial answer must not pass for a whole one.
-    if (signal.aborted) throw signal.reason ?? new Error('model call aborted');
+    if (signal.aborted) {
+      // Cut off (Stop, a deletion) before message_delta brought the output count: the tokens streamed so far were
+      // generated and are billed, so they are counted by estimate rather than as none.
+      if (stopReason === null) usage.outputTokens = Math.max(usage.outputTokens, estimateTokens(text));
+      throw signal.reason ?? new Error('model call aborted');
+    }
     if (!complete) throw new IncompleteStreamError();
     const ordered = [...blocks.entries()].sort(([x], [y]) => x - y).map(([, block]) => block);
     // https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons: `max_tokens` means the response

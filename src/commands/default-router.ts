@@ -10,6 +10,7 @@ import { roleCommand } from './role.js';
 import { scheduleCommand } from './schedule.js';
 import { createRouter, type Router } from './router.js';
 import { usageCommand } from './usage.js';
+import { summarizeCommand } from './summarize.js';
 
 /**
  * Every command Xiaoliu knows, the skills last (from their registry), with chat as the fallback. The worker routes with
@@ -17,5 +18,5 @@ import { usageCommand } from './usage.js';
  * ALL_SKILLS) reaches Discord with the next registration.
  */
 export function createDefaultRouter(): Router {
-  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, scheduleCommand, rememberCommand, memoriesCommand, ...ALL_SKILLS], chatCommand);
+  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, scheduleCommand, rememberCommand, memoriesCommand, summarizeCommand, ...ALL_SKILLS], chatCommand);
 }

@@ -1,6 +1,7 @@
 import { UserFacingError } from '../domain/errors.js';
 import { renderBarChart } from '../render/render-bar-chart.js';
 import { usageReport, type UsageReport, type UsageScope } from '../store/usage.js';
+import { feedbackReport, type FeedbackGroup } from '../store/answers.js';
 import type { Command, CommandContext } from './command.js';
 
 const DAYS = 14;
@@ -12,14 +13,19 @@ const DAYS = 14;
 export const usageCommand: Command = {
   name: 'usage',
   aliases: ['用量'],
-  summary: 'Shows what you have spent; admins: `usage channel` or `usage team` for totals, top users and a chart.',
+  summary: 'Shows what you have spent; admins: `usage channel` or `usage team` for totals, top users and a chart, `usage feedback` for 👍/👎.',
   example: 'usage team',
   takesArgs: true,
   async run(context) {
     const { message, sql, reply } = context;
     const which = context.args.trim().toLowerCase() || 'me';
-    if (!['me', 'channel', 'team', 'workspace'].includes(which)) {
-      throw new UserFacingError('Write `usage` for your own, or `usage channel` / `usage team` (admins).');
+    if (!['me', 'channel', 'team', 'workspace', 'feedback', '反馈'].includes(which)) {
+      throw new UserFacingError('Write `usage` for your own, or `usage channel` / `usage team` / `usage feedback` (admins).');
+    }
+    if (which === 'feedback' || which === '反馈') {
+      if (!context.isAdmin) throw new UserFacingError('Only admins can see the feedback on answers.');
+      await reply.finish(describeFeedback(await feedbackReport(sql, message.platform, message.address.workspaceId, DAYS)));
+      return;
     }
     if (which !== 'me' && !context.isAdmin) throw new UserFacingError('Only admins can see the usage of a channel or the team; `usage` shows yours.');
     const scope: UsageScope =
@@ -63,4 +69,19 @@ function describe(context: CommandContext, title: string, report: UsageReport, w
 
 function money(usd: number): string {
   return `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
+}
+
+/**
+ * Satisfaction (👍 out of all ratings) per channel config version and per model, so an admin sees whether a persona or
+ * model change helped; then the latest reasons given with a 👎.
+ */
+function describeFeedback(report: Awaited<ReturnType<typeof feedbackReport>>): string {
+  const line = (g: FeedbackGroup) => `• \`${g.key}\` — ${g.good} 👍, ${g.bad} 👎 (${Math.round((100 * g.good) / Math.max(1, g.good + g.bad))}% satisfied)`;
+  const lines = [`*Feedback on answers, last ${DAYS} days*`, '', '*By channel and config version*'];
+  if (!report.byVersion.length) lines.push('• no feedback yet');
+  lines.push(...report.byVersion.map(line), '', '*By model*');
+  if (!report.byModel.length) lines.push('• no feedback yet');
+  lines.push(...report.byModel.map(line));
+  if (report.reasons.length) lines.push('', '*Latest reasons*', ...report.reasons.map((r) => `• ${r.rating === 'bad' ? '👎' : '👍'} ${r.reason}`));
+  return lines.join('\n');
 }

@@ -17,7 +17,26 @@ export async function announceDeletion(redis: Redis, prefix: string, deliveryIds
   if (deliveryIds.length > 0) await redis.publish(deletionChannel(prefix), JSON.stringify(deliveryIds));
 }
 
-/** A worker's side: one subscriber connection, and a signal per delivery being answered. */
+/**
+ * Stop on an answer (src/interactions/): the gateway that took the click announces the delivery on this channel, and
+ * the worker answering it aborts the model call and keeps what was written (src/delivery/deliver.ts).
+ */
+export function stopChannel(prefix: string): string {
+  return `${prefix}:stopped-deliveries`;
+}
+
+/** Tells every worker to stop answering this delivery now, keeping what it wrote so far. */
+export async function announceStop(redis: Redis, prefix: string, deliveryId: string): Promise<void> {
+  await redis.publish(stopChannel(prefix), JSON.stringify([deliveryId]));
+}
+
+/** What the abort of a stopped answer says. */
+export const STOPPED_REASON = 'stopped by its asker';
+
+/**
+ * A worker's side: one subscriber connection, and a signal per delivery being answered. The same class follows the
+ * stop announcements (`channel`: stopChannel), on the same connection (`ownsSubscriber` false: the deletions' closes it).
+ */
 export class DeletionSignals {
   private readonly watched = new Map<string, Set<AbortController>>();
 
@@ -26,8 +45,10 @@ export class DeletionSignals {
     private readonly subscriber: Redis,
     prefix: string,
     log: Logger,
+    private readonly options: { channel?: string; reason?: string; ownsSubscriber?: boolean } = {},
   ) {
-    const channel = deletionChannel(prefix);
+    const channel = options.channel ?? deletionChannel(prefix);
+    const reason = options.reason ?? 'the conversation was deleted';
     subscriber.on('message', (from: string, raw: string) => {
       if (from !== channel) return;
       let ids: unknown;
@@ -38,11 +59,11 @@ export class DeletionSignals {
       }
       if (!Array.isArray(ids)) return;
       for (const id of ids) {
-        for (const controller of this.watched.get(String(id)) ?? []) controller.abort(new Error('the conversation was deleted'));
+        for (const controller of this.watched.get(String(id)) ?? []) controller.abort(new Error(reason));
       }
     });
     // ioredis subscribes again by itself after a reconnect.
-    subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error }, 'could not subscribe to deletions; deleted conversations stop their answers only at the end'));
+    subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error, channel }, 'could not subscribe to an announcement channel; its answers stop only at the end'));
   }
 
   /** A signal aborted when the delivery's conversation is deleted; `dispose` once the attempt is over. */
@@ -61,6 +82,7 @@ export class DeletionSignals {
   }
 
   async close(): Promise<void> {
+    if (this.options.ownsSubscriber === false) return;
     await this.subscriber.quit().catch(() => this.subscriber.disconnect());
   }
 }

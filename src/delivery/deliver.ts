@@ -7,6 +7,7 @@ import { ReplyWriter } from '../render/reply-writer.js';
 import { claimDelivery, finishDelivery, forgetDeliveryMessages, isDeliveryDeleted, type Claim } from '../store/claim-delivery.js';
 import type { NewMessage } from '../store/conversations.js';
 import type { Sql } from '../store/database.js';
+import { estimateTokens } from '../render/estimate-tokens.js';
 import { jobSignal } from './job-signal.js';
 import { judgeFailure, waitsForDatabase } from './judge-failure.js';
 
@@ -15,6 +16,9 @@ import { judgeFailure, waitsForDatabase } from './judge-failure.js';
  * release → egress.done. Every job that posts an answer (an inbound message, a parallel run's merge, a job BullMQ
  * gave up on) goes through here, so each step happens once on every way out, and no caller writes them by hand.
  */
+
+/** How an answer cut off by Stop ends, under the text written so far. */
+export const STOPPED_MARK = '_(stopped)_';
 
 export const INTERNAL_ERROR =
   'Sorry, something went wrong on my side and I could not answer. Please try again; if it keeps happening, tell an admin.';
@@ -40,6 +44,11 @@ export interface Delivery {
   egress: Egress | undefined;
   sql: Sql;
   log: Logger;
+  /**
+   * The delivery id the answer is stored under in the conversation (messages.delivery_id): its own, or for a
+   * regenerated answer the question's, so the thread keeps one answer per question.
+   */
+  storedAs?: string;
   /** What the user reads, after ⚠️, when the answer fails for good. INTERNAL_ERROR unless given. */
   failureText?: string;
   /** Claims the delivery (the default: `claimDelivery`), for a caller that also looks elsewhere for its answer. */
@@ -60,6 +69,8 @@ export interface JobRun {
   lockLost?: AbortSignal;
   /** Aborted when the delivery's conversation is deleted (src/delivery/deletion-signals.ts): stop, post nothing more. */
   deleted?: AbortSignal;
+  /** Aborted when someone pressed Stop on the answer (src/interactions/): keep what was written, end it as stopped. */
+  stopped?: AbortSignal;
 }
 
 /** What the answer step works with. */
@@ -104,14 +115,14 @@ async function attempt(delivery: Delivery, run: JobRun, answer: Answer): Promise
   const claim = await claimUnanswered(delivery);
   if (!claim) return;
   const reply = new ReplyWriter(egress, delivery.address, delivery.id, delivery.sql, log, claim.firstTime, delivery.askerId);
-  const signal = jobSignal(run.shutdown, run.lockLost, run.deleted);
+  const signal = jobSignal(run.shutdown, run.lockLost, run.deleted, run.stopped);
   let outcome: 'answered' | 'user_error' | 'deleted';
   try {
     const stored = await answer({ claim, reply, egress, signal: signal.signal });
     await finishDelivery(delivery.sql, delivery.id, 'answered', stored);
     outcome = 'answered';
   } catch (error) {
-    outcome = await afterFailure(delivery, run, reply, error);
+    outcome = await afterFailure(delivery, run, reply, error, claim);
   } finally {
     signal.dispose();
     reply.abandon();
@@ -151,9 +162,29 @@ async function claimUnanswered(delivery: Delivery): Promise<Claim | undefined> {
  * Applies the failure policy: returns once the user has read why (a user error) or the answer is abandoned (its
  * conversation was deleted), else throws for BullMQ.
  */
-async function afterFailure(delivery: Delivery, run: JobRun, reply: ReplyWriter, error: unknown): Promise<'user_error' | 'deleted'> {
+async function afterFailure(delivery: Delivery, run: JobRun, reply: ReplyWriter, error: unknown, claim: Claim): Promise<'answered' | 'user_error' | 'deleted'> {
   const { job, token } = run;
   const { log } = delivery;
+  // Stop, and nothing else ended the run: the model call was aborted; what it wrote stays, marked, and is stored as
+  // the answer. The usage of the cut-off call was recorded by the call itself (src/turn/metered-chat.ts).
+  if (run.stopped?.aborted && !run.shutdown.aborted && !run.lockLost?.aborted && !run.deleted?.aborted) {
+    log.info('the answer was stopped by its asker; keeping what was written');
+    const text = reply.textSoFar.trimEnd();
+    await reply.stopped(STOPPED_MARK);
+    const stored = text
+      ? {
+          conversationId: claim.conversation.id,
+          deliveryId: delivery.storedAs ?? delivery.id,
+          role: 'assistant' as const,
+          authorId: 'xiaoliu',
+          authorName: 'Xiaoliu',
+          text: `${text}\n\n${STOPPED_MARK}`,
+          tokens: estimateTokens(text),
+        }
+      : undefined;
+    await finishDelivery(delivery.sql, delivery.id, 'answered', stored);
+    return 'answered';
+  }
   const attemptNumber = job.attemptsMade + 1;
   const verdict = judgeFailure({
     error,

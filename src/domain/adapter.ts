@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Env } from '../config/env-readers.js';
 import type { HttpServer } from '../net/create-http-server.js';
 import type { Ingress } from '../ingress/ingress.js';
+import type { AnswerActions } from '../interactions/answer-actions.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Sql } from '../store/database.js';
 import type { Egress } from './egress.js';
@@ -20,6 +21,8 @@ export interface EgressDeps {
 export interface IngressDeps extends EgressDeps {
   /** The core's side of every ingress: which messages to take, queueing, the ack metric, the log line, the apology. */
   ingress: Ingress;
+  /** Stop, Regenerate and feedback on answers: what a button pressed on an answer does, the same on every platform. */
+  answers: AnswerActions;
   /** The gateway's HTTP server, for the adapter's routes (Slack's events, the HTTP API). */
   http: HttpServer;
   /** A Redis connection of the adapter's own (a subscriber cannot share one); the adapter closes it when it stops. */

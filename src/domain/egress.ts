@@ -72,12 +72,28 @@ export interface NativeStream {
    * with the next append (an empty one just tries again) or with `stop`, so nothing is lost.
    */
   append(address: ReplyAddress, messageId: string, markdown: string): Promise<boolean | void>;
-  /** Ends the stream, optionally with a last piece of Markdown; the message is then edited like any other. */
-  stop(address: ReplyAddress, messageId: string, markdown?: string): Promise<void>;
+  /**
+   * Ends the stream, optionally with a last piece of Markdown and the answer's buttons (Slack: blocks under the
+   * streamed text, its native feedback buttons among them); the message is then edited like any other.
+   */
+  stop(address: ReplyAddress, messageId: string, markdown?: string, controls?: AnswerControls): Promise<void>;
+}
+
+/**
+ * The buttons under an answer (src/interactions/): Stop while it streams; Regenerate and 👍 / 👎 once it is done or
+ * stopped; 'none' takes them away (an error replaced the answer). `answerId` is the answer's delivery id, the key of
+ * its row in `answers`: each platform carries it in the button (Slack's value, Discord's custom_id, the console's
+ * request path) and the gateway looks everything else up in Postgres.
+ */
+export interface AnswerControls {
+  answerId: string;
+  state: 'streaming' | 'done' | 'stopped' | 'none';
 }
 
 /** What kind of edit this is, so a platform short of rate budget knows which edits it may leave out. */
 export interface EditOptions {
+  /** The answer's buttons, shown with this text; undefined leaves the message without any. */
+  controls?: AnswerControls;
   /**
    * A streaming preview, soon replaced by more text: a platform may skip it when its rate budget is tight, and says
    * so by returning false. The next edit, and always the final one, carries the whole text.
@@ -117,7 +133,7 @@ export interface Egress {
    * Posts a new message in the address's channel and thread; `key` names it, for platforms that dedupe posts. A text
    * given as a function is read as late as the platform allows: after waiting for the rate limit.
    */
-  post(address: ReplyAddress, text: OutboundText, key?: PostKey): Promise<PostedMessage>;
+  post(address: ReplyAddress, text: OutboundText, key?: PostKey, options?: Pick<EditOptions, 'controls'>): Promise<PostedMessage>;
   /** Replaces the text of a message this egress posted; false when a preview was skipped (see EditOptions). */
   edit(address: ReplyAddress, messageId: string, text: string, options?: EditOptions): Promise<boolean | void>;
   /** Attaches a file in the address's channel and thread. */
@@ -146,6 +162,11 @@ export interface Egress {
    * first summoned into a thread that already has a discussion.
    */
   readThread?(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]>;
+  /**
+   * The channel's messages (top level) since `sinceMs` (epoch ms), oldest first, read page by page within the
+   * platform's limits (`summarize 6h`); a note says so when the limits left some unread.
+   */
+  readChannel?(address: ReplyAddress, sinceMs: number): Promise<ThreadMessage[]>;
   /** Names a thread (Slack's assistant panel lists threads by title); called with the first question. */
   setTitle?(address: ReplyAddress, title: string): Promise<void>;
   /**
@@ -154,6 +175,11 @@ export interface Egress {
    * refusal is a UserFacingError naming the file and the reason; a failed download, any other error.
    */
   download?(attachment: InboundAttachment, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * A regenerated answer is written as a new message, which the client puts in place of the old one itself (the
+   * HTTP API, the shell: they hear one delivery's answer); elsewhere it edits the messages of the answer it replaces.
+   */
+  readonly regeneratesAsNew?: boolean;
   /** Called once a delivery's answer is fully posted (clears a status, gives the shell its prompt back). */
   done?(address: ReplyAddress, deliveryId: string): Promise<void>;
 }

@@ -69,6 +69,12 @@ export interface InboundMessage {
    * worker reads those once (when the conversation is new) and the answer knows what was said, and by whom.
    */
   inExistingThread?: boolean;
+  /**
+   * Set on the message Regenerate queues (src/interactions/): the question is asked again and the new answer replaces
+   * `replaces` (that answer's delivery id) in place, in the thread and in the stored conversation, where it is kept
+   * under `questionId` (the original message's delivery id), so the thread holds one answer per question.
+   */
+  regenerate?: { questionId: string; replaces: string };
 }
 
 /** The thread part of a conversation's key (its row's thread_id): the thread, else the lane ("~<lane>"), else '-'. */

@@ -67,6 +67,14 @@ async function deleteExpiredMessages(sql: Sql, days: number, options: RetentionO
         select id from messages where created_at < ${cutoff}::timestamptz limit ${batch})`;
     return result.count;
   });
+  // The answers' rows keep each question's words (for Regenerate) and feedback its reasons: both go with the messages.
+  await inBatches(batch, options.signal, async () => {
+    const result = await sql`
+      delete from answers where delivery_id in (
+        select delivery_id from answers where created_at < ${cutoff}::timestamptz limit ${batch})`;
+    return result.count;
+  });
+  await sql`update answer_feedback set reason = null where reason is not null and at < ${cutoff}::timestamptz`;
   const httpFiles = await inBatches(fileBatch, options.signal, async () => {
     const result = await sql`
       delete from http_files where id in (

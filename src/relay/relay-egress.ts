@@ -24,6 +24,8 @@ export class RelayEgress implements Egress {
   readonly platform: Platform;
   readonly limits: EgressLimits;
   readonly nativeStream: NativeStream;
+  /** The client hears one delivery's answer, so a regenerated one comes as a new answer it shows in the old one's place. */
+  readonly regeneratesAsNew = true;
 
   constructor(private readonly options: RelayOptions) {
     this.platform = options.platform;

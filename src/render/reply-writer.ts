@@ -1,4 +1,4 @@
-import type { EditOptions, Egress, OutboundFile, PostKey } from '../domain/egress.js';
+import type { AnswerControls, EditOptions, Egress, OutboundFile, PostKey } from '../domain/egress.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Logger } from '../log/create-logger.js';
 import { isDatabaseDown, type Sql } from '../store/database.js';
@@ -43,6 +43,14 @@ export class ReplyWriter {
   private streamed: string | undefined;
   /** The whole answer, once `finish` has it: a placeholder still waiting to be posted carries it instead. */
   private final: string | undefined;
+  /** The answer whose buttons part 0 and the last part carry (offerControls); undefined: no buttons. */
+  private answerId: string | undefined;
+  /** What the finished answer's buttons say: 'stopped' once Stop ended it. */
+  private endState: 'done' | 'stopped' = 'done';
+  /** The buttons part 0 shows now, so a final text already on screen is not sent again for them alone. */
+  private shownControls: AnswerControls['state'] | undefined;
+  /** The answer so far, as last streamed: what Stop keeps. */
+  private soFar = '';
 
   constructor(
     private readonly egress: Egress,
@@ -61,6 +69,30 @@ export class ReplyWriter {
 
   /** A later attempt of the delivery: a part not recorded may still have been posted by the one before. */
   private readonly retry: boolean;
+
+  /**
+   * Puts the answer's buttons on it (src/interactions/): Stop while it streams, Regenerate and 👍 / 👎 once it ends.
+   * Called before `start` by the commands whose answers they fit (chat, skills, summarize).
+   */
+  offerControls(answerId: string): void {
+    this.answerId = answerId;
+  }
+
+  /** The text streamed so far (what Stop keeps of an answer cut off mid-stream). */
+  get textSoFar(): string {
+    return this.soFar;
+  }
+
+  /** Ends the answer as stopped: what was written so far stays, marked, with Regenerate and feedback under it. */
+  async stopped(mark: string): Promise<void> {
+    this.endState = 'stopped';
+    const kept = this.soFar.trimEnd();
+    await this.finish(kept ? `${kept}\n\n${mark}` : mark);
+  }
+
+  private controls(state: AnswerControls['state']): AnswerControls | undefined {
+    return this.answerId === undefined ? undefined : { answerId: this.answerId, state };
+  }
 
   /**
    * Shows at once that Xiaoliu is working: a placeholder message that the answer will replace. The model may be asked
@@ -121,14 +153,20 @@ export class ReplyWriter {
    */
   private async postOpening(placeholder: string): Promise<void> {
     let sent = placeholder;
+    // Read by the egress after the text: a post that carries the whole answer carries its final buttons too.
+    const options = { controls: this.controls('streaming') };
     const opening = () => {
       const whole = this.final === undefined ? [] : splitMessage(this.final, this.egress.limits.maxMessageChars);
-      if (whole.length === 1) sent = whole[0]!;
+      if (whole.length === 1) {
+        sent = whole[0]!;
+        options.controls = this.controls(this.endState);
+      }
       return sent;
     };
-    const { messageId } = await this.egress.post(this.address, opening, this.keyOf(0));
+    const { messageId } = await this.egress.post(this.address, opening, this.keyOf(0), options);
     await this.remember(0, messageId);
     this.shown = sent;
+    this.shownControls = options.controls?.state;
   }
 
   /**
@@ -149,6 +187,7 @@ export class ReplyWriter {
   stream(textSoFar: string): void {
     if (this.finished) return;
     this.latest = textSoFar;
+    this.soFar = textSoFar;
     if (this.timer || this.inFlight) return;
     const { editIntervalMs, appendIntervalMs } = this.egress.limits;
     const interval = this.streamed !== undefined ? (appendIntervalMs ?? editIntervalMs) : editIntervalMs;
@@ -175,7 +214,7 @@ export class ReplyWriter {
       this.streamed = undefined;
       if (parts.length === 1 && text.startsWith(streamed)) {
         // The usual case: the closing call carries all the stream does not show yet (a short answer: all of it).
-        await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!, text.slice(streamed.length));
+        await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!, text.slice(streamed.length), this.controls(this.endState));
         this.shown = text;
         return;
       }
@@ -184,13 +223,17 @@ export class ReplyWriter {
       this.shown = undefined;
     }
     if (parts.length <= maxParts || !this.egress.upload) {
-      for (const [index, part] of parts.entries()) await this.writePart(index, part);
+      // The buttons go under the last part; part 0 loses its Stop.
+      for (const [index, part] of parts.entries()) {
+        const state = index === parts.length - 1 ? this.endState : 'none';
+        await this.writePart(index, part, { ...(index === 0 || state !== 'none' ? { controls: this.controls(state) } : {}) });
+      }
       return;
     }
     const note = `${CONTINUED}\n\n_The full answer is long, so it is attached as \`answer.md\`._`;
     // The first part is cut again with room for the note: a platform's limit is hard (Discord refuses 2001).
     const [head = ''] = splitMessage(text, maxMessageChars - note.length);
-    await this.writePart(0, `${head}${note}`);
+    await this.writePart(0, `${head}${note}`, { controls: this.controls(this.endState) });
     if (!this.posted.has(1)) {
       const file = await this.egress.upload(
         this.address,
@@ -238,7 +281,7 @@ export class ReplyWriter {
       await this.egress.nativeStream!.stop(this.address, this.posted.get(0)!).catch(() => {});
       this.shown = undefined;
     }
-    await this.writePart(0, userMessage);
+    await this.writePart(0, userMessage, { controls: this.controls('none') });
   }
 
   private async flush(): Promise<void> {
@@ -263,7 +306,7 @@ export class ReplyWriter {
   private async writePreview(text: string): Promise<void> {
     if (this.streamed !== undefined) return this.appendPreview(text);
     try {
-      await this.writePart(0, this.previewOf(text), { preview: true });
+      await this.writePart(0, this.previewOf(text), { preview: true, controls: this.controls('streaming') });
     } catch (error) {
       // A lost preview edit costs nothing: the final edit carries the whole answer.
       this.log.warn({ err: error }, 'could not update the streaming message');
@@ -312,16 +355,20 @@ export class ReplyWriter {
 
   private async writePart(part: number, text: string, options?: EditOptions): Promise<void> {
     const messageId = this.posted.get(part);
-    if (messageId === undefined) await this.postPart(part, text);
+    const controls = options?.controls;
+    if (messageId === undefined) await this.postPart(part, text, controls);
     // Already on screen (the post carried it, or the last preview did): sending it again would only spend a call.
-    else if (part === 0 && text === this.shown) return;
+    else if (part === 0 && text === this.shown && controls?.state === this.shownControls) return;
     // A preview the platform skipped (its rate budget is tight) leaves `shown` behind, so the next flush tries again.
-    else if ((await this.egress.edit(this.address, messageId, text, options)) === false) return;
-    if (part === 0) this.shown = text;
+    else if ((await this.egress.edit(this.address, messageId, text, controls ? options : { ...options, controls: undefined })) === false) return;
+    if (part === 0) {
+      this.shown = text;
+      this.shownControls = controls?.state;
+    }
   }
 
-  private async postPart(part: number, text: string): Promise<void> {
-    const { messageId } = await this.egress.post(this.address, text, this.keyOf(part));
+  private async postPart(part: number, text: string, controls?: AnswerControls): Promise<void> {
+    const { messageId } = await this.egress.post(this.address, text, this.keyOf(part), controls ? { controls } : {});
     await this.remember(part, messageId);
   }
 

@@ -118,7 +118,8 @@ export async function finishDelivery(sql: Sql, deliveryId: string, status: 'answ
       insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
       values (${answer.conversationId}, ${answer.deliveryId}, ${answer.role}, ${answer.authorId}, ${answer.authorName},
         ${answer.text}, ${answer.tokens})
-      on conflict (delivery_id, role) do nothing
+      -- A regenerated answer is stored under its question's delivery: it replaces the answer before, in its place.
+      on conflict (delivery_id, role) do update set text = excluded.text, tokens = excluded.tokens
     )
     update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId} and status <> 'deleted'`;
 }

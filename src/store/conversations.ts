@@ -94,3 +94,17 @@ export async function saveMessageAndLoad(sql: Sql, conversation: Conversation, m
     order by id desc limit ${HISTORY_ROWS}`;
   return rows.reverse();
 }
+
+/**
+ * The history a regenerated answer is asked with: the conversation up to and including its question (stored by the
+ * original delivery), without the answer it replaces or anything said after it.
+ */
+export async function loadHistoryUpTo(sql: Sql, conversation: Conversation, questionDeliveryId: string): Promise<StoredMessage[]> {
+  const rows = await sql<StoredMessage[]>`
+    select role, author_name as "authorName", text, tokens from messages
+    where conversation_id = ${conversation.id}
+      and id <= (select id from messages where delivery_id = ${questionDeliveryId} and role = 'user')
+      and (${conversation.resetAt}::timestamptz is null or created_at > ${conversation.resetAt})
+    order by id desc limit ${HISTORY_ROWS}`;
+  return rows.reverse();
+}

@@ -19,7 +19,8 @@ export interface ForgottenCounts {
  * question and its answer share the delivery id (and conversation), which is how the answers are found. Only the
  * person's own questions are matched (role 'user'), so an HTTP API user who happens to be called "xiaoliu" cannot
  * take everyone's answers with them. Messages of theirs held for Redis (held_messages) go too, and count among their
- * messages. Usage rows stay: they hold tokens and cost, no text.
+ * messages, and so do their answers' rows (which keep the question for Regenerate) and their feedback. Usage rows
+ * stay: they hold tokens and cost, no text.
  */
 export async function forgetUser(sql: Sql, platform: Platform, authorId: string): Promise<ForgottenCounts> {
   return sql.begin(async (tx) => {
@@ -36,6 +37,9 @@ export async function forgetUser(sql: Sql, platform: Platform, authorId: string)
               where a.role = 'assistant' and (a.delivery_id, a.conversation_id) in (
                 select * from unnest(${tx.array(mine.map((m) => m.deliveryId))}::text[], ${tx.array(mine.map((m) => m.conversationId))}::bigint[]))`
           ).count;
+    // Their questions as the answers' buttons keep them (Regenerate), and their feedback (ratings and reasons).
+    await tx`delete from answers where platform = ${platform} and asker_id = ${authorId}`;
+    await tx`delete from answer_feedback where platform = ${platform} and user_id = ${authorId}`;
     const held = (await tx`delete from held_messages where message->>'platform' = ${platform} and message->'author'->>'id' = ${authorId}`).count;
     // HTTP API files belong to the key's user and are only ever attached to that user's answers.
     const files = platform === 'http' ? (await tx`delete from http_files where user_id = ${authorId}`).count : 0;

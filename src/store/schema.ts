@@ -336,3 +336,62 @@ export const knowledgeEntries = pgTable(
     index('knowledge_entries_channel').on(t.platform, t.workspaceId, t.channelId),
   ],
 );
+
+/**
+ * Every answer that carries controls (Stop, Regenerate, feedback), keyed by its own delivery id: what a button on the
+ * answer acts on, kept in Postgres so buttons on answers from before a restart still work. A regenerated answer has a
+ * row of its own (`<question>#r<n>`) and replaces the one it regenerates (state 'replaced'), so a double click
+ * regenerates once: only the click that moves the row out of 'done' or 'stopped' asks again.
+ */
+export const answers = pgTable(
+  'answers',
+  {
+    deliveryId: text('delivery_id').primaryKey(),
+    /** The delivery whose question this answers: its own id, or for a regenerated answer the original's. */
+    questionId: text('question_id').notNull(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** The ReplyAddress the answer was posted at, so a regeneration answers in the same place. */
+    address: jsonb('address').notNull(),
+    askerId: text('asker_id').notNull(),
+    askerName: text('asker_name').notNull(),
+    /** The question's kind and platform message id, so a regeneration reads the same thread up to the same point. */
+    kind: text('kind').notNull(),
+    messageId: text('message_id'),
+    /** The question as the router got it (for Regenerate); removed with the conversation by `forget me`/retention. */
+    question: text('question').notNull(),
+    model: text('model').notNull(),
+    /** The command or skill that answered ('ask', 'doc', 'summarize', …). */
+    skill: text('skill').notNull(),
+    /** The channel's settings version in force (0: the defaults), so feedback can be compared across prompt changes. */
+    settingsVersion: integer('settings_version').notNull(),
+    state: text('state', { enum: ['streaming', 'done', 'stopped', 'replaced'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('answers_question').on(t.questionId), index('answers_workspace_time').on(t.platform, t.workspaceId, t.createdAt)],
+);
+
+/**
+ * 👍 / 👎 on an answer, one per person and answer (a second click changes it), with what it was given on: the
+ * model, the skill and the channel's settings version, copied from the answer so `usage feedback` groups without joins
+ * and keeps working once the answer's text is gone.
+ */
+export const answerFeedback = pgTable(
+  'answer_feedback',
+  {
+    answerId: text('answer_id').notNull(),
+    userId: text('user_id').notNull(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    rating: text('rating', { enum: ['good', 'bad'] }).notNull(),
+    /** The optional short reason (a modal on Slack and Discord, a prompt in the console). */
+    reason: text('reason'),
+    model: text('model').notNull(),
+    skill: text('skill').notNull(),
+    settingsVersion: integer('settings_version').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.answerId, t.userId] }), index('answer_feedback_workspace_time').on(t.platform, t.workspaceId, t.at)],
+);

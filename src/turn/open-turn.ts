@@ -1,7 +1,7 @@
 import type { CommandContext } from '../commands/command.js';
 import { notePlatformMessageId } from '../knowledge/knowledge-index.js';
 import { estimateTokens } from '../render/estimate-tokens.js';
-import { saveMessage, saveMessageAndLoad, type StoredMessage } from '../store/conversations.js';
+import { loadHistoryUpTo, saveMessage, saveMessageAndLoad, type StoredMessage } from '../store/conversations.js';
 
 /**
  * Stores the question (after, on a first summons into an existing thread, the thread's earlier messages) and
@@ -10,6 +10,11 @@ import { saveMessage, saveMessageAndLoad, type StoredMessage } from '../store/co
  */
 export async function openTurn(context: CommandContext): Promise<StoredMessage[]> {
   const { message, args, conversation, sql } = context;
+  // Regenerate: the question is stored already, under the original delivery; the answer is asked again from there.
+  if (message.regenerate) {
+    const history = await loadHistoryUpTo(sql, conversation, message.regenerate.questionId);
+    if (history.length > 0) return history;
+  }
   if (context.conversationIsNew && message.inExistingThread) await importThread(context);
   if (context.conversationIsNew && context.egress.setTitle) {
     const title = args.length > 60 ? `${args.slice(0, 57)}…` : args;

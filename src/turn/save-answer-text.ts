@@ -8,7 +8,8 @@ import { estimateTokens } from '../render/estimate-tokens.js';
 export function saveAnswerText(context: CommandContext, text: string, tokens = estimateTokens(text)): void {
   context.outcome.answer = {
     conversationId: context.conversation.id,
-    deliveryId: context.message.id,
+    // A regenerated answer replaces the one before, under the question's delivery: one answer per question.
+    deliveryId: context.message.regenerate?.questionId ?? context.message.id,
     role: 'assistant',
     authorId: 'xiaoliu',
     authorName: 'Xiaoliu',

@@ -19,6 +19,9 @@ import { settingsInForce } from '../store/channel-settings.js';
 import type { NewMessage } from '../store/conversations.js';
 import type { Sql } from '../store/database.js';
 import { roleFrom } from '../store/user-roles.js';
+import { claimDelivery } from '../store/claim-delivery.js';
+import { endAnswer, recordAnswer, takeOverReplies } from '../store/answers.js';
+import { isSkill } from '../skills/skill.js';
 
 /** Everything the processor needs, built once per worker process in the composition root. */
 export interface ProcessorDeps {
@@ -37,6 +40,8 @@ export interface ProcessorDeps {
   signal: AbortSignal;
   /** Signals that a message's conversation was deleted while it was answered. */
   deletions?: DeletionSignals;
+  /** Signals that someone pressed Stop on an answer being written (src/interactions/). */
+  stops?: DeletionSignals;
 }
 
 /** How long a job waits for the one ahead of it in its thread before checking again, if not woken earlier. */
@@ -67,13 +72,15 @@ export async function processInbound(
     THREAD_SLOT_MS / 3,
   );
   const deleted = deps.deletions?.watch(message.id);
+  const stopped = deps.stops?.watch(message.id);
   try {
-    const { delivery, routing } = inboundDelivery(job, deps, log);
-    const run = { job, token, shutdown: deps.signal, lockLost, ...(deleted ? { deleted: deleted.signal } : {}) };
+    const { delivery, routing } = inboundDelivery(job, deps, log, stopped?.signal);
+    const run = { job, token, shutdown: deps.signal, lockLost, ...(deleted ? { deleted: deleted.signal } : {}), ...(stopped ? { stopped: stopped.signal } : {}) };
     await deliver(delivery, run, (answering) => answer(job, deps, log, routing, answering));
   } finally {
     clearInterval(renew);
     deleted?.dispose();
+    stopped?.dispose();
   }
 }
 
@@ -94,11 +101,17 @@ interface Routing {
 }
 
 /** The message's delivery: its thread's slot is what it releases, and it counts in the job metrics. */
-function inboundDelivery(job: Job<InboundJobData>, deps: Omit<ProcessorDeps, 'signal'>, log: Logger): { delivery: Delivery; routing: Routing } {
+function inboundDelivery(
+  job: Job<InboundJobData>,
+  deps: Omit<ProcessorDeps, 'signal'>,
+  log: Logger,
+  stopped?: AbortSignal,
+): { delivery: Delivery; routing: Routing } {
   const { message } = job.data;
   const started = performance.now();
   const route = deps.router.route(message);
   const routing: Routing = { route, labels: { platform: message.platform, command: route.command.name } };
+  const { regenerate } = message;
   const delivery: Delivery = {
     id: message.id,
     platform: message.platform,
@@ -107,7 +120,24 @@ function inboundDelivery(job: Job<InboundJobData>, deps: Omit<ProcessorDeps, 'si
     egress: deps.egress.get(message.platform),
     sql: deps.sql,
     log,
-    release: () => releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, job.id!),
+    ...(regenerate
+      ? {
+          storedAs: regenerate.questionId,
+          // A regeneration edits the messages of the answer it replaces: it takes them over when first claimed, and
+          // its writer then loads them as a retry would (firstTime false), so nothing is posted anew.
+          async claim() {
+            const claim = await claimDelivery(deps.sql, message.platform, message.address, message.id, message.author.id);
+            if (delivery.egress?.regeneratesAsNew) return claim;
+            if (claim.firstTime) await takeOverReplies(deps.sql, regenerate.replaces, message.id);
+            return { ...claim, firstTime: false };
+          },
+        }
+      : {}),
+    release: async (outcome) => {
+      // Its buttons now offer Regenerate instead of Stop (a no-op for a message that had none).
+      if (outcome !== 'duplicate') await endAnswer(deps.sql, message.id, stopped?.aborted ? 'stopped' : 'done').catch((error: unknown) => log.warn({ err: error }, 'could not mark the answer ended'));
+      await releaseThreadSlot(deps.redis, deps.prefix, deps.queue, message, job.id!);
+    },
     count(outcome) {
       const { labels } = routing;
       deps.metrics.jobs.inc({ ...labels, outcome: outcome === 'answered_before' ? 'answered' : outcome });
@@ -133,6 +163,27 @@ async function answer(job: Job<InboundJobData>, deps: ProcessorDeps, log: Logger
     throw new UserFacingError(`The *${skill}* skill is turned off in this channel. An admin can turn it on with \`config skills\`.`);
   }
   const outcome: TurnOutcome = {};
+  if (hasControls(route.command)) {
+    // The answer's row is what its buttons act on, from any gateway, after any restart.
+    await recordAnswer(deps.sql, {
+      deliveryId: message.id,
+      questionId: message.regenerate?.questionId ?? message.id,
+      platform: message.platform,
+      workspaceId: message.address.workspaceId,
+      channelId: message.address.channelId,
+      address: message.address,
+      askerId: message.author.id,
+      askerName: message.author.name,
+      kind: message.kind,
+      messageId: message.messageId ?? null,
+      // What Regenerate asks again: the words that routed here (a skill's name first), not the platform's wrapping.
+      question: skill === 'ask' ? route.args : `${skill} ${route.args}`.trim(),
+      model: settings.model,
+      skill,
+      settingsVersion: settings.version,
+    });
+    answering.reply.offerControls(message.id);
+  }
   await route.command.run({
     message,
     args: route.args,
@@ -155,4 +206,9 @@ async function answer(job: Job<InboundJobData>, deps: ProcessorDeps, log: Logger
     outcome,
   });
   return outcome.answer;
+}
+
+/** Answers that get Stop, Regenerate and feedback: chat's and the skills' (not help, config, usage and the like). */
+function hasControls(command: { name: string }): boolean {
+  return command.name === 'ask' || command.name === 'summarize' || isSkill(command as never);
 }

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DeletionSignals } from '../delivery/deletion-signals.js';
+import { DeletionSignals, STOPPED_REASON, stopChannel } from '../delivery/deletion-signals.js';
 import { INBOUND_QUEUE, type InboundJobData } from '../queue/inbound-queue.js';
 import { governConcurrency } from './load-governor.js';
 import { failStalledJob, processInbound, type ProcessorDeps } from './process-inbound.js';
@@ -22,11 +22,13 @@ export interface RunningWorker {
 }
 
 export function startWorker(
-  deps: Omit<ProcessorDeps, 'signal' | 'deletions'>,
+  deps: Omit<ProcessorDeps, 'signal' | 'deletions' | 'stops'>,
   options: { connection: Redis; concurrency: number; /** For deletion announcements (put in subscriber mode). */ subscriber: Redis },
 ): RunningWorker {
   const abort = new AbortController();
   const deletions = new DeletionSignals(options.subscriber, deps.prefix, deps.log);
+  // Stop on an answer: announced on the same connection (it is in subscriber mode already).
+  const stops = new DeletionSignals(options.subscriber, deps.prefix, deps.log, { channel: stopChannel(deps.prefix), reason: STOPPED_REASON, ownsSubscriber: false });
   // Each running job listens on this signal (and stops listening when done), so up to `concurrency` at once.
   setMaxListeners(options.concurrency + 10, abort.signal);
   let busy = 0;
@@ -36,7 +38,7 @@ export function startWorker(
     async (job, token, lockLost) => {
       busy++;
       try {
-        return await processInbound(job, token, { ...deps, signal: abort.signal, deletions }, lockLost);
+        return await processInbound(job, token, { ...deps, signal: abort.signal, deletions, stops }, lockLost);
       } finally {
         busy--;
       }

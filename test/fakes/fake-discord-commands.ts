@@ -9,6 +9,9 @@ export interface RegisteredCommands {
 }
 
 const NAME_RE = /^[-_\p{L}\p{N}]{1,32}$/u;
+// "USER and MESSAGE commands may be mixed case and can include spaces", 1–32 characters
+// (https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-naming).
+const MENU_NAME_RE = /^[-_ \p{L}\p{N}]{1,32}$/u;
 
 export function commandRoutes(ctx: FakeContext, commands: RegisteredCommands, privilegedIntents: number): Route[] {
   const app = '/applications/(\\d+)';
@@ -70,7 +73,7 @@ function command(
 ) {
   const type = Number(c.type ?? 1);
   const name = String(c.name ?? '');
-  if (!NAME_RE.test(name) || (type === 1 && name !== name.toLowerCase())) {
+  if (!(type === 1 ? NAME_RE : MENU_NAME_RE).test(name) || (type === 1 && name !== name.toLowerCase())) {
     throw formError(`${index}.name`, 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
   }
   const description = String(c.description ?? '');

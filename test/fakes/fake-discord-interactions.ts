@@ -18,10 +18,16 @@ import { randomHex, snowflake, type StoredMessage } from './fake-discord-model.j
 export type CommandOptionValue = string | number | boolean;
 
 export interface SendInteractionInput {
-  /** 2 = application command (default), 3 = message component (button). */
-  type?: 2 | 3;
+  /** 2 = application command (default), 3 = message component (button), 5 = modal submit. */
+  type?: 2 | 3 | 5;
+  /** Modal submit (type 5): the text inputs' values by custom_id. */
+  fields?: Record<string, string>;
   /** Command name (type 2). */
   name?: string;
+  /** Type 2: the application command's type, 1 = slash (default), 3 = message context menu (on `targetId`). */
+  commandType?: 1 | 3;
+  /** A message context-menu command's message (in `channelId`). */
+  targetId?: string;
   /** Raw option objects, or `{ prompt: 'hi' }` shorthand (string → 3, integer → 4, boolean → 5, number → 10). */
   options?: Record<string, CommandOptionValue> | Array<Record<string, unknown>>;
   /** Component custom_id and the message carrying it (type 3). */
@@ -99,18 +105,32 @@ export class FakeInteractions {
     let message: { id: string } | undefined;
     if (type === 2) {
       const name = input.name ?? 'ask';
-      const isIt = (c: Record<string, unknown>) => c.name === name && (c.type ?? 1) === 1;
+      const commandType = input.commandType ?? 1;
+      const isIt = (c: Record<string, unknown>) => c.name === name && (c.type ?? 1) === commandType;
       const registered = commandsAvailable(world, this.commands, channel, input.user.id).find(isIt);
       // Nothing registered (most tests): any name goes. Registered, but not where it is used: no client could send it.
       const anywhere = [...this.commands.global, ...Object.values(this.commands.guilds).flat()].some(isIt);
       if (anywhere && !registered) throw new Error(`fake-discord: /${name} is not available in channel ${channel.id} (see commandsAvailable)`);
+      // A message command carries its message as `target_id` and in `resolved.messages`
+      // (https://discord.com/developers/docs/interactions/application-commands#message-commands).
+      const target = input.targetId ? world.findMessage(channel.id, input.targetId)?.message : undefined;
+      if (commandType === 3 && !target) throw new Error(`fake-discord: a message command needs the targetId of a message in ${channel.id}`);
       data = {
         id: registered?.id ?? snowflake(),
         name,
-        type: 1,
+        type: commandType,
+        ...(target ? { target_id: target.id, resolved: { messages: { [target.id]: target } } } : {}),
         ...(toOptions(input.options) ? { options: toOptions(input.options) } : {}),
         ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
       };
+    } else if (type === 5) {
+      // "Modal Submit Data Structure: custom_id, components" — the submitted inputs, each text input (type 4) in an
+      // action row (type 1) with its `value`
+      // (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-modal-submit-data-structure).
+      const rows = Object.entries(input.fields ?? {}).map(([custom_id, value]) => ({ type: 1, components: [{ type: 4, custom_id, value }] }));
+      data = { custom_id: input.customId ?? 'modal', components: rows };
+      const target = input.messageId ? world.findMessage(channel.id, input.messageId) : undefined;
+      message = target?.message;
     } else {
       const target = input.messageId ? world.findMessage(channel.id, input.messageId) : undefined;
       if (!target) throw new Error(`fake-discord: sendInteraction type 3 needs the messageId of a message in ${channel.id}`);

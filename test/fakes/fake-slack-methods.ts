@@ -284,6 +284,34 @@ export const methods: Record<string, Handler> = {
     return { ok: true };
   },
 
+  // A modal, opened with the trigger_id of an interaction ("trigger_id: Exchange a trigger to post to the user";
+  // "view: A view payload", https://docs.slack.dev/reference/methods/views.open). A trigger lives 3 seconds
+  // ("expired_trigger_id", same page); the fake cannot tell its age, so any non-empty one is taken.
+  'views.open': (args, { state }) => {
+    const trigger_id = str(args.trigger_id);
+    if (!trigger_id) return fail('invalid_arguments');
+    const view = args.view as Record<string, unknown> | undefined;
+    if (!view || typeof view !== 'object' || view.type !== 'modal') return fail('invalid_arguments');
+    // "title: … Max length of 24 characters" (https://docs.slack.dev/reference/views/modal-views).
+    const title = (view.title as { text?: unknown } | undefined)?.text;
+    if (typeof title !== 'string' || title.length > 24) return fail('invalid_arguments');
+    state.views.push({ method: 'views.open', trigger_id, view, at: Date.now() });
+    return { ok: true, view: { id: `V${state.views.length}`, ...view } };
+  },
+
+  // A user's App Home tab ("user_id: id of the user you want publish a view to"; "view: A view payload",
+  // https://docs.slack.dev/reference/methods/views.publish); a Home tab view has type 'home' and at most 100 blocks
+  // (https://docs.slack.dev/surfaces/app-home).
+  'views.publish': (args, { state }) => {
+    const user_id = str(args.user_id);
+    if (!user_id) return fail('invalid_arguments');
+    const view = args.view as Record<string, unknown> | undefined;
+    if (!view || typeof view !== 'object' || view.type !== 'home') return fail('invalid_arguments');
+    if (!Array.isArray(view.blocks) || view.blocks.length > 100) return fail('invalid_blocks');
+    state.views.push({ method: 'views.publish', user_id, view, at: Date.now() });
+    return { ok: true, view: { id: `V${state.views.length}`, ...view } };
+  },
+
   // Oldest-first threads, newest-first history, time windows and the caps of each app class: fake-slack-history.ts.
   'conversations.replies': (args, { state, appClass }) => conversationsReplies(args, state, appClass),
   'conversations.history': (args, { state, appClass }) => conversationsHistory(args, state, appClass),

@@ -124,6 +124,8 @@ export class SlackState {
   readonly statuses: StatusRecord[] = [];
   readonly titles: TitleRecord[] = [];
   readonly suggestedPrompts: PromptsRecord[] = [];
+  /** Modals opened (views.open) and App Home tabs published (views.publish), in order. */
+  readonly views: ViewRecord[] = [];
   /** Assistant status per 'channel thread_ts'; Slack clears it when the app replies in that thread. */
   readonly currentStatus = new Map<string, string>();
   /** Reactions on messages now, by "<channel> <ts>": each emoji name with the users who added it. */
@@ -261,4 +263,13 @@ export function isStreaming(m: SlackMessage): boolean {
 function renderingOf(m: SlackMessage): Rendering {
   const stream = m.stream && isStreaming(m) ? { opening: m.stream.opening, ...(m.stream.recipient_user_id ? { recipient: m.stream.recipient_user_id } : {}) } : undefined;
   return { text: m.text, ...(m.blocks ? { blocks: structuredClone(m.blocks) } : {}), ...(stream ? { stream } : {}) };
+}
+
+/** A view the app opened (a modal, with the trigger it used) or published (a user's App Home tab). */
+export interface ViewRecord {
+  method: 'views.open' | 'views.publish';
+  trigger_id?: string;
+  user_id?: string;
+  view: Record<string, unknown>;
+  at: number;
 }

@@ -31,6 +31,7 @@ const JSON_FIELDS = new Set([
   'metadata',
   'prompts',
   'user_auth_blocks',
+  'view',
 ]);
 
 export function readRaw(req: IncomingMessage): Promise<Buffer> {

@@ -15,6 +15,7 @@ import {
   type StatusRecord,
   type TitleRecord,
   type UploadRecord,
+  type ViewRecord,
 } from './fake-slack-state.js';
 import { historyRateLimits, type SlackAppClass } from './fake-slack-history.js';
 import { SlackRateLimits, type SlackRateOptions } from './fake-slack-tiers.js';
@@ -110,6 +111,8 @@ export interface FakeSlack extends SocketModeApi {
   /** Everything `userId` saw of a message as it changed, each look once (needs `recordLooks`). */
   seenOverTime(channel: string, ts: string, userId: string): string[];
   ephemerals: EphemeralRecord[];
+  /** Modals opened and App Home tabs published. */
+  views: ViewRecord[];
   /** Completed uploads (files.completeUploadExternal), with their bytes. */
   uploads: UploadRecord[];
   /** Every assistant.threads.setStatus call, in order. */
@@ -314,6 +317,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     seenBy: (channel, ts, userId) => state.seenBy(channel, ts, userId),
     seenOverTime: (channel, ts, userId) => state.seenOverTime(channel, ts, userId),
     ephemerals: state.ephemerals,
+    views: state.views,
     uploads: state.uploads,
     statuses: state.statuses,
     titles: state.titles,

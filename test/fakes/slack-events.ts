@@ -247,3 +247,106 @@ export function slashCommand(f: SlashCommandFields): Record<string, string> {
 export function urlVerification(challenge: string) {
   return { token: VERIFICATION_TOKEN, challenge, type: 'url_verification' as const };
 }
+
+export interface BlockActionFields {
+  team?: string;
+  user: string;
+  channel: string;
+  /** The message the button is on, as Slack sends it (ts, thread_ts, text, blocks). */
+  message: { ts: string; thread_ts?: string; text?: string; blocks?: unknown[] };
+  /** The pressed element: action_id, value, type ('button' or 'feedback_buttons'), block_id. */
+  action: { action_id: string; value: string; type?: string; block_id?: string };
+  trigger_id?: string;
+}
+
+/**
+ * A `block_actions` payload: a button pressed on a message
+ * (https://docs.slack.dev/reference/interaction-payloads/block_actions-payload). Pass to `sendInteraction`.
+ */
+export function blockActions(f: BlockActionFields) {
+  const team = f.team ?? 'T0FAKE';
+  return {
+    type: 'block_actions',
+    user: { id: f.user, username: f.user.toLowerCase(), name: f.user.toLowerCase(), team_id: team },
+    api_app_id: 'A0FAKE',
+    token: VERIFICATION_TOKEN,
+    container: {
+      type: 'message',
+      message_ts: f.message.ts,
+      channel_id: f.channel,
+      is_ephemeral: false,
+      ...(f.message.thread_ts ? { thread_ts: f.message.thread_ts } : {}),
+    },
+    trigger_id: f.trigger_id ?? `${Date.now()}.0000000000.fake${(counter += 1)}`,
+    team: { id: team, domain: 'fake-workspace' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: f.channel, name: 'general' },
+    message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', text: '', ...f.message },
+    state: { values: {} },
+    response_url: `https://hooks.slack.com/actions/${team}/0000000000/fake`,
+    actions: [
+      {
+        type: f.action.type ?? 'button',
+        action_id: f.action.action_id,
+        block_id: f.action.block_id ?? 'fake-block',
+        value: f.action.value,
+        action_ts: nextEventTs(),
+        ...(f.action.type === 'feedback_buttons' ? {} : { text: { type: 'plain_text', text: 'button', emoji: true } }),
+      },
+    ],
+  };
+}
+
+/**
+ * A `view_submission` payload: a modal submitted (https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload),
+ * with the input values under `view.state.values[block_id][action_id]`.
+ */
+export function viewSubmission(f: { team?: string; user: string; callback_id: string; private_metadata: string; values: Record<string, Record<string, { type: string; value: string }>> }) {
+  const team = f.team ?? 'T0FAKE';
+  return {
+    type: 'view_submission',
+    team: { id: team, domain: 'fake-workspace' },
+    user: { id: f.user, username: f.user.toLowerCase(), name: f.user.toLowerCase(), team_id: team },
+    api_app_id: 'A0FAKE',
+    token: VERIFICATION_TOKEN,
+    trigger_id: `${Date.now()}.0000000000.fake${(counter += 1)}`,
+    view: {
+      id: 'V0FAKE',
+      team_id: team,
+      type: 'modal',
+      callback_id: f.callback_id,
+      private_metadata: f.private_metadata,
+      blocks: [],
+      title: { type: 'plain_text', text: 'Fake' },
+      state: { values: f.values },
+      hash: 'fake-hash',
+      app_id: 'A0FAKE',
+      bot_id: 'BBOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
+
+/**
+ * A `message_action` payload: a message shortcut chosen on a message
+ * (https://docs.slack.dev/reference/interaction-payloads/shortcuts-interaction-payload#message_actions).
+ */
+export function messageAction(f: { team?: string; user: string; channel: string; callback_id: string; message: { ts: string; thread_ts?: string; text: string; user?: string } }) {
+  const team = f.team ?? 'T0FAKE';
+  return {
+    type: 'message_action',
+    token: VERIFICATION_TOKEN,
+    action_ts: nextEventTs(),
+    team: { id: team, domain: 'fake-workspace' },
+    user: { id: f.user, username: f.user.toLowerCase(), name: f.user.toLowerCase(), team_id: team },
+    channel: { id: f.channel, name: 'general' },
+    is_enterprise_install: false,
+    callback_id: f.callback_id,
+    trigger_id: `${Date.now()}.0000000000.fake${(counter += 1)}`,
+    response_url: `https://hooks.slack.com/app/${team}/0000000000/fake`,
+    message_ts: f.message.ts,
+    message: { type: 'message', user: f.message.user ?? 'U1', ...f.message },
+  };
+}

@@ -78,14 +78,68 @@ function queuedText(ahead) {
   return `in line: ${ahead} ${ahead === 1 ? 'message' : 'messages'} ahead of yours…`;
 }
 
-async function ask(text) {
-  bubble('user', text);
+/** Calls one of an answer's buttons (POST /v1/answers/{id}/…); returns the response. */
+function answerAction(answerId, verb, body, accept = 'application/json') {
+  return fetch(`/v1/answers/${encodeURIComponent(answerId)}/${verb}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${apiKey()}` },
+    body: JSON.stringify(body ?? {}),
+  });
+}
+
+/**
+ * The buttons under an answer: Stop while it streams; Regenerate, Helpful (👍) and Not helpful (👎) once it is done (or
+ * stopped): words, which every font has, where Slack and Discord show the emoji. Labels are set with textContent, and every action goes through the API with the key, as Slack's and Discord's buttons do.
+ */
+function showControls(view, state) {
+  view.controls.replaceChildren();
+  const button = (label, title, onClick) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = label;
+    b.title = title;
+    b.addEventListener('click', () => void onClick(b));
+    view.controls.append(b);
+    return b;
+  };
+  if (!view.answerId) return;
+  if (state === 'streaming') {
+    button('■ Stop', 'Stop this answer, keeping what is written', async (b) => {
+      b.disabled = true;
+      await answerAction(view.answerId, 'stop');
+    });
+    return;
+  }
+  button('↻ Regenerate', 'Ask again; the new answer replaces this one', () => regenerate(view));
+  const rate = (rating) => async (b) => {
+    const reason = rating === 'bad' ? (window.prompt('What was wrong? (optional)') ?? '') : '';
+    const response = await answerAction(view.answerId, 'feedback', reason ? { rating, reason } : { rating });
+    if (response.ok) {
+      for (const other of view.controls.querySelectorAll('.rated')) other.classList.remove('rated');
+      b.classList.add('rated');
+    }
+  };
+  button('Helpful', 'This answer helped (👍)', rate('good'));
+  button('Not helpful', 'This answer did not help (👎); you may say why', rate('bad'));
+}
+
+/** An assistant bubble: its text, its files, its buttons, and the id of the answer it shows. */
+function answerView() {
   const answer = bubble('assistant');
   const body = answer.appendChild(document.createElement('div'));
   const files = answer.appendChild(document.createElement('div'));
+  const controls = answer.appendChild(document.createElement('div'));
   files.className = 'files';
+  controls.className = 'controls';
+  return { answer, body, files, controls, answerId: undefined };
+}
+
+/** Streams an answer (from /v1/chat or a regeneration) into its bubble, from "thinking…" to its buttons. */
+async function streamInto(view, response) {
+  const { answer, body, files } = view;
   body.className = 'thinking';
   body.textContent = 'thinking…';
+  files.replaceChildren();
   let shown = '';
   const render = (markdown) => {
     shown = markdown;
@@ -93,12 +147,6 @@ async function ask(text) {
     body.innerHTML = renderMarkdown(shown);
     answer.scrollIntoView({ block: 'end' });
   };
-  const conversationId = localStorage.getItem(CONVERSATION);
-  const response = await fetch('/v1/chat', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${apiKey()}` },
-    body: JSON.stringify(conversationId ? { message: text, conversation_id: conversationId } : { message: text }),
-  });
   if (!response.ok) {
     const error = await response.json().catch(() => ({ error: { message: response.statusText } }));
     answer.classList.add('error');
@@ -109,17 +157,41 @@ async function ask(text) {
     return;
   }
   await readEvents(response.body, (name, data) => {
-    if (name === 'start') localStorage.setItem(CONVERSATION, data.conversation_id);
-    else if (name === 'queued' && !shown) body.textContent = queuedText(data.ahead);
+    if (name === 'start') {
+      localStorage.setItem(CONVERSATION, data.conversation_id);
+      view.answerId = data.answer_id;
+      showControls(view, 'streaming');
+    } else if (name === 'queued' && !shown) body.textContent = queuedText(data.ahead);
     else if (name === 'delta') render(shown + data.text);
     else if (name === 'replace') render(data.text);
     else if (name === 'file') void attach(files, data);
-    else if (name === 'done') render(data.answer);
-    else if (name === 'error') {
+    else if (name === 'done') {
+      render(data.answer);
+      showControls(view, 'done');
+    } else if (name === 'error') {
       answer.classList.add('error');
       body.textContent = data.error.message;
+      view.controls.replaceChildren();
     }
   });
+}
+
+/** Regenerate: the same bubble streams the new answer, which replaces the old one in the conversation too. */
+async function regenerate(view) {
+  view.controls.replaceChildren();
+  await streamInto(view, await answerAction(view.answerId, 'regenerate', {}, 'text/event-stream'));
+}
+
+async function ask(text) {
+  bubble('user', text);
+  const view = answerView();
+  const conversationId = localStorage.getItem(CONVERSATION);
+  const response = await fetch('/v1/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${apiKey()}` },
+    body: JSON.stringify(conversationId ? { message: text, conversation_id: conversationId } : { message: text }),
+  });
+  await streamInto(view, response);
 }
 
 $('key-form').addEventListener('submit', (event) => {
