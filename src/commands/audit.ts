@@ -13,7 +13,7 @@ const MAX_ENTRIES = 200;
 export const auditCommand: Command = {
   name: 'audit',
   aliases: ['审计'],
-  summary: "(Admins) Lists this workspace's recent admin actions: settings, roles, budgets, rollbacks, forget-me, API keys.",
+  summary: "(Admins) Lists this workspace's recent admin actions.",
   example: 'audit 50',
   takesArgs: true,
   async run(context) {

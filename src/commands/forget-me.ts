@@ -22,7 +22,7 @@ const HINT =
 export const forgetMeCommand: Command = {
   name: 'forget',
   aliases: ['forget-me', '忘记我', '忘记'],
-  summary: "Deletes everything you've said to me on this platform, in every thread, and my answers to it.",
+  summary: "Deletes everything you've said to me on this platform, and my answers.",
   example: 'forget me',
   takesArgs: true,
   async run(context) {

@@ -11,7 +11,7 @@ import { recordAudit } from './record-audit.js';
 export const roleCommand: Command = {
   name: 'role',
   aliases: ['角色'],
-  summary: 'Lists the admins here, or (admins) makes someone an admin or a member of this workspace.',
+  summary: 'Lists the admins here, or (admins) makes someone an admin or a member.',
   example: 'role U0123ABCD admin',
   takesArgs: true,
   async run(context) {

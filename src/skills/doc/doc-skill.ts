@@ -50,7 +50,7 @@ const MAX_TITLE_CHARS = 200;
 export const docSkill: Skill = {
   name: 'doc',
   aliases: ['文档', 'document'],
-  summary: 'Writes a structured document and attaches it as a .md file; follow-ups in the thread revise it.',
+  summary: 'Writes a document, attached as a .md file; follow-ups revise it.',
   example: 'doc a rollout plan for moving our CI to GitHub Actions',
   takesArgs: true,
   triggers: [
