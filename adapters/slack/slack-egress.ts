@@ -3,6 +3,7 @@ import type { SlackConfig } from './slack-config.js';
 import { textOf, type EditOptions, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
+import { slackAttachments, type SlackFile } from './slack-attachments.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudgetExhausted, type RateBudget } from '../../src/rate/rate-budget.js';
 import { boltLogger } from './bolt-logger.js';
@@ -321,7 +322,8 @@ export class SlackEgress implements Egress {
       return [];
     }
     const { messages, unread } = found;
-    const earlier = messages.filter((m) => m.text);
+    // A message with only a file in it (a screenshot shared without words) still counts: its file is read.
+    const earlier = messages.filter((m) => m.text || m.files?.length);
     // One lookup per person, all at once (each may take up to a second on a cold cache).
     const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
     const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
@@ -330,8 +332,9 @@ export class SlackEgress implements Egress {
       return {
         authorId: m.user ?? m.bot_id ?? 'unknown',
         authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : (names.get(m.user!) ?? m.user ?? 'someone'),
-        text: m.text!,
+        text: m.text ?? '',
         fromMe,
+        ...(m.files?.length ? { attachments: slackAttachments(m.files as SlackFile[]) } : {}),
       };
     });
     if (!unread) return thread;
