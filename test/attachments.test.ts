@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../adapters/http/api-keys.js';
+import type { RunningApp } from '../src/app/start-app.js';
+import { readUpload, saveUpload } from '../src/store/uploads.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
+import { startTestApp, testConfig } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { deleteExpiredData } from '../src/maintenance/retention-job.js';
 import { appMentionEvent, messageEvent, nextEventTs, sendSlackEvent } from './fakes/slack-events.js';
 import { makeDocx, makePdf, makePng } from './support/make-files.js';
@@ -147,5 +153,75 @@ describe('files people attach in Discord reach Claude (real discord.js against t
     const [image] = questionBlocks(t.model.requests.at(-1)!.body);
     expect(image).toMatchObject({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') } });
     expect(t.discord.attachmentDownloads.at(-1)!.withAuthorization).toBe(false);
+  });
+});
+
+describe('files sent to the HTTP API (real gateway and worker; multipart and base64 JSON)', () => {
+  let database: TestDatabase;
+  let model: FakeAnthropic;
+  let app: RunningApp;
+  let base: string;
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    model = await startFakeAnthropic();
+    app = await startTestApp(testConfig(database, model.url, { HTTP_MAX_BODY_BYTES: '2048', ATTACHMENT_MAX_BYTES: String(256 * 1024) }), []);
+    base = `http://127.0.0.1:${app.port}`;
+    alice = (await createApiKey(database.sql, 'alice', 'test')).key;
+    bob = (await createApiKey(database.sql, 'bob', 'test')).key;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await model?.close();
+    await database?.drop();
+  });
+
+  const post = (key: string, body: string | FormData, headers: Record<string, string> = {}) =>
+    fetch(`${base}/v1/chat`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body });
+
+  it('takes a file as a multipart upload, and the follow-up in the conversation still sees it', async () => {
+    const png = await makePng(30, 20);
+    const form = new FormData();
+    form.append('message', 'what is this?');
+    form.append('file', new Blob([png], { type: 'image/png' }), 'shot.png');
+    const first = await post(alice, form);
+    expect(first.status).toBe(200);
+    const { conversation_id: conversationId } = (await first.json()) as { conversation_id: string };
+    expect(questionBlocks(model.requests.at(-1)!.body)[0]).toMatchObject({ type: 'image', source: { data: png.toString('base64') } });
+    // Read and kept with the conversation: the upload itself is gone.
+    expect((await database.sql`select count(*)::int as n from uploads`)[0]!.n).toBe(0);
+
+    const second = await post(alice, JSON.stringify({ message: 'and its colours?', conversation_id: conversationId }), { 'content-type': 'application/json' });
+    expect(second.status).toBe(200);
+    expect(allBlocks(model.requests.at(-1)!.body).filter((b) => b.type === 'image')).toHaveLength(1);
+  });
+
+  it('takes files as base64 in JSON, a PDF as a document block', async () => {
+    const pdf = makePdf(2);
+    const body = { message: 'summarise', files: [{ name: 'a.pdf', data: pdf.toString('base64') }] };
+    const response = await post(alice, JSON.stringify(body), { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
+    expect(questionBlocks(model.requests.at(-1)!.body)[0]).toMatchObject({ type: 'document', source: { media_type: 'application/pdf', data: pdf.toString('base64') } });
+  });
+
+  it('refuses files over ATTACHMENT_MAX_BYTES together with 413, and a body without files over HTTP_MAX_BODY_BYTES', async () => {
+    const big = { message: 'x', files: [{ name: 'a.txt', data: Buffer.alloc(260 * 1024, 97).toString('base64') }] };
+    const tooBig = await post(alice, JSON.stringify(big), { 'content-type': 'application/json' });
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe('files_too_large');
+    const wordy = await post(alice, JSON.stringify({ message: 'y'.repeat(3000) }), { 'content-type': 'application/json' });
+    expect(wordy.status).toBe(413);
+  });
+
+  it("never reads another user's upload (tenants do not mix)", async () => {
+    const attachment = await saveUpload(database.sql, { platform: 'http', workspaceId: 'api:alice', userId: 'alice' }, { name: 'secret.txt', mimeType: 'text/plain', data: Buffer.from('alice only') });
+    expect(await readUpload(database.sql, { platform: 'http', workspaceId: 'api:bob', userId: 'bob' }, attachment.url)).toBeUndefined();
+    expect((await readUpload(database.sql, { platform: 'http', workspaceId: 'api:alice', userId: 'alice' }, attachment.url))?.toString()).toBe('alice only');
+    // Bob's conversation is his own: none of Alice's files reach his requests.
+    const response = await post(bob, JSON.stringify({ message: 'anything attached?' }), { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
+    expect(allBlocks(model.requests.at(-1)!.body).filter((b) => b.type !== 'text')).toEqual([]);
   });
 });
