@@ -225,3 +225,27 @@ describe('files sent to the HTTP API (real gateway and worker; multipart and bas
     expect(allBlocks(model.requests.at(-1)!.body).filter((b) => b.type !== 'text')).toEqual([]);
   });
 });
+
+describe('a file given to a Discord slash command (attachment option)', () => {
+  let t: DiscordTestApp;
+  beforeAll(async () => {
+    t = await startDiscordTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('/ask prompt:… file:… sends the file to the model like an attached one', async () => {
+    const pdf = makePdf(1);
+    const { id } = t.discord.sendInteraction({
+      name: 'ask',
+      channelId: t.discord.channelId,
+      user: t.alice,
+      options: { prompt: 'summarise this' },
+      attachment: { option: 'file', name: 'brief.pdf', contentType: 'application/pdf', data: pdf },
+    });
+    await t.answered(`discord-i-${id}`);
+    const [document] = questionBlocks(t.model.requests.at(-1)!.body);
+    expect(document).toMatchObject({ type: 'document', title: 'brief.pdf', source: { data: pdf.toString('base64') } });
+  });
+});

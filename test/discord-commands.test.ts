@@ -132,7 +132,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     expect(global).toMatchObject({ applicationId: t.discord.applicationId, scope: 'global' });
     expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'palette', 'parallel', 'reset', 'role', 'usage']);
     const ask = t.discord.registeredCommands.global.find((c) => c.name === 'ask')!;
-    expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }]);
+    expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }, { name: 'file', type: 11, required: false }]);
 
     const inGuild = readConfig({ ...env, DISCORD_COMMAND_GUILD_ID: t.discord.guildId, DISCORD_APPLICATION_ID: t.discord.applicationId });
     const guild = await registerCommands(inGuild.platforms.discord!, createDefaultRouter().commands);

@@ -20,7 +20,7 @@ import type { DiscordConfig } from './discord-config.js';
 import { discordGlobalBucket, globallyPacedRequest } from './discord-global-limit.js';
 import { fromDiscordText, summonsBot, threadName, type MentionNames } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
-import { PROMPT_OPTION } from './slash-commands.js';
+import { FILE_OPTION, PROMPT_OPTION } from './slash-commands.js';
 
 /** The running Discord ingress, as every handler needs it. */
 interface DiscordContext {
@@ -241,6 +241,7 @@ function placeChannelOf(interaction: ChatInputCommandInteraction): string {
  */
 function commandMessage(interaction: ChatInputCommandInteraction): InboundMessage {
   const args = interaction.options.getString(PROMPT_OPTION)?.trim() ?? '';
+  const file = interaction.options.getAttachment(FILE_OPTION);
   const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
   const name = interaction.commandName;
   const lane = thread || !interaction.inGuild() ? {} : { lane: interaction.user.id };
@@ -259,7 +260,8 @@ function commandMessage(interaction: ChatInputCommandInteraction): InboundMessag
     author: { id: interaction.user.id, name: displayNameOf(interaction), isBot: false },
     text: args || name,
     command: { name, args },
-    attachments: [],
+    // A file given to the command's attachment option, read like one attached to a message.
+    attachments: file ? [{ name: file.name, mimeType: file.contentType ?? 'application/octet-stream', size: file.size, url: file.url }] : [],
     sentAt: interaction.createdAt.toISOString(),
   };
 }

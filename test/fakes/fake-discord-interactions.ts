@@ -31,6 +31,12 @@ export interface SendInteractionInput {
   guildId?: string;
   user: APIUser;
   locale?: string;
+  /**
+   * A file given to an attachment option (type 11), under this option name: the option's value is the attachment's
+   * id, and the attachment object itself comes in `data.resolved.attachments`
+   * (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-resolved-data-structure).
+   */
+  attachment?: { option: string; name: string; contentType: string; data: Buffer };
 }
 
 export interface InteractionResponseRecord {
@@ -104,11 +110,22 @@ export class FakeInteractions {
       // Nothing registered (most tests): any name goes. Registered, but not where it is used: no client could send it.
       const anywhere = [...this.commands.global, ...Object.values(this.commands.guilds).flat()].some(isIt);
       if (anywhere && !registered) throw new Error(`fake-discord: /${name} is not available in channel ${channel.id} (see commandsAvailable)`);
+      const options = [...(toOptions(input.options) ?? [])];
+      let resolved: Record<string, unknown> | undefined;
+      if (input.attachment) {
+        const attachmentId = snowflake();
+        const { option, name: filename, contentType, data: bytes } = input.attachment;
+        world.interactionFiles.set(attachmentId, { data: bytes, contentType });
+        options.push({ name: option, type: 11, value: attachmentId });
+        const url = `${this.ctx.origin}/attachments/${channel.id}/${attachmentId}/${encodeURIComponent(filename)}`;
+        resolved = { attachments: { [attachmentId]: { id: attachmentId, filename, size: bytes.length, url, proxy_url: url, content_type: contentType } } };
+      }
       data = {
         id: registered?.id ?? snowflake(),
         name,
         type: 1,
-        ...(toOptions(input.options) ? { options: toOptions(input.options) } : {}),
+        ...(options.length ? { options } : {}),
+        ...(resolved ? { resolved } : {}),
         ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
       };
     } else {
