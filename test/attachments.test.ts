@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../adapters/http/api-keys.js';
 import type { RunningApp } from '../src/app/start-app.js';
@@ -97,6 +98,27 @@ describe('files people share in Slack reach Claude (real Bolt, Web API client an
     // Nothing of them reached the model, and the too-large one was never downloaded.
     expect(allBlocks(t.model.requests.at(-1)!.body).filter((b) => b.type !== 'text')).toEqual([]);
     expect(t.slack.fileDownloads.some((d) => d.fileId === big.id)).toBe(false);
+  });
+
+  it('scales an image larger than the model reads down before sending it (the fake refuses over 8000 px)', async () => {
+    const wide = await makePng(9000, 60);
+    const file = t.slack.hostFile({ name: 'panorama.png', mimetype: 'image/png', content: wide });
+    const { answer } = await mention('what is this?', [file]);
+    expect(answer).toContain('Echo: [Ann] what is this?');
+    expect(answer).toContain('`panorama.png`: scaled down to 1568×10 pixels');
+    const [image] = questionBlocks(t.model.requests.at(-1)!.body);
+    const sent = await sharp(Buffer.from(image!.source!.data, 'base64')).metadata();
+    expect([sent.width, sent.height]).toEqual([1568, 10]);
+  });
+
+  it('doc takes an attached PDF as its source material', async () => {
+    const pdf = makePdf(2);
+    const file = t.slack.hostFile({ name: 'minutes.pdf', mimetype: 'application/pdf', content: pdf });
+    t.model.enqueue({ kind: 'tool_use', name: 'write_document', input: { title: 'Summary', summary: 'What the minutes say.', markdown: '# Summary\n\nIt went well.' } });
+    const { ts } = await mention('doc a summary of these minutes', [file]);
+    expect(t.slack.messages('C1', ts).map((m) => m.text).join('\n')).toContain('What the minutes say.');
+    const [document] = questionBlocks(t.model.requests.at(-1)!.body);
+    expect(document).toMatchObject({ type: 'document', title: 'minutes.pdf', source: { data: pdf.toString('base64') } });
   });
 
   it('reads the files of earlier messages when summoned into a thread', async () => {
