@@ -5,13 +5,16 @@ import sharp from 'sharp';
 
 /** A PNG of the given size: a gradient, or noise (which does not compress, for byte-size limits). */
 export async function makePng(width: number, height: number, options: { noise?: boolean } = {}): Promise<Buffer> {
+  // Noise from a hash-quality generator (xorshift32, top byte): a weak one repeats, and a PNG of it compresses.
   const pixels = Buffer.alloc(width * height * 3);
-  let seed = 12345;
+  let state = 2463534242;
   for (let i = 0; i < pixels.length; i += 3) {
     if (options.noise) {
       for (let c = 0; c < 3; c++) {
-        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-        pixels[i + c] = seed & 0xff;
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        pixels[i + c] = (state >>> 24) & 0xff;
       }
     } else {
       const p = i / 3;
