@@ -189,7 +189,7 @@ describe('files sent to the HTTP API (real gateway and worker; multipart and bas
   beforeAll(async () => {
     database = await createTestDatabase();
     model = await startFakeAnthropic();
-    app = await startTestApp(testConfig(database, model.url, { HTTP_MAX_BODY_BYTES: '2048', ATTACHMENT_MAX_BYTES: String(256 * 1024) }), []);
+    app = await startTestApp(testConfig(database, model.url, { HTTP_MAX_BODY_BYTES: '8192', ATTACHMENT_MAX_BYTES: String(256 * 1024) }), []);
     base = `http://127.0.0.1:${app.port}`;
     alice = (await createApiKey(database.sql, 'alice', 'test')).key;
     bob = (await createApiKey(database.sql, 'bob', 'test')).key;
@@ -228,13 +228,18 @@ describe('files sent to the HTTP API (real gateway and worker; multipart and bas
     expect(questionBlocks(model.requests.at(-1)!.body)[0]).toMatchObject({ type: 'document', source: { media_type: 'application/pdf', data: pdf.toString('base64') } });
   });
 
-  it('refuses files over ATTACHMENT_MAX_BYTES together with 413, and a body without files over HTTP_MAX_BODY_BYTES', async () => {
-    const big = { message: 'x', files: [{ name: 'a.txt', data: Buffer.alloc(260 * 1024, 97).toString('base64') }] };
-    const tooBig = await post(alice, JSON.stringify(big), { 'content-type': 'application/json' });
+  it('refuses uploads over ATTACHMENT_MAX_BYTES together, and a JSON body (base64 files and all) over HTTP_MAX_BODY_BYTES, with 413', async () => {
+    const form = new FormData();
+    form.append('message', 'x');
+    form.append('file', new Blob([Buffer.alloc(130 * 1024, 97)]), 'a.txt');
+    form.append('file', new Blob([Buffer.alloc(130 * 1024, 98)]), 'b.txt');
+    const tooBig = await post(alice, form);
     expect(tooBig.status).toBe(413);
     expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe('files_too_large');
-    const wordy = await post(alice, JSON.stringify({ message: 'y'.repeat(3000) }), { 'content-type': 'application/json' });
-    expect(wordy.status).toBe(413);
+    const big = { message: 'x', files: [{ name: 'a.txt', data: Buffer.alloc(9000, 97).toString('base64') }] };
+    const json = await post(alice, JSON.stringify(big), { 'content-type': 'application/json' });
+    expect(json.status).toBe(413);
+    expect(((await json.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
   it("never reads another user's upload (tenants do not mix)", async () => {

@@ -22,8 +22,8 @@ export function openApiDocument(): Record<string, unknown> {
             'With `Accept: text/event-stream` the answer streams as events: `start` {conversation_id}, `delta` {text} ' +
             '(append), `replace` {text} (the text so far was rewritten), `file` (an attached file), then `done` (the ' +
             'same object as the JSON answer) or `error`. Files (images, PDFs, text, docx/xlsx/pptx) come with the question ' +
-            'as base64 in JSON (`files`), or as `file` parts of a multipart/form-data body; together up to ' +
-            'ATTACHMENT_MAX_BYTES (20 MB by default), at most 10. A file that is not read is named, with the reason, under ' +
+            'as base64 in JSON (`files`, within HTTP_MAX_BODY_BYTES), or as `file` parts of a multipart/form-data body ' +
+            '(together up to ATTACHMENT_MAX_BYTES, 20 MB by default); at most 10. A file that is not read is named, with the reason, under ' +
             'the answer; those read stay part of the conversation for its follow-ups.',
           requestBody: {
             required: true,

@@ -22,9 +22,9 @@ const MAX_FILES = 10;
 /**
  * Reads POST /v1/chat's body: JSON (`{ message, conversation_id?, files?: [{ name, data: base64, mime_type? }] }`) or
  * multipart/form-data (fields `message` and `conversation_id`, one `file` part per file, as a browser's form or
- * `curl -F file=@shot.png` sends them). The body may be HTTP_MAX_BODY_BYTES plus ATTACHMENT_MAX_BYTES of files
- * (base64 counted at its decoded size's 4/3); a body without files is still held to HTTP_MAX_BODY_BYTES. A declared
- * length over that is refused before the body is read, and one that grows past it is cut off.
+ * `curl -F file=@shot.png` sends them). A JSON body, base64 files and all, is held to HTTP_MAX_BODY_BYTES as before
+ * (raise it for larger base64 files); a multipart body may be HTTP_MAX_BODY_BYTES plus ATTACHMENT_MAX_BYTES of files.
+ * A declared length over the limit is refused before the body is read, and one that grows past it is cut off.
  */
 export async function readChatRequest(req: IncomingMessage, config: HttpApiConfig): Promise<ChatRequestBody> {
   const type = req.headers['content-type'] ?? '';
@@ -33,11 +33,10 @@ export async function readChatRequest(req: IncomingMessage, config: HttpApiConfi
     req.resume();
     throw new ApiError(415, 'unsupported_media_type', 'Send the body as JSON ("Content-Type: application/json") or as multipart/form-data with files.');
   }
-  const cap = config.maxBodyBytes + Math.ceil((config.maxUploadBytes * 4) / 3) + 4096;
+  const cap = multipart ? config.maxBodyBytes + config.maxUploadBytes + 4096 : config.maxBodyBytes;
   const raw = await readCapped(req, cap);
   const parsed = multipart ? await fromMultipart(raw, type) : fromJson(raw);
   const fileBytes = parsed.files.reduce((n, f) => n + f.data.length, 0);
-  if (parsed.files.length === 0 && raw.length > config.maxBodyBytes) throw tooLarge(config.maxBodyBytes);
   if (fileBytes > config.maxUploadBytes) {
     throw new ApiError(413, 'files_too_large', `The files are ${fileBytes} bytes together, more than the ${config.maxUploadBytes} allowed (ATTACHMENT_MAX_BYTES).`);
   }
