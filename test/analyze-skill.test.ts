@@ -14,6 +14,7 @@ import { inbound, startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
+import { makePng } from './support/make-files.js';
 
 const PYTHON = 'def mean(xs):\n    return sum(xs) / len(xs)\n';
 const FINDINGS = {
@@ -36,9 +37,9 @@ class FilePlatform extends RecordingEgress {
     if (!data) throw new Error(`no file at ${attachment.url}`);
     return data;
   }
-  attach(name: string, content: string, mimeType = 'text/plain', size = Buffer.byteLength(content)): InboundAttachment {
+  attach(name: string, content: string | Buffer, mimeType = 'text/plain', size = Buffer.byteLength(content)): InboundAttachment {
     const url = `memory://${name}`;
-    this.files.set(url, Buffer.from(content, 'utf8'));
+    this.files.set(url, Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'));
     return { name, mimeType, size, url };
   }
 }
@@ -135,19 +136,23 @@ describe('the analyze skill (real pipeline, queue, Postgres and Anthropic SDK; f
     const before = model.requests.length;
     const big = platform.attach('dump.sql', 'select 1;', 'text/plain', 512 * 1024);
     const report = await send('analyze this code', 'T-an-big', { attachments: [big] });
-    expect(report).toMatch(/^⚠️ `dump\.sql` was skipped: it is 512 KB, over the 4 KB limit for files\.\n\nI found no code to analyze\./);
+    expect(report).toMatch(/^I found no code to analyze\./);
+    // Every file takes the same path (src/attachments/): what was not read is named under the answer, with why.
+    expect(report).toContain('📎 I could not read `dump.sql`: it is 512 KB, over the 4 KB limit for files.');
     expect(platform.downloads).not.toContain('dump.sql');
     expect(model.requests.length).toBe(before);
   });
 
   it('skips a file that is not text, and analyzes the rest, saying what was skipped', async () => {
     model.enqueue({ kind: 'tool_use', name: 'report_findings', input: { verdict: 'Fine.', findings: [] } });
-    const image = platform.attach('screenshot.png', 'not really a png', 'image/png');
+    // What a file is comes from its bytes: a real PNG (named .txt, even) is an image, not code.
+    const image = platform.attach('screenshot.txt', await makePng(40, 30), 'text/plain');
     const code = platform.attach('main.go', 'package main\n', 'application/octet-stream');
     const report = await send('analyze', 'T-an-mixed', { attachments: [image, code] });
     expect(report).toContain('_Analyzed `main.go` (1 line): no findings._');
-    expect(report).toContain('⚠️ `screenshot.png` was skipped: I read text and code files (.py, .ts, .go, .sql, .txt and the like), not image/png.');
-    expect(platform.downloads).not.toContain('screenshot.png');
+    expect(report).toContain('⚠️ `screenshot.txt` was skipped: I read text and code files (.py, .ts, .go, .sql, .txt and the like), not images.');
+    // Still shown to the model, as an image: it may be the error the code produces.
+    expect(model.requests.at(-1)!.body.messages.at(-1).content.some((b: { type: string }) => b.type === 'image')).toBe(true);
   });
 
   it('takes at most twice the file limit of code in all', async () => {
@@ -261,7 +266,7 @@ describe('the analyze skill on Slack (real Bolt and Web API client against the f
     const downloadsBefore = slack.fileDownloads.length;
     const report = await mentionWithFiles('analyze this code', [declaredBig, lying]);
 
-    expect(report).toContain('`big.log` was skipped: it is 300 KB, over the 4 KB limit for files.');
+    expect(report).toContain('I could not read `big.log`: it is 300 KB, over the 4 KB limit for files.');
     expect(report).toContain('`liar.txt` is 16 KB, over the 4 KB limit for files.');
     // Only the lying file was asked for; the declared-too-big one never was.
     expect(slack.fileDownloads.slice(downloadsBefore)).toEqual([{ fileId: lying.id, authorized: true }]);

@@ -134,7 +134,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     expect(global).toMatchObject({ applicationId: t.discord.applicationId, scope: 'global' });
     expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread', 'analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
     const ask = t.discord.registeredCommands.global.find((c) => c.name === 'ask')!;
-    expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }]);
+    expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }, { name: 'file', type: 11, required: false }]);
     // The message context-menu commands (type 3: right-click a message → Apps) come with the slash commands.
     expect(t.discord.registeredCommands.global.filter((c) => c.type === 3).map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread']);
 

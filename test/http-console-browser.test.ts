@@ -7,6 +7,7 @@ import type { RunningApp } from '../src/app/start-app.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { startTestApp, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { makePng } from './support/make-files.js';
 
 // Debian's Chromium (.ci/run installs it); playwright-core drives it and never downloads a browser of its own.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -99,5 +100,43 @@ describe.skipIf(!existsSync(CHROMIUM))('the web console in headless Chromium (in
     expect(stored.map((m) => m.text)).toEqual(['A **shorter** essay, in full.']);
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: CONTROLS_SCREENSHOT });
+  }, 60_000);
+
+  it('sends files picked, dropped or pasted with the question, and the model reads each', async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    // Browser code as strings: this project's TypeScript has no DOM types.
+    await page.evaluate(`localStorage.setItem('xiaoliu.apiKey', ${JSON.stringify(key)})`);
+    await page.reload();
+    const png = await makePng(20, 10);
+
+    // Picked with the 📎 button's file input.
+    await page.setInputFiles('#file-input', { name: 'picked.png', mimeType: 'image/png', buffer: png });
+    // Dropped on the page, as a file manager's drag does.
+    await page.evaluate(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['name,score\\nann,3\\n'], 'dropped.csv', { type: 'text/csv' }));
+      document.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    })()`);
+    // Pasted from the clipboard, as a screenshot is.
+    await page.evaluate(`(() => {
+      const bytes = Uint8Array.from(atob('${png.toString('base64')}'), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    })()`);
+    expect(await page.locator('#pending span').allTextContents()).toEqual(['📎 picked.png ×', '📎 dropped.csv ×', '📎 pasted-3.png ×']);
+
+    const before = model.requests.length;
+    await page.fill('#question', 'what are these?');
+    await page.click('#send');
+    await page.locator('#messages .msg.assistant', { hasText: 'Echo: ' }).last().waitFor({ timeout: 15_000 });
+    // (A locator, not waitForFunction: the console's policy forbids the eval that would need.)
+    await page.locator('#send:not([disabled])').waitFor();
+    expect(model.requests.length).toBeGreaterThan(before);
+    const blocks = model.requests.at(-1)!.body.messages.at(-1).content as { type: string; text?: string; source?: { data: string } }[];
+    expect(blocks.filter((b) => b.type === 'image').map((b) => b.source!.data)).toEqual([png.toString('base64'), png.toString('base64')]);
+    expect(blocks.find((b) => b.text?.includes('Attached file `dropped.csv`'))!.text).toContain('ann,3');
+    expect(await page.locator('#pending span').count()).toBe(0);
   }, 60_000);
 });

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellChannel } from '../adapters/shell/shell-egress.js';
@@ -10,6 +13,7 @@ import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.j
 import { startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { nodeArgsOf } from './support/npm-script.js';
+import { makePng } from './support/make-files.js';
 
 describe('the shell adapter', () => {
   let database: TestDatabase;
@@ -68,6 +72,47 @@ describe('the shell adapter', () => {
     const history = JSON.stringify(model.requests.at(-1)!.body.messages);
     expect(history).toContain('my name is Tess');
     expect(history).toContain('Echo: [Tess] my name is Tess');
+  });
+
+  it('sends a file with `/attach PATH`: the next message carries it to the model, and a file over the limit is refused', async () => {
+    const config = testConfig(database, model.url);
+    const app = await startTestApp(config, []);
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk) => (printed += String(chunk)));
+    const dir = await mkdtemp(join(tmpdir(), 'xiaoliu-attach-'));
+    const png = await makePng(16, 16);
+    await writeFile(join(dir, 'shot.png'), png);
+    await writeFile(join(dir, 'big.bin'), Buffer.alloc(4096));
+    const shell = new ShellSession({
+      prefix: config.queuePrefix,
+      workspaceId: 'laptop',
+      channelId: 'tester.attach',
+      user: { id: 'tester', name: 'Tess' },
+      subscriber: createRedis(TEST_REDIS_URL),
+      ingress: app.ingress,
+      output,
+      filesDir: '/tmp/xiaoliu-test-files',
+      tty: false,
+      uploads: { sql: database.sql, maxFileBytes: 2048 },
+    });
+    try {
+      await shell.start();
+      await shell.attach(join(dir, 'big.bin'));
+      expect(printed).toContain('big.bin is 4 KB, over the 2 KB limit for files');
+      await shell.attach(join(dir, 'shot.png'));
+      expect(printed).toContain('📎 shot.png (');
+      await shell.ask('what is this?');
+      const question = model.requests.at(-1)!.body.messages.at(-1).content;
+      expect(question[0]).toMatchObject({ type: 'image', source: { media_type: 'image/png', data: png.toString('base64') } });
+      // Sent once: the message after it carries no new file.
+      await shell.ask('thanks');
+      expect(model.requests.at(-1)!.body.messages.at(-1).content.filter((b: { type: string }) => b.type === 'image')).toEqual([]);
+    } finally {
+      await shell.close();
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('receives each answer as streamed pieces: no placeholder to recognize, no whole text to diff', async () => {

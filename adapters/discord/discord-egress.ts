@@ -219,7 +219,7 @@ export class DiscordEgress implements Egress {
     const about = starter ? await this.referencedBy(starter) : reachedStart ? undefined : await this.starterOf(address);
     const botId = this.botId;
     return [...(about ? [about] : []), ...others]
-      .filter((m) => m.content.trim() !== '')
+      .filter((m) => m.content.trim() !== '' || m.attachments.length > 0)
       .map((m) => {
         const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
         const fromMe = m.author.id === botId;
@@ -228,6 +228,7 @@ export class DiscordEgress implements Egress {
           authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
           text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
           fromMe,
+          ...(m.attachments.length ? { attachments: m.attachments.map(discordAttachment) } : {}),
         };
       });
   }
@@ -292,3 +293,8 @@ export class DiscordEgress implements Egress {
 
 /** `?wait=true`: the follow-up's message comes back, so its id can be recorded and edited later. */
 const wait = () => new URLSearchParams({ wait: 'true' });
+
+/** A file on a message read back from Discord's REST API (attachment object), as an attachment to read. */
+function discordAttachment(a: APIMessage['attachments'][number]): InboundAttachment {
+  return { name: a.filename, mimeType: a.content_type ?? 'application/octet-stream', size: a.size, url: a.url };
+}

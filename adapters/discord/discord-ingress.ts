@@ -23,7 +23,7 @@ import { discordGlobalBucket, globallyPacedRequest } from './discord-global-limi
 import { fromDiscordText, summonsBot, threadName, type MentionNames } from './inbound-text.js';
 import { InteractionStore, scrubToken } from './interaction-store.js';
 import { askedAbout, MESSAGE_COMMANDS, onAnswerButton, onAskAbout, onReasonSubmitted } from './discord-interactions.js';
-import { PROMPT_OPTION } from './slash-commands.js';
+import { FILE_OPTION, PROMPT_OPTION } from './slash-commands.js';
 
 /** The running Discord ingress, as every handler needs it. */
 interface DiscordContext {
@@ -268,6 +268,7 @@ function placeChannelOf(interaction: DeferredInteraction): string {
  */
 function commandMessage(interaction: ChatInputCommandInteraction): InboundMessage {
   const args = interaction.options.getString(PROMPT_OPTION)?.trim() ?? '';
+  const file = interaction.options.getAttachment(FILE_OPTION);
   const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
   const name = interaction.commandName;
   const lane = thread || !interaction.inGuild() ? {} : { lane: interaction.user.id };
@@ -286,7 +287,8 @@ function commandMessage(interaction: ChatInputCommandInteraction): InboundMessag
     author: { id: interaction.user.id, name: displayNameOf(interaction), isBot: false },
     text: args || name,
     command: { name, args },
-    attachments: [],
+    // A file given to the command's attachment option, read like one attached to a message.
+    attachments: file ? [{ name: file.name, mimeType: file.contentType ?? 'application/octet-stream', size: file.size, url: file.url }] : [],
     sentAt: interaction.createdAt.toISOString(),
   };
 }

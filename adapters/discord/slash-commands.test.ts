@@ -10,7 +10,8 @@ describe('slashCommands', () => {
     const commands = slashCommands(createDefaultRouter().commands);
     expect(commands.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
     const ask = commands.find((c) => c.name === 'ask')!;
-    expect(ask.options).toEqual([expect.objectContaining({ name: PROMPT_OPTION, type: 3, required: true })]);
+    // Every command that takes text also takes a file (an attachment option, type 11).
+    expect(ask.options).toEqual([expect.objectContaining({ name: PROMPT_OPTION, type: 3, required: true }), expect.objectContaining({ name: 'file', type: 11, required: false })]);
     expect(commands.find((c) => c.name === 'reset')!.options).toBeUndefined();
     for (const c of commands) expect(c.description!.length).toBeLessThanOrEqual(100);
   });

@@ -9,6 +9,11 @@ import type { Command } from '../../src/commands/command.js';
 
 /** The one text option of every command that takes text: `/ask prompt:…`. */
 export const PROMPT_OPTION = 'prompt';
+/**
+ * The optional file of every command that takes text (`/ask prompt:… file:…`): an attachment option, type 11
+ * (https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-type).
+ */
+export const FILE_OPTION = 'file';
 
 // Discord: names are 1–32 lowercase letters, digits, - or _; descriptions 1–100 characters.
 const NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
@@ -39,6 +44,7 @@ export function slashCommands(commands: readonly Command[], scope: 'global' | 'g
                 description: command.name === chatCommand.name ? 'Your question' : clip(`Text for ${command.name}, e.g. ${command.example}`),
                 required: command.name === chatCommand.name,
               },
+              { type: ApplicationCommandOptionType.Attachment, name: FILE_OPTION, description: 'A file to read with it: an image, a PDF, a document or code', required: false },
             ],
           }
         : {}),

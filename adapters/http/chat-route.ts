@@ -5,12 +5,14 @@ import type { Ingress } from '../../src/ingress/ingress.js';
 import type { RelayHub } from '../../src/relay/relay-hub.js';
 import type { Sql } from '../../src/store/database.js';
 import { INTERNAL_ERROR } from '../../src/delivery/deliver.js';
+import { saveUpload } from '../../src/store/uploads.js';
 import { deliveryAnswer, deliveryFinished, findHttpConversation, httpWorkspace } from '../../src/store/http-conversations.js';
 import { AnswerCollector, type AnswerFile } from './answer-collector.js';
 import type { ApiPrincipal } from './api-keys.js';
 import type { HttpApiConfig } from './http-config.js';
 import { httpChannel } from './http-egress.js';
-import { ApiError, readJsonBody, sendJson } from './http-io.js';
+import { ApiError, sendJson } from './http-io.js';
+import { readChatRequest } from './read-chat-request.js';
 import { isConversationId } from './resources.js';
 
 /** How long a request waits for its answer; past it the answer still lands in the conversation. */
@@ -43,11 +45,14 @@ export interface ChatAnswer {
  */
 export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: ServerResponse, who: ApiPrincipal, cors: Record<string, string>): Promise<void> {
   const started = performance.now();
-  const { message: text, conversationId: given } = parseChatBody(await readJsonBody(req, deps.config.maxBodyBytes), deps.config);
+  const { message: text, conversationId: given, files } = await readChatRequest(req, deps.config);
   if (given !== undefined && !(isConversationId(given) && (await findHttpConversation(deps.sql, who.userId, given)))) {
     throw new ApiError(404, 'not_found', 'No such conversation.');
   }
   const conversationId = given ?? randomUUID();
+  // The files wait in Postgres for the worker (the queue carries only their ids), readable by this user only.
+  const uploader = { platform: 'http', workspaceId: httpWorkspace(who.userId), userId: who.userId };
+  const attachments = await Promise.all(files.map((file) => saveUpload(deps.sql, uploader, file)));
   const message: InboundMessage = {
     v: 1,
     id: `http-${randomUUID()}`,
@@ -56,7 +61,7 @@ export async function handleChat(deps: ChatDeps, req: IncomingMessage, res: Serv
     address: { workspaceId: httpWorkspace(who.userId), channelId: who.userId, threadId: conversationId },
     author: { id: who.userId, name: who.userId, isBot: false },
     text,
-    attachments: [],
+    attachments,
     sentAt: new Date().toISOString(),
   };
   await answerMessage(deps, req, res, message, conversationId, cors, started);
@@ -124,23 +129,6 @@ export async function answerMessage(
     clearInterval(keepalive);
     await stop();
   }
-}
-
-function parseChatBody(body: unknown, config: HttpApiConfig): { message: string; conversationId: string | undefined } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError(400, 'invalid_request', 'The body must be a JSON object: { "message": "…", "conversation_id"?: "…" }.');
-  }
-  const { message, conversation_id: conversationId } = body as Record<string, unknown>;
-  if (typeof message !== 'string' || message.trim() === '') {
-    throw new ApiError(400, 'invalid_request', '"message" must be a non-empty string.');
-  }
-  if (message.length > config.maxMessageChars) {
-    throw new ApiError(413, 'message_too_long', `"message" is longer than ${config.maxMessageChars} characters.`);
-  }
-  if (conversationId !== undefined && conversationId !== null && typeof conversationId !== 'string') {
-    throw new ApiError(400, 'invalid_request', '"conversation_id" must be a string returned by an earlier answer.');
-  }
-  return { message: message.trim(), conversationId: conversationId ?? undefined };
 }
 
 /**

@@ -13,6 +13,11 @@ export interface HttpApiConfig {
   rateLimitPerMinute: number;
   /** Largest file an answer may attach (kept in Postgres). */
   maxFileBytes: number;
+  /**
+   * Most bytes of files one request may upload, all together (ATTACHMENT_MAX_BYTES, the largest file read on every
+   * platform), on top of HTTP_MAX_BODY_BYTES for the rest of the body.
+   */
+  maxUploadBytes: number;
 }
 
 /**
@@ -27,6 +32,7 @@ export function readHttpApiConfig(env: Env): HttpApiConfig | undefined {
     maxMessageChars: int(env, 'HTTP_MAX_MESSAGE_CHARS', 8000, 1, 1_000_000),
     rateLimitPerMinute: int(env, 'HTTP_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
     maxFileBytes: int(env, 'HTTP_MAX_FILE_BYTES', 5_242_880, 1024, 104_857_600),
+    maxUploadBytes: int(env, 'ATTACHMENT_MAX_BYTES', 20_971_520, 1024, 33_554_432),
   };
   return bool(env, 'HTTP_API', true) ? config : undefined;
 }

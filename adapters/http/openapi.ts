@@ -22,10 +22,16 @@ export function openApiDocument(): Record<string, unknown> {
             'With `Accept: text/event-stream` the answer streams as events: `start` {conversation_id}, `queued` {ahead} ' +
             '(the question waits in line, `ahead` questions before it, null when unknown; again when that changes), `delta` {text} ' +
             '(append), `replace` {text} (the text so far was rewritten), `file` (an attached file), then `done` (the ' +
-            'same object as the JSON answer) or `error`.',
+            'same object as the JSON answer) or `error`. Files (images, PDFs, text, docx/xlsx/pptx) come with the question ' +
+            'as base64 in JSON (`files`, within HTTP_MAX_BODY_BYTES), or as `file` parts of a multipart/form-data body ' +
+            '(together up to ATTACHMENT_MAX_BYTES, 20 MB by default); at most 10. A file that is not read is named, with the reason, under ' +
+            'the answer; those read stay part of the conversation for its follow-ups.',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/ChatRequest' } } },
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/ChatRequest' } },
+              'multipart/form-data': { schema: { $ref: '#/components/schemas/ChatUpload' } },
+            },
           },
           responses: {
             '200': {
@@ -105,6 +111,29 @@ export function openApiDocument(): Record<string, unknown> {
           properties: {
             message: { type: 'string', minLength: 1, description: 'A question, or a command (`help`, `reset`, …)' },
             conversation_id: { type: 'string', format: 'uuid', description: 'Continue this conversation; omit to start one' },
+            files: {
+              type: 'array',
+              maxItems: 10,
+              description: 'Files to read with the question; what each is comes from its bytes, not its name',
+              items: {
+                type: 'object',
+                required: ['name', 'data'],
+                properties: {
+                  name: { type: 'string', description: 'File name, shown in the answer' },
+                  data: { type: 'string', contentEncoding: 'base64', description: "The file's bytes, base64" },
+                  mime_type: { type: 'string', description: 'Optional; the bytes decide' },
+                },
+              },
+            },
+          },
+        },
+        ChatUpload: {
+          type: 'object',
+          required: ['message'],
+          properties: {
+            message: { type: 'string', minLength: 1 },
+            conversation_id: { type: 'string', format: 'uuid' },
+            file: { type: 'array', maxItems: 10, items: { type: 'string', format: 'binary' }, description: 'One part per file' },
           },
         },
         File: {

@@ -10,7 +10,7 @@ import { ShellSession } from './shell-session.js';
  * queue, workers, router, model client and storage as Slack's and Discord's, and each answer prints as it streams.
  * It ends by itself when the input ends (Ctrl-D, or the end of piped lines, once they are answered).
  */
-export async function startShellIngress(_config: ShellConfig, deps: IngressDeps): Promise<RunningIngress> {
+export async function startShellIngress(config: ShellConfig, deps: IngressDeps): Promise<RunningIngress> {
   const session = sessionOf(deps.args);
   const user = userInfo().username || 'you';
   const shell = new ShellSession({
@@ -23,11 +23,12 @@ export async function startShellIngress(_config: ShellConfig, deps: IngressDeps)
     output: process.stdout,
     filesDir: resolve('xiaoliu-files'),
     tty: Boolean(process.stdout.isTTY),
+    uploads: { sql: deps.sql, maxFileBytes: config.maxFileBytes },
   });
   await shell.start();
   process.stdout.write(
     `Xiaoliu (小柳) — conversation "${session}" (kept across restarts; \`reset\` forgets it). ` +
-      `Type \`help\` for commands, Ctrl-D to leave.\n`,
+      `Type \`help\` for commands, \`/attach PATH\` to send a file with your next message, Ctrl-D to leave.\n`,
   );
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
   const ended = converse(rl, shell).finally(() => shell.close());
@@ -58,7 +59,9 @@ async function converse(rl: ReturnType<typeof createInterface>, shell: ShellSess
   for await (const line of rl) {
     const text = line.trim();
     if (text === 'exit' || text === 'quit') break;
-    if (text) await shell.ask(text);
+    const attach = /^\/attach\s+(.+)$/.exec(text);
+    if (attach) await shell.attach(attach[1]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
+    else if (text) await shell.ask(text);
     prompt();
   }
   rl.close();

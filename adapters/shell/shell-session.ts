@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
@@ -8,6 +8,10 @@ import { queuedStatus } from '../../src/ingress/herald.js';
 import type { Ingress } from '../../src/ingress/ingress.js';
 import type { RelayEvent, RelayedFile } from '../../src/relay/relay-events.js';
 import { RelayHub } from '../../src/relay/relay-hub.js';
+import { formatBytes } from '../../src/attachments/format-bytes.js';
+import type { InboundAttachment } from '../../src/domain/inbound-message.js';
+import type { Sql } from '../../src/store/database.js';
+import { saveUpload } from '../../src/store/uploads.js';
 import { shellChannel } from './shell-egress.js';
 
 export interface ShellSessionOptions {
@@ -27,6 +31,8 @@ export interface ShellSessionOptions {
   tty: boolean;
   /** How long to wait for an answer before giving the prompt back. */
   answerTimeoutMs?: number;
+  /** Where `/attach` holds a file for the worker (the uploads table), and the largest it sends; without it, no `/attach`. */
+  uploads?: { sql: Sql; maxFileBytes: number };
 }
 
 const BOT = 'xiaoliu> ';
@@ -50,6 +56,8 @@ export class ShellSession {
   private waiting = new Map<string, () => void>();
   /** The question whose place in line was printed: once is enough on a terminal. */
   private queuedShown: string | undefined;
+  /** Files attached with `/attach`, sent with the next message. */
+  private pending: InboundAttachment[] = [];
 
   constructor(private readonly options: ShellSessionOptions) {
     this.hub = new RelayHub(options.subscriber);
@@ -60,9 +68,32 @@ export class ShellSession {
     await this.hub.listen(shellChannel(prefix, workspaceId, channelId), (event) => void this.render(event));
   }
 
-  /** Sends one line and resolves once its answer is complete (or the wait times out). */
+  /**
+   * `/attach PATH`: holds a file (an image, a PDF, a document, code) to go with the next message, as a file attached in
+   * Slack would. Its size is checked before it is read; what it is, the worker tells from its bytes.
+   */
+  async attach(path: string): Promise<void> {
+    const { uploads, workspaceId, user } = this.options;
+    if (!uploads) return this.write('(files cannot be attached here)\n');
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return this.write(`(${path} is not a file)\n`);
+      if (info.size > uploads.maxFileBytes) {
+        return this.write(`(${path} is ${formatBytes(info.size)}, over the ${formatBytes(uploads.maxFileBytes)} limit for files: ATTACHMENT_MAX_BYTES)\n`);
+      }
+      const data = await readFile(path);
+      this.pending.push(await saveUpload(uploads.sql, { platform: 'shell', workspaceId, userId: user.id }, { name: basename(path), mimeType: 'application/octet-stream', data }));
+      this.write(`📎 ${basename(path)} (${formatBytes(data.length)}) goes with your next message\n`);
+    } catch (error) {
+      this.write(`(could not attach ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message})\n`);
+    }
+  }
+
+  /** Sends one line (with the files attached since the last) and resolves once its answer is complete (or the wait times out). */
   async ask(text: string): Promise<void> {
     const { workspaceId, channelId, user } = this.options;
+    const attachments = this.pending;
+    this.pending = [];
     const message: InboundMessage = {
       v: 1,
       id: `shell-${randomUUID()}`,
@@ -71,7 +102,7 @@ export class ShellSession {
       address: { workspaceId, channelId },
       author: { id: user.id, name: user.name, isBot: false },
       text,
-      attachments: [],
+      attachments,
       sentAt: new Date().toISOString(),
     };
     const answered = new Promise<void>((resolve) => this.waiting.set(message.id, resolve));

@@ -4,6 +4,7 @@ import { textOf, type AnswerControls, type EditOptions, type Egress, type Egress
 import type { InboundAttachment, InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { queuedStatus } from '../../src/ingress/herald.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
+import { slackAttachments, type SlackFile } from './slack-attachments.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudgetExhausted, type RateBudget } from '../../src/rate/rate-budget.js';
 import { answerBlocks, streamEndBlocks } from './answer-blocks.js';
@@ -367,7 +368,8 @@ export class SlackEgress implements Egress {
 
   /** Messages with text, as ThreadMessages named after their authors (one users.info per person, all at once). */
   private async named(messages: Reply[]): Promise<ThreadMessage[]> {
-    const earlier = messages.filter((m) => m.text);
+    // A message with only a file in it (a screenshot shared without words) still counts: its file is read.
+    const earlier = messages.filter((m) => m.text || m.files?.length);
     const people = [...new Set(earlier.filter((m) => !m.bot_id && m.user).map((m) => m.user!))];
     const names = new Map(await Promise.all(people.map(async (id) => [id, await this.names.nameOf(id)] as const)));
     return earlier.map((m) => {
@@ -375,8 +377,9 @@ export class SlackEgress implements Egress {
       return {
         authorId: m.user ?? m.bot_id ?? 'unknown',
         authorName: fromMe ? 'Xiaoliu' : m.bot_id ? 'a bot' : (names.get(m.user!) ?? m.user ?? 'someone'),
-        text: m.text!,
+        text: m.text ?? '',
         fromMe,
+        ...(m.files?.length ? { attachments: slackAttachments(m.files as SlackFile[]) } : {}),
       };
     });
   }

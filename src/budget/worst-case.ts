@@ -1,3 +1,4 @@
+import { fileTokensOf } from '../attachments/file-blocks.js';
 import type { ChatRequest } from '../claude/claude-client.js';
 import { costOf, type PriceOverrides } from '../claude/price-table.js';
 import { shapeRequest } from '../claude/shape-request.js';
@@ -12,7 +13,7 @@ const HIDDEN_PROMPT_TOKENS = 500;
 
 /**
  * The most one attempt of a call can cost, what the daily budgets hold while it runs: its prompt, estimated from
- * the request as sent (JSON and all, which leans high), priced at the dearer of the input and cache-write rates;
+ * the request as sent (JSON and all, which leans high; attached files by their documented token estimates), priced at the dearer of the input and cache-write rates;
  * plus `max_tokens` of output as the call is shaped for its model, room for thinking included (thinking counts
  * against `max_tokens`, and only what was produced is billed). A model with no price holds its tokens and $0, as it
  * is recorded (callers refuse such models before calling).
@@ -20,7 +21,16 @@ const HIDDEN_PROMPT_TOKENS = 500;
 export function worstCaseOf(request: ChatRequest, prices?: PriceOverrides): Spent {
   const { structuredVia: _via, thinks: _thinks, ...shaped } = shapeRequest(request);
   const { max_tokens: output, ...prompt } = shaped;
-  const input = estimateTokens(JSON.stringify({ ...prompt, messages: request.messages })) + HIDDEN_PROMPT_TOKENS;
+  // Attached files count by their own estimate (src/attachments/attachment-limits.ts): their base64 says nothing
+  // about their tokens, and counted as text it would make a screenshot look like a novel.
+  let files = 0;
+  const json = JSON.stringify({ ...prompt, messages: request.messages }, (_key, value: unknown) => {
+    const tokens = fileTokensOf(value);
+    if (tokens === undefined) return value;
+    files += tokens;
+    return null;
+  });
+  const input = estimateTokens(json) + files + HIDDEN_PROMPT_TOKENS;
   const none = { inputTokens: 0, outputTokens: output, cacheWriteTokens: 0, cacheReadTokens: 0 };
   const usd = Math.max(
     costOf(request.model, { ...none, inputTokens: input }, prices) ?? 0,

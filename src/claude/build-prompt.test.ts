@@ -40,4 +40,22 @@ describe('buildPrompt', () => {
     const blocks = prompt.messages.map((m) => (m.content as { cache_control?: unknown }[]).at(-1)?.cache_control);
     expect(blocks).toEqual([undefined, { type: 'ephemeral' }, undefined]);
   });
+
+  it('sends files before their words, the newest 20 images of the thread, and names older ones left out', () => {
+    const image = (name: string) => ({ name, kind: 'image' as const, mediaType: 'image/png', data: Buffer.from(name), tokens: 100, pages: 0 });
+    const history = [
+      { ...user('A', 'old shots'), files: Array.from({ length: 5 }, (_, i) => image(`old-${i}.png`)) },
+      bot('seen'),
+      { ...user('A', 'new shots'), files: Array.from({ length: 18 }, (_, i) => image(`new-${i}.png`)) },
+    ];
+    const prompt = buildPrompt('sys', history, 1000);
+    const first = prompt.messages[0]!.content as { type: string; text?: string }[];
+    // 18 new + 2 old = 20: the three oldest are named instead of sent.
+    expect(first.filter((b) => b.type === 'image')).toHaveLength(2);
+    expect(first.at(-1)!.text).toBe("[A] old shots\n(Attached earlier, not shown again to stay within the request's limits: `old-2.png`, `old-3.png`, `old-4.png`.)");
+    const question = prompt.messages[2]!.content as { type: string; cache_control?: unknown }[];
+    expect(question.map((b) => b.type)).toEqual([...Array(18).fill('image'), 'text']);
+    // The question's last file is a cache breakpoint: the next turn reads the files from the cache.
+    expect(question[17]!.cache_control).toEqual({ type: 'ephemeral' });
+  });
 });

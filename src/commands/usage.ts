@@ -47,12 +47,17 @@ export const usageCommand: Command = {
 };
 
 function describe(context: CommandContext, title: string, report: UsageReport, withTopUsers: boolean): string {
-  const today = report.days.at(-1) ?? { usd: 0, tokens: 0, calls: 0 };
-  const total = report.days.reduce((sum, d) => ({ usd: sum.usd + d.usd, tokens: sum.tokens + d.tokens, calls: sum.calls + d.calls }), { usd: 0, tokens: 0, calls: 0 });
+  const today = report.days.at(-1) ?? { usd: 0, tokens: 0, calls: 0, fileTokens: 0 };
+  const total = report.days.reduce(
+    (sum, d) => ({ usd: sum.usd + d.usd, tokens: sum.tokens + d.tokens, calls: sum.calls + d.calls, fileTokens: sum.fileTokens + d.fileTokens }),
+    { usd: 0, tokens: 0, calls: 0, fileTokens: 0 },
+  );
+  // Attached files' share of the input, estimated (read from the cache after their first turn, at a tenth of the price).
+  const files = (n: number) => (n > 0 ? `, of which attached files about ${n.toLocaleString('en-US')}` : '');
   const lines = [
     `*${title}*`,
-    `• today (UTC): ${money(today.usd)} — ${today.tokens.toLocaleString('en-US')} tokens, ${today.calls} model calls`,
-    `• last ${DAYS} days: ${money(total.usd)} — ${total.tokens.toLocaleString('en-US')} tokens, ${total.calls} model calls`,
+    `• today (UTC): ${money(today.usd)} — ${today.tokens.toLocaleString('en-US')} tokens${files(today.fileTokens)}, ${today.calls} model calls`,
+    `• last ${DAYS} days: ${money(total.usd)} — ${total.tokens.toLocaleString('en-US')} tokens${files(total.fileTokens)}, ${total.calls} model calls`,
   ];
   const limit = context.config.controls.limits.userDaily;
   if (!withTopUsers && limit) {

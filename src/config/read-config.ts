@@ -90,8 +90,10 @@ export interface Config {
   platforms: PlatformConfigs;
   /** Who may use Xiaoliu, who administers it, and what it may spend. */
   controls: ControlsConfig;
-  /** The `analyze` skill: the largest attached file it downloads, in bytes. */
+  /** The `analyze` skill: the largest attached file it reads, in bytes. */
   analyze: { maxFileBytes: number };
+  /** Attached files (images, PDFs, documents): the largest one downloaded, in bytes (ATTACHMENT_MAX_BYTES). */
+  attachments: { maxBytes: number };
   /** The `parallel` skill: how finely it may split a task, and how many sub-tasks one worker process runs at once. */
   parallel: { maxSubtasks: number; concurrency: number };
 }
@@ -195,6 +197,7 @@ export function readConfig(env: Env = process.env): Config {
     },
     analyze: { maxFileBytes: int(env, 'ANALYZE_MAX_FILE_BYTES', 204_800, 1024, 10_485_760) },
     schedules: { minIntervalSeconds: int(env, 'SCHEDULE_MIN_INTERVAL_SECONDS', 300, 1, 86_400) },
+    attachments: { maxBytes: int(env, 'ATTACHMENT_MAX_BYTES', 20_971_520, 1024, 33_554_432) },
   };
 }
 

@@ -52,6 +52,8 @@ export interface ThreadMessage {
   text: string;
   /** Whether Xiaoliu itself wrote it (it becomes an assistant turn). */
   fromMe: boolean;
+  /** Files shared with it, read like a question's when Xiaoliu is summoned into the thread. */
+  attachments?: InboundAttachment[];
 }
 
 /**

@@ -5,6 +5,8 @@ import type { Sql } from '../store/database.js';
 export interface RetentionResult {
   messages: number;
   httpFiles: number;
+  /** Files attached to messages (kept for follow-ups), and uploads never read. */
+  attachments: number;
   conversations: number;
   /** Personal memories (`remember for me`) kept longer than the messages are. Channel memories are the team's: kept. */
   personalMemories: number;
@@ -27,7 +29,7 @@ export interface RetentionOptions {
 }
 
 /**
- * Deletes what was said more than `days` ago: messages and HTTP API files, then conversations left with nothing in
+ * Deletes what was said more than `days` ago: messages, attached files and HTTP API files, then conversations left with nothing in
  * them; and audit entries older than `auditDays`. Usage rows stay (they hold tokens and cost, no text, and budgets and
  * reports need them). Each batch is a statement of its own, so a big backlog never holds locks on the tables for long
  * and concurrent answers carry on.
@@ -37,7 +39,7 @@ export async function deleteExpiredData(sql: Sql, options: RetentionOptions): Pr
   for (const [name, days] of [['days', options.days], ['auditDays', auditDays]] as const) {
     if (!Number.isInteger(days) || days < 0) throw new Error(`retention needs a whole number of ${name} >= 0, 0 for none (got ${days})`);
   }
-  const messages = options.days > 0 ? await deleteExpiredMessages(sql, options.days, options) : { messages: 0, httpFiles: 0, conversations: 0, personalMemories: 0 };
+  const messages = options.days > 0 ? await deleteExpiredMessages(sql, options.days, options) : { messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0 };
   const auditEntries = auditDays > 0 ? await deleteExpiredAudit(sql, auditDays, options) : 0;
   return { ...messages, auditEntries };
 }
@@ -81,6 +83,19 @@ async function deleteExpiredMessages(sql: Sql, days: number, options: RetentionO
         select id from http_files where created_at < ${cutoff}::timestamptz limit ${fileBatch})`;
     return result.count;
   });
+  const attachments =
+    (await inBatches(fileBatch, options.signal, async () => {
+      const result = await sql`
+        delete from attachments where id in (
+          select id from attachments where created_at < ${cutoff}::timestamptz limit ${fileBatch})`;
+      return result.count;
+    })) +
+    (await inBatches(fileBatch, options.signal, async () => {
+      const result = await sql`
+        delete from uploads where id in (
+          select id from uploads where created_at < ${cutoff}::timestamptz limit ${fileBatch})`;
+      return result.count;
+    }));
   // A conversation with no messages left and no recent delivery is an empty shell: it only says who talked where.
   // inbound_deliveries point at it with ON DELETE SET NULL, and usage.conversation_id is a plain number, so nothing
   // that is kept breaks. The recent-delivery check spares a thread that was just asked in again but whose question
@@ -102,7 +117,7 @@ async function deleteExpiredMessages(sql: Sql, days: number, options: RetentionO
         select id from memories where scope = 'person' and created_at < ${cutoff}::timestamptz limit ${batch})`;
     return result.count;
   });
-  return { messages, httpFiles, conversations, personalMemories };
+  return { messages, httpFiles, attachments, conversations, personalMemories };
 }
 
 /** Runs `step` until it deletes less than a full batch (nothing more to do) or the signal says stop. */

@@ -195,8 +195,20 @@ export class ReplyWriter {
     this.timer = setTimeout(() => this.flush(), Math.max(0, wait));
   }
 
+  /** Lines said under the answer whatever it is (files not read, and why): see `note`. */
+  private readonly notes: string[] = [];
+
+  /**
+   * Adds a line under the final answer, whichever command writes it: an attached file that was not read, or only in
+   * part, is named there with the reason, never left out silently.
+   */
+  note(line: string): void {
+    if (!this.notes.includes(line)) this.notes.push(line);
+  }
+
   /** Posts the final answer: split into parts, or attached as a file when too long for a few messages. */
-  async finish(text: string): Promise<void> {
+  async finish(answer: string): Promise<void> {
+    const text = this.notes.length ? `${answer}\n\n${this.notes.map((n) => `📎 ${n}`).join('\n')}` : answer;
     // At once, before any wait: a preview or placeholder still waiting to go out sees that the answer is whole.
     this.final = text;
     this.finished = true;

@@ -1,3 +1,4 @@
+import type { PreparedFile } from '../attachments/prepare-file.js';
 import type { Platform, ReplyAddress } from '../domain/inbound-message.js';
 import type { Sql } from './database.js';
 
@@ -20,10 +21,14 @@ export interface StoredMessage {
   text: string;
   /** Tokens this message costs as context: measured for answers, estimated for questions. */
   tokens: number;
+  /** The delivery it belongs to (set on history read back). */
+  deliveryId?: string;
+  /** Files that came with it (attachments table), as the model reads them. */
+  files?: PreparedFile[];
 }
 
 /** A message to store, with who said it and which delivery it belongs to. */
-export interface NewMessage extends StoredMessage {
+export interface NewMessage extends Omit<StoredMessage, 'files'> {
   conversationId: number;
   deliveryId: string;
   authorId: string;
@@ -81,15 +86,15 @@ export async function saveMessageAndLoad(sql: Sql, conversation: Conversation, m
       insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
       values (${m.conversationId}, ${m.deliveryId}, ${m.role}, ${m.authorId}, ${m.authorName}, ${m.text}, ${m.tokens})
       on conflict (delivery_id, role) do nothing
-      returning id, role, author_name, text, tokens
+      returning id, delivery_id, role, author_name, text, tokens
     )
-    select role, author_name as "authorName", text, tokens from (
-      (select id, role, author_name, text, tokens from messages
+    select role, delivery_id as "deliveryId", author_name as "authorName", text, tokens from (
+      (select id, delivery_id, role, author_name, text, tokens from messages
         where conversation_id = ${conversation.id}
           and (${conversation.resetAt}::timestamptz is null or created_at > ${conversation.resetAt})
         order by id desc limit ${HISTORY_ROWS})
       union all
-      select id, role, author_name, text, tokens from saved
+      select id, delivery_id, role, author_name, text, tokens from saved
     ) history
     order by id desc limit ${HISTORY_ROWS}`;
   return rows.reverse();

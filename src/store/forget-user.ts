@@ -7,7 +7,10 @@ export interface ForgottenCounts {
   messages: number;
   /** Xiaoliu's answers to those messages. */
   answers: number;
-  /** HTTP API files attached to their answers (HTTP only). */
+  /**
+   * Files: those they attached (kept for their threads' follow-ups, and held uploads not yet read), and HTTP API files
+   * attached to their answers.
+   */
   files: number;
   /** The deliveries of the deleted messages, and the conversations they were in: for their copies in Redis. */
   deliveryIds: string[];
@@ -42,7 +45,15 @@ export async function forgetUser(sql: Sql, platform: Platform, authorId: string)
     await tx`delete from answer_feedback where platform = ${platform} and user_id = ${authorId}`;
     const held = (await tx`delete from held_messages where message->>'platform' = ${platform} and message->'author'->>'id' = ${authorId}`).count;
     // HTTP API files belong to the key's user and are only ever attached to that user's answers.
-    const files = platform === 'http' ? (await tx`delete from http_files where user_id = ${authorId}`).count : 0;
+    const answerFiles = platform === 'http' ? (await tx`delete from http_files where user_id = ${authorId}`).count : 0;
+    // Files they attached, in every thread on the platform (a thread's earlier messages' too), and uploads not yet read.
+    const attached = (
+      await tx`
+        delete from attachments a using conversations c
+        where a.conversation_id = c.id and c.platform = ${platform} and a.author_id = ${authorId}`
+    ).count;
+    const uploaded = (await tx`delete from uploads where platform = ${platform} and user_id = ${authorId}`).count;
+    const files = answerFiles + attached + uploaded;
     return {
       messages: mine.length + held,
       answers,

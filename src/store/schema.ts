@@ -101,6 +101,8 @@ export const usage = pgTable(
     outputTokens: integer('output_tokens').notNull(),
     cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
     cacheReadTokens: integer('cache_read_tokens').notNull().default(0),
+    /** Of the input, what attached files were estimated to take (src/attachments/): `usage` shows it. */
+    attachmentTokens: integer('attachment_tokens').notNull().default(0),
     costUsd: numeric('cost_usd', { precision: 12, scale: 6 }).notNull().default(sql`0`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -394,4 +396,54 @@ export const answerFeedback = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.answerId, t.userId] }), index('answer_feedback_workspace_time').on(t.platform, t.workspaceId, t.at)],
+);
+
+/**
+ * Files attached to messages, as the model reads them (images scaled down, PDFs as they came, Office documents and
+ * text as text), so a follow-up in the thread still sees them. They belong to the message (its delivery id) and go
+ * with it: `reset`, retention (RETENTION_DAYS) and `forget me` delete them like messages.
+ */
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    conversationId: bigint('conversation_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** The message the file came with (its question's delivery id, or a thread's earlier message's). */
+    deliveryId: text('delivery_id').notNull(),
+    /** Its place among the message's files, so a retried job stores none twice. */
+    position: integer('position').notNull(),
+    /** Who attached it, for `forget me`. */
+    authorId: text('author_id').notNull(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['image', 'document', 'text'] }).notNull(),
+    mediaType: text('media_type').notNull(),
+    data: bytea('data').notNull(),
+    tokens: integer('tokens').notNull(),
+    pages: integer('pages').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('attachments_conversation').on(t.conversationId, t.id), uniqueIndex('attachments_delivery_position').on(t.deliveryId, t.position)],
+);
+
+/**
+ * Files sent to the HTTP API or attached in the terminal (`/attach`), held until the worker reads them: they have no
+ * platform file host to be fetched from, so the message carries `xiaoliu-upload:<id>` instead, readable by its own
+ * user only. Deleted with retention and `forget me`.
+ */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: text('id').primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    name: text('name').notNull(),
+    mimeType: text('mime_type').notNull(),
+    size: integer('size').notNull(),
+    data: bytea('data').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('uploads_user').on(t.platform, t.userId)],
 );

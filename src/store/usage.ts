@@ -11,6 +11,8 @@ export interface UsageRecord extends TokenUsage {
   userId: string;
   model: string;
   costUsd: number;
+  /** Of the input, what attached files were estimated to take. */
+  attachmentTokens?: number;
 }
 
 /**
@@ -20,13 +22,13 @@ export interface UsageRecord extends TokenUsage {
 export async function recordUsage(sql: Sql, u: UsageRecord): Promise<void> {
   await sql`
     insert into usage (delivery_id, conversation_id, platform, workspace_id, channel_id, user_id, model,
-      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost_usd)
+      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, attachment_tokens, cost_usd)
     values (${u.deliveryId}, ${u.conversationId}, ${u.platform}, ${u.workspaceId}, ${u.channelId}, ${u.userId},
-      ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.costUsd.toFixed(6)})`;
+      ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.attachmentTokens ?? 0}, ${u.costUsd.toFixed(6)})`;
 }
 
 /** Who a model call was made for: the delivery and the person, channel and workspace it is charged to. */
-export type Caller = Omit<UsageRecord, keyof TokenUsage | 'model' | 'costUsd'>;
+export type Caller = Omit<UsageRecord, keyof TokenUsage | 'model' | 'costUsd' | 'attachmentTokens'>;
 
 /** Money and tokens spent since 00:00 UTC. */
 export interface Spent {
@@ -66,7 +68,7 @@ export type UsageScope = { kind: 'user'; userId: string } | { kind: 'channel'; c
 
 /** Spending by UTC day (oldest first, every day present) and the biggest spenders, for `usage`. */
 export interface UsageReport {
-  days: { day: string; usd: number; tokens: number; calls: number }[];
+  days: { day: string; usd: number; tokens: number; calls: number; fileTokens: number }[];
   topUsers: { userId: string; usd: number; calls: number }[];
 }
 
@@ -76,10 +78,10 @@ export async function usageReport(sql: Sql, platform: string, workspaceId: strin
   const filter = sql`platform = ${platform} and workspace_id = ${workspaceId}
     and (${userId}::text is null or user_id = ${userId}) and (${channelId}::text is null or channel_id = ${channelId})
     and created_at >= (date_trunc('day', now() at time zone 'utc') - make_interval(days => ${days - 1})) at time zone 'utc'`;
-  const byDay = await sql<{ day: string; usd: string; tokens: string; calls: string }[]>`
+  const byDay = await sql<{ day: string; usd: string; tokens: string; calls: string; fileTokens: string }[]>`
     select d.day::date::text as day, coalesce(sum(u.cost_usd), 0)::text as usd,
       coalesce(sum(u.input_tokens + u.output_tokens + u.cache_write_tokens + u.cache_read_tokens), 0)::text as tokens,
-      count(u.*)::text as calls
+      count(u.*)::text as calls, coalesce(sum(u.attachment_tokens), 0)::text as "fileTokens"
     from generate_series(date_trunc('day', now() at time zone 'utc') - make_interval(days => ${days - 1}),
       date_trunc('day', now() at time zone 'utc'), interval '1 day') as d(day)
     left join usage u on (u.created_at at time zone 'utc')::date = d.day::date and ${filter}
@@ -88,7 +90,7 @@ export async function usageReport(sql: Sql, platform: string, workspaceId: strin
     select user_id as "userId", sum(cost_usd)::text as usd, count(*)::text as calls from usage
     where ${filter} group by user_id order by sum(cost_usd) desc limit 5`;
   return {
-    days: byDay.map((d) => ({ day: d.day, usd: Number(d.usd), tokens: Number(d.tokens), calls: Number(d.calls) })),
+    days: byDay.map((d) => ({ day: d.day, usd: Number(d.usd), tokens: Number(d.tokens), calls: Number(d.calls), fileTokens: Number(d.fileTokens) })),
     topUsers: top.map((t) => ({ userId: t.userId, usd: Number(t.usd), calls: Number(t.calls) })),
   };
 }

@@ -2,6 +2,7 @@ import type { ChatRequest, ChatResult, ClaudeClient } from '../claude/claude-cli
 import type { PriceOverrides } from '../claude/price-table.js';
 import type { LimitGuard, Payer, Reservation } from '../commands/command.js';
 import type { Logger } from '../log/create-logger.js';
+import { fileTokensIn } from '../attachments/file-blocks.js';
 import { worstCaseOf } from '../budget/worst-case.js';
 import type { Sql } from '../store/database.js';
 import { recordUsage, type Caller, type Spent } from '../store/usage.js';
@@ -37,7 +38,8 @@ export async function meteredChat(deps: MeterDeps, payer: Caller & Payer, reques
       try {
         if (used > 0) {
           const { platform, workspaceId, channelId, userId, deliveryId, conversationId } = payer;
-          await recordUsage(deps.sql, { deliveryId, conversationId, platform, workspaceId, channelId, userId, model, costUsd, ...usage });
+          const attachmentTokens = fileTokensIn(request.messages);
+          await recordUsage(deps.sql, { deliveryId, conversationId, platform, workspaceId, channelId, userId, model, costUsd, attachmentTokens, ...usage });
         }
       } catch (error) {
         // Unrecorded, the cost must stay held until the hold lapses, or the next call would not see it.

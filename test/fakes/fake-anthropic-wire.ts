@@ -1,5 +1,6 @@
 // Pure helpers for the fake Anthropic server: wire shapes, token estimates and the prompt-cache model.
 import { createHash, randomBytes } from 'node:crypto';
+import { imageTokensOf } from './fake-anthropic-content.js';
 
 export const newId = (prefix: string): string => `${prefix}${randomBytes(12).toString('hex')}`;
 
@@ -175,6 +176,10 @@ function charsOf(value: any): number {
   if (typeof value.text === 'string') return value.text.length;
   if (typeof value.thinking === 'string') return value.thinking.length;
   if (value.type === 'tool_use') return String(value.name).length + JSON.stringify(value.input ?? {}).length;
+  // Images by the documented (width × height) / 750 tokens; a PDF by the fake's own guess of a token per 100 base64
+  // characters (the API documents a range per page, not a formula). Four characters make a token here.
+  if (value.type === 'image') return imageTokensOf(value) * 4;
+  if (value.type === 'document' && value.source?.type === 'base64') return Math.ceil(String(value.source.data).length / 100) * 4;
   return 'content' in value ? charsOf(value.content) : 0;
 }
 

@@ -22,6 +22,7 @@ import {
 import { fakeModelOf, refusalFor, thinkingOf, type FakeModel } from './fake-anthropic-models.js';
 import { DEFAULT_RATE_LIMITS, fakeModelInfo, rateLimitHeaders } from './fake-anthropic-models-api.js';
 import { FakeRequestLimit } from './fake-anthropic-request-limit.js';
+import { contentProblem } from './fake-anthropic-content.js';
 import { listenLocal } from './listen-local.js';
 
 export type FakeReply =
@@ -260,6 +261,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
     const invalid = typeof body === 'string' ? 'body: There was an error parsing the body as JSON' : validationError(body);
     if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
+    const badContent = await contentProblem(body, Buffer.byteLength(raw));
+    if (badContent) return sendError(res, badContent.status, badContent.type, badContent.message);
     const model = fakeModelOf(body.model);
     const refusal = refusalFor(body, model) ?? (() => {
       const problem = replayProblem(body);

@@ -24,6 +24,12 @@ export function serveAttachment(
     .stored(match[1]!)
     .map((m) => ({ m, index: (m.message.attachments as { id: string }[]).findIndex((a) => a.id === match[2]) }))
     .find(({ index }) => index >= 0);
+  const loose = world.interactionFiles.get(match[2]!);
+  if (!file && loose) {
+    res.writeHead(200, { 'content-type': loose.contentType, 'content-length': String(loose.data.length) });
+    res.end(loose.data);
+    return true;
+  }
   const data = file?.m.files[file.index]?.data;
   if (!file || !data) {
     res.writeHead(404, { 'content-type': 'text/plain' });

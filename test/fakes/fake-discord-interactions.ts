@@ -37,6 +37,12 @@ export interface SendInteractionInput {
   guildId?: string;
   user: APIUser;
   locale?: string;
+  /**
+   * A file given to an attachment option (type 11), under this option name: the option's value is the attachment's
+   * id, and the attachment object itself comes in `data.resolved.attachments`
+   * (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-resolved-data-structure).
+   */
+  attachment?: { option: string; name: string; contentType: string; data: Buffer };
 }
 
 export interface InteractionResponseRecord {
@@ -115,12 +121,23 @@ export class FakeInteractions {
       // (https://discord.com/developers/docs/interactions/application-commands#message-commands).
       const target = input.targetId ? world.findMessage(channel.id, input.targetId)?.message : undefined;
       if (commandType === 3 && !target) throw new Error(`fake-discord: a message command needs the targetId of a message in ${channel.id}`);
+      const options = [...(toOptions(input.options) ?? [])];
+      let resolved: Record<string, unknown> | undefined = target ? { messages: { [target.id]: target } } : undefined;
+      if (input.attachment) {
+        const attachmentId = snowflake();
+        const { option, name: filename, contentType, data: bytes } = input.attachment;
+        world.interactionFiles.set(attachmentId, { data: bytes, contentType });
+        options.push({ name: option, type: 11, value: attachmentId });
+        const url = `${this.ctx.origin}/attachments/${channel.id}/${attachmentId}/${encodeURIComponent(filename)}`;
+        resolved = { ...resolved, attachments: { [attachmentId]: { id: attachmentId, filename, size: bytes.length, url, proxy_url: url, content_type: contentType } } };
+      }
       data = {
         id: registered?.id ?? snowflake(),
         name,
         type: commandType,
-        ...(target ? { target_id: target.id, resolved: { messages: { [target.id]: target } } } : {}),
-        ...(toOptions(input.options) ? { options: toOptions(input.options) } : {}),
+        ...(target ? { target_id: target.id } : {}),
+        ...(options.length ? { options } : {}),
+        ...(resolved ? { resolved } : {}),
         ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
       };
     } else if (type === 5) {

@@ -115,6 +115,8 @@ export class FakeWorld {
   readonly channels = new Map<string, ChannelRecord>();
   /** Messages by channel, oldest first. */
   readonly messages = new Map<string, StoredMessage[]>();
+  /** Files uploaded as a slash command's attachment option, by attachment id: served on the CDN like a message's. */
+  readonly interactionFiles = new Map<string, { data: Buffer; contentType: string }>();
   /** Thread id → user ids that joined it. */
   readonly threadMembers = new Map<string, Set<string>>();
 

@@ -5,7 +5,12 @@ import { TsClock, compareTs } from './fake-slack-wire.js';
 export interface SlackFileRef {
   id: string;
   name: string;
-  title: string;
+  title?: string;
+  /** A shared file's object carries its links and type (https://docs.slack.dev/reference/objects/file-object). */
+  mimetype?: string;
+  size?: number;
+  url_private?: string;
+  url_private_download?: string;
 }
 
 export interface SlackMessage {
@@ -48,6 +53,8 @@ export interface SeedMessage {
   bot_id?: string;
   subtype?: string;
   blocks?: unknown[];
+  /** Files shared with the message (a hosted file from `hostFile`). */
+  files?: SlackFileRef[];
 }
 
 export interface SeedUser {

@@ -275,7 +275,9 @@ export function* apiRequests(rng: Random, count: number, validKey: string, maxBo
       yield { label: 'junk fields', method: 'POST', path: '/v1/chat', headers: { ...json, ...auth(validKey) }, body: Buffer.from(JSON.stringify(body)), allowed: [200, 400, 404, 413] };
     } else if (r < 0.7) {
       const type = pick(rng, ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '']);
-      yield { label: 'wrong content type', method: 'POST', path: '/v1/chat', headers: { 'content-type': type, ...auth(validKey) }, body: Buffer.from(JSON.stringify(message)), allowed: [413, 415] };
+      // multipart/form-data is a type /v1/chat takes (files): JSON sent as it is a malformed multipart body, a 400.
+      const allowed = type.startsWith('multipart/') ? [400, 413] : [413, 415];
+      yield { label: 'wrong content type', method: 'POST', path: '/v1/chat', headers: { 'content-type': type, ...auth(validKey) }, body: Buffer.from(JSON.stringify(message)), allowed };
     } else if (r < 0.73) {
       const body = Buffer.from(JSON.stringify({ message: 'x'.repeat(maxBodyBytes + int(rng, 4 * maxBodyBytes)) }));
       yield { label: 'body over the limit', method: 'POST', path: '/v1/chat', headers: { ...json, ...auth(validKey) }, body, allowed: [413] };

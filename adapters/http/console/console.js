@@ -123,6 +123,34 @@ function showControls(view, state) {
   button('Not helpful', 'This answer did not help (👎); you may say why', rate('bad'));
 }
 
+/** Files picked, dropped or pasted, sent with the next question (as multipart/form-data). */
+let pending = [];
+
+function showPending() {
+  const list = $('pending');
+  list.replaceChildren(
+    ...pending.map((file, index) => {
+      const chip = document.createElement('span');
+      chip.textContent = `📎 ${file.name} `;
+      const remove = chip.appendChild(document.createElement('button'));
+      remove.type = 'button';
+      remove.textContent = '×';
+      remove.title = `Remove ${file.name}`;
+      remove.addEventListener('click', () => {
+        pending.splice(index, 1);
+        showPending();
+      });
+      return chip;
+    }),
+  );
+}
+
+function addFiles(files) {
+  // A pasted screenshot comes as "image.png" with no date: name it so two of them can be told apart.
+  for (const file of files) pending.push(file.name && file.name !== 'image.png' ? file : new File([file], `pasted-${pending.length + 1}.png`, { type: file.type }));
+  showPending();
+}
+
 /** An assistant bubble: its text, its files, its buttons, and the id of the answer it shows. */
 function answerView() {
   const answer = bubble('assistant');
@@ -183,14 +211,27 @@ async function regenerate(view) {
 }
 
 async function ask(text) {
-  bubble('user', text);
+  const files_ = pending;
+  pending = [];
+  showPending();
+  bubble('user', files_.length ? `${text}\n📎 ${files_.map((f) => f.name).join(', ')}` : text);
   const view = answerView();
   const conversationId = localStorage.getItem(CONVERSATION);
-  const response = await fetch('/v1/chat', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${apiKey()}` },
-    body: JSON.stringify(conversationId ? { message: text, conversation_id: conversationId } : { message: text }),
-  });
+  let request;
+  if (files_.length) {
+    // The browser writes the multipart boundary itself: no content-type header of our own.
+    const form = new FormData();
+    form.append('message', text);
+    if (conversationId) form.append('conversation_id', conversationId);
+    for (const file of files_) form.append('file', file, file.name);
+    request = { headers: { accept: 'text/event-stream', authorization: `Bearer ${apiKey()}` }, body: form };
+  } else {
+    request = {
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${apiKey()}` },
+      body: JSON.stringify(conversationId ? { message: text, conversation_id: conversationId } : { message: text }),
+    };
+  }
+  const response = await fetch('/v1/chat', { method: 'POST', ...request });
   await streamInto(view, response);
 }
 
@@ -219,6 +260,30 @@ askForm.addEventListener('submit', (event) => {
   ask(text)
     .catch((error) => bubble('error', `Could not reach Xiaoliu: ${error.message}`))
     .finally(() => ($('send').disabled = false));
+});
+$('attach').addEventListener('click', () => $('file-input').click());
+$('file-input').addEventListener('change', () => {
+  addFiles([...$('file-input').files]);
+  $('file-input').value = '';
+});
+// Files dropped anywhere on the page, or pasted into it (a screenshot from the clipboard).
+document.addEventListener('dragover', (event) => {
+  if (!event.dataTransfer?.types.includes('Files')) return;
+  event.preventDefault();
+  document.body.classList.add('dropping');
+});
+document.addEventListener('dragleave', () => document.body.classList.remove('dropping'));
+document.addEventListener('drop', (event) => {
+  document.body.classList.remove('dropping');
+  if (!event.dataTransfer?.files.length) return;
+  event.preventDefault();
+  addFiles([...event.dataTransfer.files]);
+});
+document.addEventListener('paste', (event) => {
+  const files = [...(event.clipboardData?.files ?? [])];
+  if (!files.length) return;
+  event.preventDefault();
+  addFiles(files);
 });
 question.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey) {

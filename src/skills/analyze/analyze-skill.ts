@@ -40,7 +40,7 @@ export const analyzeSkill: Skill = {
   async run(context) {
     const { reply } = context;
     await reply.start('_Reading the code…_');
-    const history = await openTurn(context);
+    const history = await openTurn(context, { maxFileBytes: Math.min(context.config.analyze.maxFileBytes, context.config.attachments.maxBytes) });
     const { sources, skipped } = await gatherCode(context, history);
     if (sources.length === 0) {
       const notCode = context.args.trim() && context.message.attachments.length === 0;
@@ -54,7 +54,9 @@ export const analyzeSkill: Skill = {
       saveAnswerText(context, text);
       return;
     }
-    const prompt = buildPrompt(`${context.settings.systemPrompt}\n\n${INSTRUCTIONS}`, history, context.config.historyTokenBudget);
+    // The question's text files are the numbered sources below; sent as attachments too they would come twice.
+    const asked = history.map((m, i) => (i === history.length - 1 && m.files ? { ...m, files: m.files.filter((f) => f.kind !== 'text') } : m));
+    const prompt = buildPrompt(`${context.settings.systemPrompt}\n\n${INSTRUCTIONS}`, asked, context.config.historyTokenBudget);
     // Claude handed the request over from chat, restated: the restatement is the request.
     if (context.args !== history.at(-1)?.text) addToQuestion(prompt.messages, `The request, restated: ${context.args}`);
     addToQuestion(prompt.messages, codeForModel(sources));

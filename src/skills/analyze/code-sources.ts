@@ -1,5 +1,4 @@
 import { formatBytes } from '../../attachments/format-bytes.js';
-import { UserFacingError } from '../../domain/errors.js';
 import type { InboundAttachment } from '../../domain/inbound-message.js';
 import type { StoredMessage } from '../../store/conversations.js';
 import type { CommandContext } from '../../commands/command.js';
@@ -78,20 +77,31 @@ export async function gatherCode(context: CommandContext, history: readonly Stor
     gathered.sources.push(source);
   };
 
-  const files = context.message.attachments;
-  for (const [index, attachment] of files.entries()) {
+  // Attached files come read and kept by the one path every file takes (src/attachments/, through openTurn): text and
+  // code as text. An image or PDF is context for the model, not code to number.
+  const files = history.at(-1)?.files ?? [];
+  for (const [index, file] of files.entries()) {
+    const name = quoted(file.name);
     if (index >= MAX_FILES) {
       gathered.skipped.push(`${files.length - MAX_FILES} more file(s) were left out: I read at most ${MAX_FILES} files per message.`);
       break;
     }
-    const code = await readFile(context, attachment, maxFileBytes, gathered.skipped);
-    if (code !== undefined) add({ label: uniqueLabel(gathered.sources, attachment.name), origin: 'attached file', language: '', code }, quoted(attachment.name));
+    if (file.kind !== 'text' || file.mediaType !== 'text/plain') {
+      gathered.skipped.push(`${name} was skipped: I read text and code files (.py, .ts, .go, .sql, .txt and the like), not ${file.kind === 'image' ? 'images' : file.kind === 'document' ? 'PDFs' : 'Office documents'}.`);
+      continue;
+    }
+    if (file.data.length > maxFileBytes) {
+      gathered.skipped.push(`${name} was skipped: it is ${formatBytes(file.data.length)}, over the ${formatBytes(maxFileBytes)} limit for files.`);
+      continue;
+    }
+    const code = file.data.toString('utf8');
+    add({ label: uniqueLabel(gathered.sources, file.name), origin: 'attached file', language: '', code }, name);
   }
 
   const question = history.at(-1);
   const pasted = uniqueBlocks([...codeBlocks(context.args), ...(question ? codeBlocks(question.text) : [])]);
   let origin = 'pasted in the message';
-  if (pasted.length === 0 && files.length === 0) {
+  if (pasted.length === 0 && context.message.attachments.length === 0) {
     // Nothing in the message itself: the code people pasted most recently in the thread.
     const earlier = history.slice(0, -1).findLast((m) => m.role === 'user' && codeBlocks(m.text).length > 0);
     if (earlier) pasted.push(...codeBlocks(earlier.text));
@@ -115,48 +125,6 @@ export function codeForModel(sources: readonly CodeSource[]): string {
     return `Source \`${source.label}\` (${source.origin}, ${lineCount(source.code)}):\n${fence}${source.language}\n${numbered}\n${fence}`;
   });
   return `The code to analyze (line numbers added; refer to lines as label:line):\n\n${parts.join('\n\n')}`;
-}
-
-/** Downloads one attached file, or says in `skipped` why it was not read. */
-async function readFile(
-  context: CommandContext,
-  attachment: InboundAttachment,
-  maxBytes: number,
-  skipped: string[],
-): Promise<string | undefined> {
-  const name = quoted(attachment.name);
-  if (!isCodeFile(attachment)) {
-    skipped.push(`${name} was skipped: I read text and code files (.py, .ts, .go, .sql, .txt and the like), not ${attachment.mimeType}.`);
-    return undefined;
-  }
-  if (attachment.size > maxBytes) {
-    skipped.push(`${name} was skipped: it is ${formatBytes(attachment.size)}, over the ${formatBytes(maxBytes)} limit for files.`);
-    return undefined;
-  }
-  if (!context.egress.download) {
-    skipped.push(`${name} was skipped: I cannot download files here. Paste the code in a code block instead.`);
-    return undefined;
-  }
-  let data: Buffer;
-  try {
-    data = await context.egress.download(attachment, maxBytes, context.signal);
-  } catch (error) {
-    if (error instanceof UserFacingError) {
-      skipped.push(error.userMessage);
-    } else {
-      if (context.signal.aborted) throw error;
-      context.log.warn({ err: error, file: attachment.name }, 'could not download an attached file');
-      skipped.push(`${name} was skipped: I could not download it just now. Please try again.`);
-    }
-    return undefined;
-  }
-  // A NUL byte means a binary file whose name or type claimed text.
-  if (data.subarray(0, 8192).includes(0)) {
-    skipped.push(`${name} was skipped: it is not a text file.`);
-    return undefined;
-  }
-  // A file's last line break ends its last line; it does not start another.
-  return data.toString('utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').replace(/\n$/, '');
 }
 
 /** A file's label, numbered when two attached files share a name. */
