@@ -74,7 +74,7 @@ describe('files people share in Slack reach Claude (real Bolt, Web API client an
       t.slack.hostFile({ name: 'sales.csv', mimetype: 'text/csv', content: 'region,q1\nNorth,120\n' }),
       t.slack.hostFile({ name: 'plan.docx', mimetype: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', content: docx }),
     ];
-    await mention('summarise these', files);
+    await mention('what do these say?', files);
     const [document, csv, word] = questionBlocks(t.model.requests.at(-1)!.body);
     expect(document).toMatchObject({ type: 'document', title: 'report.pdf', source: { type: 'base64', media_type: 'application/pdf', data: pdf.toString('base64') } });
     expect(csv).toMatchObject({ type: 'text' });
@@ -222,7 +222,7 @@ describe('files sent to the HTTP API (real gateway and worker; multipart and bas
 
   it('takes files as base64 in JSON, a PDF as a document block', async () => {
     const pdf = makePdf(2);
-    const body = { message: 'summarise', files: [{ name: 'a.pdf', data: pdf.toString('base64') }] };
+    const body = { message: 'what does it say?', files: [{ name: 'a.pdf', data: pdf.toString('base64') }] };
     const response = await post(alice, JSON.stringify(body), { 'content-type': 'application/json' });
     expect(response.status).toBe(200);
     expect(questionBlocks(model.requests.at(-1)!.body)[0]).toMatchObject({ type: 'document', source: { media_type: 'application/pdf', data: pdf.toString('base64') } });
