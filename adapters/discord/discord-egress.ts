@@ -193,16 +193,7 @@ export class DiscordEgress implements Egress {
     const messages = kept
       .reverse()
       .filter((m) => m.content.trim() !== '')
-      .map((m) => {
-        const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
-        const fromMe = m.author.id === botId;
-        return {
-          authorId: m.author.id,
-          authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
-          text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
-          fromMe,
-        };
-      });
+      .map((m) => threadMessage(m, botId));
     if (complete) return messages;
     return [{ authorId: 'discord', authorName: 'Discord', text: '(Older messages of this period were not read: too many.)', fromMe: false }, ...messages];
   }
@@ -220,17 +211,10 @@ export class DiscordEgress implements Egress {
     const botId = this.botId;
     return [...(about ? [about] : []), ...others]
       .filter((m) => m.content.trim() !== '' || m.attachments.length > 0)
-      .map((m) => {
-        const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
-        const fromMe = m.author.id === botId;
-        return {
-          authorId: m.author.id,
-          authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
-          text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
-          fromMe,
-          ...(m.attachments.length ? { attachments: m.attachments.map(discordAttachment) } : {}),
-        };
-      });
+      .map((m) => ({
+        ...threadMessage(m, botId),
+        ...(m.attachments.length ? { attachments: m.attachments.map(discordAttachment) } : {}),
+      }));
   }
 
   /**
@@ -297,4 +281,16 @@ const wait = () => new URLSearchParams({ wait: 'true' });
 /** A file on a message read back from Discord's REST API (attachment object), as an attachment to read. */
 function discordAttachment(a: APIMessage['attachments'][number]): InboundAttachment {
   return { name: a.filename, mimeType: a.content_type ?? 'application/octet-stream', size: a.size, url: a.url };
+}
+
+/** A message read back from Discord as the model sees it: who wrote it (Xiaoliu itself by name), mentions as names. */
+function threadMessage(m: APIMessage, botId: string): ThreadMessage {
+  const users = new Map(m.mentions.map((u) => [u.id, u.global_name ?? u.username]));
+  const fromMe = m.author.id === botId;
+  return {
+    authorId: m.author.id,
+    authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
+    text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
+    fromMe,
+  };
 }

@@ -270,26 +270,10 @@ function commandMessage(interaction: ChatInputCommandInteraction): InboundMessag
   const args = interaction.options.getString(PROMPT_OPTION)?.trim() ?? '';
   const file = interaction.options.getAttachment(FILE_OPTION);
   const thread = interaction.channel?.isThread() ? interaction.channel : undefined;
-  const name = interaction.commandName;
-  const lane = thread || !interaction.inGuild() ? {} : { lane: interaction.user.id };
   return {
-    v: 1,
-    id: `discord-i-${interaction.id}`,
-    platform: 'discord',
-    kind: 'slash',
-    address: {
-      workspaceId: workspaceOf(interaction),
-      channelId: placeChannelOf(interaction),
-      ...(thread ? { threadId: thread.id } : lane),
-      // The egress answers by editing the deferred reply; only the id travels, the token is looked up.
-      adapterData: { interactionId: interaction.id },
-    },
-    author: { id: interaction.user.id, name: displayNameOf(interaction), isBot: false },
-    text: args || name,
-    command: { name, args },
+    ...deferredMessage(interaction, thread?.id, interaction.commandName, args),
     // A file given to the command's attachment option, read like one attached to a message.
     attachments: file ? [{ name: file.name, mimeType: file.contentType ?? 'application/octet-stream', size: file.size, url: file.url }] : [],
-    sentAt: interaction.createdAt.toISOString(),
   };
 }
 
@@ -367,7 +351,10 @@ async function onAskSubmitted(discord: DiscordContext, interaction: ModalSubmitI
   await queueDeferred(discord, interaction, () => ({ ...deferredMessage(interaction, thread, 'ask', text), text }));
 }
 
-/** The InboundMessage of an interaction answered in place, for a command and its text. */
+/**
+ * The InboundMessage of an interaction answered in place, for a command and its text: the egress answers by editing
+ * the deferred reply, so only the interaction's id travels (its token is looked up).
+ */
 function deferredMessage(interaction: DeferredInteraction, threadId: string | undefined, name: string, args: string): InboundMessage {
   const lane = threadId || !interaction.inGuild() ? {} : { lane: interaction.user.id };
   return {
