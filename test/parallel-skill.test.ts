@@ -340,8 +340,10 @@ describe('the parallel skill (real pipeline, BullMQ flows, Postgres and Anthropi
     expect(checklist.match(/✗ .* — failed: The rest of your daily budget is held/g)).toHaveLength(2);
     // Refused before reaching the model, and not retried (a refusal would be the same every time).
     expect(scripted.subtaskRequests).toHaveLength(2);
-    const [usage] = await database.sql`select count(*)::int as calls from usage where delivery_id = ${message.id}`;
-    expect(usage).toEqual({ calls: 4 }); // the plan, two sub-tasks, the merge
+    // The merge's cost is recorded once its stream has ended, which may be just after its text is posted.
+    const calls = async () => (await database.sql`select count(*)::int as calls from usage where delivery_id = ${message.id}`)[0];
+    await waitFor('the merge recorded', async () => (await calls())!.calls >= 4);
+    expect(await calls()).toEqual({ calls: 4 }); // the plan, two sub-tasks, the merge
   });
 
   it('asks what to do when given nothing to work on', async () => {
