@@ -54,7 +54,10 @@ describe('controls on Slack answers: Stop, Regenerate and feedback, through real
       select input_tokens as "inputTokens", output_tokens as "outputTokens" from usage where delivery_id = ${id}`;
     expect(usage!.inputTokens).toBeGreaterThan(0);
     expect(usage!.outputTokens).toBeGreaterThan(0);
-    const [state] = await t.database.sql`select state from answers where delivery_id = ${id}`;
+    // The answer's row is marked once the delivery has finished, which may be just after it is stored.
+    const stateOf = async () => (await t.database.sql`select state from answers where delivery_id = ${id}`)[0];
+    await waitFor('the answer marked stopped', async () => (await stateOf())?.state !== 'streaming');
+    const state = await stateOf();
     expect(state!.state).toBe('stopped');
     // The partial answer is the thread's history, marked as stopped.
     const [stored] = await t.database.sql`select text from messages where delivery_id = ${id} and role = 'assistant'`;
