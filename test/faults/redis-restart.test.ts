@@ -74,15 +74,22 @@ describe.skipIf(!hasRedisServer)('Redis restarted under load (private redis-serv
     const events = Array.from({ length: QUESTIONS }, (_, i) =>
       appMentionEvent({ channel: `C${i}`, user: 'U1', text: `<@UBOT> question ${i}: is anything lost when Redis restarts?` }),
     );
-    // One event every 100 ms; Redis is killed after a third of them, and comes back OUTAGE_MS later.
+    // One event every 100 ms; Redis is killed once answers are streaming (the model has been asked a few times: on a busy
+    // machine the worker may take longer than a fixed second to start them, and a kill before that would test nothing
+    // in flight), and comes back OUTAGE_MS later.
     const deliveries: Promise<void>[] = [];
+    let killed!: () => void;
+    const down = new Promise<void>((resolve) => (killed = resolve));
     const outage = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await waitFor('answers to be streaming', async () => model.requests.length >= 3, 20_000);
       await redis.stop('SIGKILL');
+      killed();
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
       await redis.start();
     })();
-    for (const event of events) {
+    // A third of the events before the kill, the rest once Redis is down, so some always meet the outage.
+    for (const [i, event] of events.entries()) {
+      if (i === QUESTIONS / 3) await down;
       deliveries.push(deliver(event));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
