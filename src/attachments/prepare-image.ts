@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import { API_MAX_IMAGE_BASE64_BYTES, FILE_LIMITS, imageTokens, TARGET_LONG_EDGE, TARGET_PIXELS } from './attachment-limits.js';
 import { FileUnreadable } from './file-unreadable.js';
 
@@ -25,6 +25,8 @@ const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
  * to decode and is named as such.
  */
 export async function prepareImage(data: Buffer, mediaType: ImageMediaType): Promise<PreparedImage> {
+  // Loaded on first use: libvips is ~25 MB of a worker's memory that questions without images never need.
+  const { default: sharp } = await import('sharp');
   const open = () => sharp(data, { limitInputPixels: FILE_LIMITS.inputPixels, failOn: 'error' }).timeout({ seconds: Math.ceil(FILE_LIMITS.readTimeoutMs / 1000) });
   let meta: Metadata;
   try {
