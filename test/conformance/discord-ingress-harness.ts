@@ -20,6 +20,15 @@ export async function discordIngressHarness(): Promise<IngressHarness> {
       const someone = discord.addUser({ username: `dm-${randomBytes(3).toString('hex')}` });
       void discord.sendMessage({ channelId: discord.dmChannelFor(someone), author: someone, content });
     },
+    dmWithFile: async (content, file) => {
+      const someone = discord.addUser({ username: `dm-${randomBytes(3).toString('hex')}` });
+      void discord.sendMessage({
+        channelId: discord.dmChannelFor(someone),
+        author: someone,
+        content,
+        attachments: [{ name: file.name, contentType: file.mimeType, data: file.data }],
+      });
+    },
     channels: {
       mention: async (content) => void discord.sendMessage({ channelId: discord.channelId, author: alice, content: `${mention} ${content}` }),
       reply: async (address, content) => void discord.sendMessage({ channelId: address.threadId!, author: alice, content }),

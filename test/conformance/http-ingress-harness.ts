@@ -14,21 +14,23 @@ export async function httpIngressHarness(): Promise<IngressHarness> {
   const requests = new AbortController();
   /** What each question's stream has said so far, by the question. */
   const streams = new Map<string, SseEvent[]>();
+  const ask = (body: { message: string; files?: object[] }) => {
+    const events: SseEvent[] = [];
+    streams.set(body.message, events);
+    // The answer never comes (no worker): the request is left waiting until close.
+    void fetch(`http://127.0.0.1:${app.port}/v1/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+      signal: requests.signal,
+    })
+      .then((response) => readSse(response, events))
+      .catch(() => {});
+  };
   return {
     queuePrefix: config.queuePrefix,
-    async dm(message) {
-      const events: SseEvent[] = [];
-      streams.set(message, events);
-      // The answer never comes (no worker): the request is left waiting until close.
-      void fetch(`http://127.0.0.1:${app.port}/v1/chat`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify({ message }),
-        signal: requests.signal,
-      })
-        .then((response) => readSse(response, events))
-        .catch(() => {});
-    },
+    dm: async (message) => ask({ message }),
+    dmWithFile: async (message, file) => ask({ message, files: [{ name: file.name, mime_type: file.mimeType, data: file.data.toString('base64') }] }),
     async queuedSigns(message) {
       const events = streams.get(message.text) ?? [];
       return events.filter((e) => e.event === 'queued').map((e) => `queued: ${queuedStatus((e.data as { ahead: number | null }).ahead ?? undefined)}`);

@@ -12,6 +12,8 @@ import { waitFor } from '../support/wait-for.js';
  *   the HTTP API have none of these: every message is someone writing to Xiaoliu directly, queued as a DM.
  * - Slash commands: Slack's /xiaoliu and Discord's /ask are queued as 'slash'; the others have no commands. Slack
  *   posts the question and answers in a thread under it; Discord answers the interaction in place (no thread).
+ * - Files: every platform takes a file with a message (Slack's url_private, Discord's CDN attachment, the HTTP API's
+ *   upload, the terminal's `/attach`), queued as a reference the worker fetches, never as the bytes themselves.
  * - A message waiting in line: Slack's thread status says where it stands (a top-level DM, with no thread, gets an ⏳
  *   reaction), as do the HTTP API's `queued` event and the terminal's line; Discord's typing indicator cannot.
  */
@@ -22,6 +24,8 @@ export interface IngressHarness {
   queuePrefix: string;
   /** Someone writes to Xiaoliu directly (a DM, a terminal line, an API request). */
   dm(text: string): Promise<void>;
+  /** The same, with a file attached the platform's own way. */
+  dmWithFile(text: string, file: SharedFile): Promise<void>;
   /** Platforms with channels; undefined where every message is a DM (see above). */
   channels?: {
     /** Someone mentions Xiaoliu at the top of a channel. */
@@ -45,6 +49,12 @@ export interface IngressHarness {
   /** Whether the sign says where the message stands: Discord's typing indicator cannot. */
   signSaysWhere: boolean;
   close(): Promise<void>;
+}
+
+export interface SharedFile {
+  name: string;
+  mimeType: string;
+  data: Buffer;
 }
 
 /** The same facts on every platform lead to the same queued InboundMessage, or to none. */
@@ -84,6 +94,19 @@ export function describeIngressConformance(name: string, makeHarness: () => Prom
       const message = await queuedWith(text);
       expect(message).toMatchObject({ v: 1, platform: name, kind: 'dm', author: { isBot: false } });
       expect(message.id.startsWith(`${name}-`)).toBe(true);
+    });
+
+    it('queues a file shared with a message as a reference to fetch, with its name and size, not its bytes', async () => {
+      const text = unique('what is in this file?');
+      const data = Buffer.from(`name,team\n${randomBytes(8).toString('hex')},platform\n`);
+      await h.dmWithFile(text, { name: 'roster.csv', mimeType: 'text/csv', data });
+      const message = await queuedWith(text);
+      expect(message.attachments).toEqual([expect.objectContaining({ name: 'roster.csv', size: data.length })]);
+      const [attachment] = message.attachments;
+      expect(attachment!.url).toMatch(/\S/);
+      // The queue carries where the file is, never what is in it (payloads stay small; retention rules apply to files).
+      expect(JSON.stringify(message)).not.toContain(data.toString('base64'));
+      expect(JSON.stringify(message)).not.toContain(data.toString('utf8').split('\n')[1]);
     });
 
     it('queues a mention, then a follow-up in its thread; not chatter, not a bot', async () => {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createShellEgress } from '../../adapters/shell/shell-egress.js';
 import { readShellConfig } from '../../adapters/shell/shell-config.js';
@@ -31,27 +34,38 @@ export async function shellIngressHarness(): Promise<IngressHarness> {
   const sessions: ShellSession[] = [];
   /** What each question's terminal shows, by the question. */
   const screens = new Map<string, string>();
+  /** One session a question; `attach` is typed as `/attach PATH` before it. */
+  const ask = async (text: string, attach?: string) => {
+    const output = new PassThrough();
+    screens.set(text, '');
+    output.on('data', (chunk: Buffer) => screens.set(text, screens.get(text) + chunk.toString('utf8')));
+    const session = new ShellSession({
+      subscriber: createRedis(TEST_REDIS_URL),
+      ingress,
+      prefix: queuePrefix,
+      workspaceId: 'host',
+      channelId: `alice.conformance-${randomBytes(3).toString('hex')}`,
+      user: { id: 'alice', name: 'alice' },
+      output,
+      filesDir: '/tmp',
+      tty: false,
+      answerTimeoutMs: 1,
+      uploads: { sql: database.sql, maxFileBytes: 1_000_000 },
+    });
+    sessions.push(session);
+    await session.start();
+    if (attach) await session.attach(attach);
+    await session.ask(text);
+  };
   return {
     queuePrefix,
-    async dm(text) {
-      const output = new PassThrough();
-      screens.set(text, '');
-      output.on('data', (chunk: Buffer) => screens.set(text, screens.get(text) + chunk.toString('utf8')));
-      const session = new ShellSession({
-        subscriber: createRedis(TEST_REDIS_URL),
-        ingress,
-        prefix: queuePrefix,
-        workspaceId: 'host',
-        channelId: `alice.conformance-${randomBytes(3).toString('hex')}`,
-        user: { id: 'alice', name: 'alice' },
-        output,
-        filesDir: '/tmp',
-        tty: false,
-        answerTimeoutMs: 1,
-      });
-      sessions.push(session);
-      await session.start();
-      await session.ask(text);
+    dm: (text) => ask(text),
+    async dmWithFile(text, file) {
+      const dir = await mkdtemp(join(tmpdir(), 'xiaoliu-conf-'));
+      const path = join(dir, file.name);
+      await writeFile(path, file.data);
+      await ask(text, path);
+      await rm(dir, { recursive: true });
     },
     async queuedSigns(message) {
       return (screens.get(message.text) ?? '').split('\n').filter((line) => line.includes('in line'));

@@ -24,6 +24,10 @@ export async function slackIngressHarness(): Promise<IngressHarness> {
   return {
     queuePrefix: config.queuePrefix,
     dm: (text) => send(messageEvent({ channel: 'D1', user: 'U1', text, channel_type: 'im' })),
+    async dmWithFile(text, file) {
+      const hosted = slack.hostFile({ name: file.name, mimetype: file.mimeType, content: file.data });
+      await send(messageEvent({ channel: 'D1', user: 'U1', text, channel_type: 'im', subtype: 'file_share', files: [hosted] }));
+    },
     channels: {
       mention: (text) => send(appMentionEvent({ channel: 'C1', user: 'U1', text: `<@UBOT> ${text}` })),
       reply: (address, text) => send(messageEvent({ channel: address.channelId, user: 'U1', text, thread_ts: address.threadId, parent_user_id: 'U1' })),

@@ -184,8 +184,10 @@ export interface MessageFields extends EnvelopeFields {
   parent_user_id?: string;
   channel_type?: 'channel' | 'group' | 'im' | 'mpim';
   bot_id?: string;
-  /** e.g. 'bot_message' (legacy bots, webhooks), 'message_changed', 'message_deleted'. */
+  /** e.g. 'bot_message' (legacy bots, webhooks), 'message_changed', 'message_deleted', 'file_share'. */
   subtype?: string;
+  /** Files shared with the message (https://docs.slack.dev/reference/objects/file-object), as the fake hosts them. */
+  files?: object[];
 }
 
 export function messageEvent(f: MessageFields) {
@@ -198,6 +200,7 @@ export function messageEvent(f: MessageFields) {
     ts,
     ...(f.thread_ts ? { thread_ts: f.thread_ts } : {}),
     ...(f.parent_user_id ? { parent_user_id: f.parent_user_id } : {}),
+    ...(f.files ? { files: f.files } : {}),
     ...(f.bot_id
       ? { bot_id: f.bot_id, app_id: f.api_app_id ?? 'A0FAKE', bot_profile: { id: f.bot_id, name: 'bot', team_id: f.team ?? 'T0FAKE' } }
       : { client_msg_id: `fake-${ts}`, blocks: richText(f.text) }),
