@@ -1,11 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackEgress } from '../adapters/slack/slack-egress.js';
+import { readConfig } from '../src/config/read-config.js';
+import type { InboundMessage } from '../src/domain/inbound-message.js';
+import { Herald } from '../src/ingress/herald.js';
+import { createInboundProducer, jobIdFor } from '../src/queue/inbound-queue.js';
+import { createRedis } from '../src/redis/create-redis.js';
+import { silentLogger } from './support/silent-logger.js';
 import type { RunningApp } from '../src/app/start-app.js';
 import type { Config } from '../src/config/read-config.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
-import { appMentionEvent, messageEvent, sendSlackEvent } from './fakes/slack-events.js';
+import { appMentionEvent, messageEvent, nextEventTs, sendSlackEvent } from './fakes/slack-events.js';
 import { SLACK_TEST_SECRET } from './support/slack-test-app.js';
-import { startTestApp, testConfig } from './support/test-app.js';
+import { startTestApp, TEST_REDIS_URL, testConfig } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -61,6 +69,47 @@ describe('a message that waits in line', () => {
     for (const ts of [firstTs, secondTs]) {
       const after = slack.statuses.filter((s) => s.thread_ts === ts).map((s) => s.status);
       expect(after.slice(after.lastIndexOf(after.find((s) => s.startsWith('is in line'))!) + 1)).toContain('is thinking…');
+    }
+  });
+});
+
+// The herald keeps looking for GIVE_UP_MS (30 minutes), shortened here; past that nobody would take the ⏳ away
+// once a worker takes the message, so it goes when the herald stops looking.
+describe('a message that waits longer than the herald looks', () => {
+  it("takes the ⏳ away when it stops looking, rather than leaving it on after the answer (the real SlackEgress, fake Slack)", async () => {
+    const slack = await startFakeSlack({ botToken: 'xoxb-test-token' });
+    const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl });
+    const redis = createRedis(TEST_REDIS_URL);
+    const prefix = `xt-herald-${randomBytes(4).toString('hex')}`;
+    const producer = createInboundProducer({ redis, prefix, jobAttempts: 1 });
+    const egress = new Map([['slack' as const, new SlackEgress(config.platforms.slack!, silentLogger())]]);
+    const herald = new Herald({ redis, prefix, egress, log: silentLogger(), delayMs: 10, lookAgainMs: 50, giveUpMs: 400 });
+    try {
+      const ts = nextEventTs();
+      const message: InboundMessage = {
+        v: 1,
+        id: `slack-T0FAKE-D1-${ts}`,
+        platform: 'slack',
+        kind: 'dm',
+        address: { workspaceId: 'T0FAKE', channelId: 'D1' },
+        author: { id: 'U1', name: 'U1', isBot: false },
+        text: 'a question nobody takes',
+        attachments: [],
+        sentAt: new Date().toISOString(),
+        messageId: ts,
+      };
+      await producer.enqueue(message);
+      herald.watch(message);
+      await waitFor('⏳ on the DM', () => slack.reactionsOn('D1', ts).includes('hourglass_flowing_sand'));
+      await waitFor('the ⏳ taken away once the herald stops looking', () => slack.reactionsOn('D1', ts).length === 0, 5000);
+      // Still waiting: only the sign went.
+      expect(await producer.queue.getJobState(jobIdFor(message.id))).toBe('waiting');
+    } finally {
+      herald.close();
+      await producer.queue.obliterate({ force: true });
+      await producer.close();
+      await redis.quit();
+      await slack.close();
     }
   });
 });

@@ -37,8 +37,10 @@ export class Herald {
       prefix: string;
       egress: ReadonlyMap<Platform, Egress>;
       log: Logger;
-      /** Tests shorten the first look. */
+      /** Tests shorten the first look, the looks after it and how long the herald keeps looking. */
       delayMs?: number;
+      lookAgainMs?: number;
+      giveUpMs?: number;
     },
   ) {}
 
@@ -60,7 +62,10 @@ export class Herald {
           if ((await egress.showQueued!(message, position.ahead, !shown)) !== false) shown = { ahead: position.ahead, at: Date.now() };
         }
       }
-      if (Date.now() - since < GIVE_UP_MS) this.after(LOOK_AGAIN_MS, look, message);
+      if (Date.now() - since < (this.deps.giveUpMs ?? GIVE_UP_MS)) this.after(this.deps.lookAgainMs ?? LOOK_AGAIN_MS, look, message);
+      // Past GIVE_UP_MS nobody looks any more, so nothing would take the sign away once a worker takes the message:
+      // it goes now (an ⏳ left for good would say the message still waits after it was answered).
+      else if (shown) await egress.clearQueued?.(message, false);
     };
     this.after(this.deps.delayMs ?? HERALD_DELAY_MS, look, message);
   }
