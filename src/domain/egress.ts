@@ -54,6 +54,12 @@ export interface ThreadMessage {
   fromMe: boolean;
   /** Files shared with it, read like a question's when Xiaoliu is summoned into the thread. */
   attachments?: InboundAttachment[];
+  /** The platform's id of the message (Slack ts, Discord snowflake), where read from the platform. */
+  messageId?: string;
+  /** When it was posted (ISO), where read from the platform. */
+  sentAt?: string;
+  /** Written by another bot or an integration. */
+  fromBot?: boolean;
 }
 
 /**
