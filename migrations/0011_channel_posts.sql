@@ -25,3 +25,7 @@ CREATE FUNCTION xiaoliu_knowledge_on(p text, w text, c text) RETURNS boolean LAN
                    WHERE s.platform = p AND s.workspace_id = w AND s.channel_id = c
                    ORDER BY s.version DESC LIMIT 1), false)
 $$;
+--> statement-breakpoint
+-- A fact Claude suggested remembering with an answer (its suggest_memory tool): the "Remember this" button under
+-- the answer stores it as a channel memory.
+ALTER TABLE "answers" ADD COLUMN "suggested_memory" text;

@@ -96,6 +96,8 @@ export interface NativeStream {
 export interface AnswerControls {
   answerId: string;
   state: 'streaming' | 'done' | 'stopped' | 'none';
+  /** Claude suggested remembering a fact with this answer: a "Remember this" button joins the others once it ends. */
+  remember?: boolean;
 }
 
 /** What kind of edit this is, so a platform short of rate budget knows which edits it may leave out. */

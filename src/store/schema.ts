@@ -407,6 +407,8 @@ export const answers = pgTable(
     settingsVersion: integer('settings_version').notNull(),
     state: text('state', { enum: ['streaming', 'done', 'stopped', 'replaced'] }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A fact Claude suggested remembering with this answer (suggest_memory): what its "Remember this" button keeps. */
+    suggestedMemory: text('suggested_memory'),
   },
   (t) => [index('answers_question').on(t.questionId), index('answers_workspace_time').on(t.platform, t.workspaceId, t.createdAt)],
 );
