@@ -103,6 +103,14 @@ describe('knowledge of a Slack channel’s messages', () => {
     expect(await searchKnowledge(t.database.sql, key, '银杏')).toEqual([]);
   });
 
+  it('never gives a private channel’s messages to an answer in another channel', async () => {
+    expect(await mention('G1', 'UADMIN', 'config knowledge on')).toMatch(/knowledge on/);
+    const secret = await post('G1', 'U1', 'the acquisition target is 白鹭公司', { channel_type: 'group' });
+    await waitFor('the private channel’s post to be indexed', () => postRow(secret));
+    expect(await mention('G1', 'U1', 'search: 白鹭')).toContain('白鹭公司');
+    expect(await mention('C1', 'U1', 'search: 白鹭')).toBe('From the history: No messages in this channel match.');
+  });
+
   it('keeps another workspace’s posts to it', async () => {
     const event = appMentionEvent({ channel: 'C1', user: 'UADMIN', text: '<@UBOT> config knowledge on', team: 'T0OTHER' });
     await sendSlackEvent(t.events, SLACK_TEST_SECRET, event);
