@@ -115,21 +115,21 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
     expect((await remaining()).messages).toHaveLength(6);
     // Batches of 2 (files: 1), so the five old messages take three statements and the loop must go round.
     const deleted = await deleteExpiredData(database.sql, { days: 30, auditDays: 365, batchRows: 2 });
-    expect(deleted).toEqual({ messages: 5, httpFiles: 2, attachments: 0, conversations: 1, personalMemories: 0, auditEntries: 1 });
+    expect(deleted).toEqual({ messages: 5, httpFiles: 2, attachments: 0, conversations: 1, personalMemories: 0, channelPosts: 0, auditEntries: 1 });
     expect(await remaining()).toEqual(AFTER);
     // A second run finds nothing more.
-    expect(await deleteExpiredData(database.sql, { days: 30, auditDays: 365 })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, auditEntries: 0 });
+    expect(await deleteExpiredData(database.sql, { days: 30, auditDays: 365 })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, channelPosts: 0, auditEntries: 0 });
   });
 
   it('keeps everything younger than the limit', async () => {
-    expect(await deleteExpiredData(database.sql, { days: 365, auditDays: 500 })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, auditEntries: 0 });
+    expect(await deleteExpiredData(database.sql, { days: 365, auditDays: 500 })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, channelPosts: 0, auditEntries: 0 });
     expect((await remaining()).messages).toHaveLength(6);
     expect((await remaining()).audit).toHaveLength(3);
   });
 
   it('deletes audit entries under their own limit: older ones go, recent ones stay, messages are not touched', async () => {
     // RETENTION_DAYS=0 keeps messages forever; the audit log still has its own limit, in batches of 1.
-    expect(await deleteExpiredData(database.sql, { days: 0, auditDays: 100, batchRows: 1 })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, auditEntries: 2 });
+    expect(await deleteExpiredData(database.sql, { days: 0, auditDays: 100, batchRows: 1 })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, channelPosts: 0, auditEntries: 2 });
     expect(await remaining()).toMatchObject({ audit: ['today'], files: ['1', '2', '3'] });
     expect((await remaining()).messages).toHaveLength(6);
   });
@@ -137,7 +137,7 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
   it('stops between batches when the worker shuts down', async () => {
     const stop = new AbortController();
     stop.abort();
-    expect(await deleteExpiredData(database.sql, { days: 30, auditDays: 1, signal: stop.signal })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, auditEntries: 0 });
+    expect(await deleteExpiredData(database.sql, { days: 30, auditDays: 1, signal: stop.signal })).toEqual({ messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, channelPosts: 0, auditEntries: 0 });
   });
 
   function config(env: Record<string, string> = {}) {
@@ -167,7 +167,7 @@ describe('data retention (real Postgres, Redis and BullMQ)', () => {
       await busy`select pg_advisory_unlock(${RETENTION_LOCK_ID})`;
       await waitFor('a retention run', async () => JSON.stringify(await remaining()) === JSON.stringify(AFTER));
       await waitFor('the run to complete', async () =>
-        (await queue.getJobs(['completed'])).some((job) => JSON.stringify(job.returnvalue) === JSON.stringify({ messages: 5, httpFiles: 2, attachments: 0, conversations: 1, personalMemories: 0, auditEntries: 1, redisItems: 0 })),
+        (await queue.getJobs(['completed'])).some((job) => JSON.stringify(job.returnvalue) === JSON.stringify({ messages: 5, httpFiles: 2, attachments: 0, conversations: 1, personalMemories: 0, channelPosts: 0, auditEntries: 1, redisItems: 0 })),
       );
       expect(await queue.getJobCountByTypes('failed')).toBe(0);
     } finally {

@@ -292,5 +292,8 @@ function threadMessage(m: APIMessage, botId: string): ThreadMessage {
     authorName: fromMe ? 'Xiaoliu' : (m.author.global_name ?? m.author.username),
     text: fromDiscordText(m.content, { botId, users, roles: new Map(), channels: new Map() }),
     fromMe,
+    messageId: m.id,
+    sentAt: m.timestamp,
+    ...(m.author.bot || m.webhook_id ? { fromBot: true } : {}),
   };
 }

@@ -24,6 +24,7 @@ import { fromDiscordText, summonsBot, threadName, type MentionNames } from './in
 import { InteractionStore, scrubToken } from './interaction-store.js';
 import { askedAbout, MESSAGE_COMMANDS, onAnswerButton, onAskAbout, onReasonSubmitted } from './discord-interactions.js';
 import { FILE_OPTION, PROMPT_OPTION } from './slash-commands.js';
+import { noteDeleted, notePost } from './discord-posts.js';
 
 /** The running Discord ingress, as every handler needs it. */
 interface DiscordContext {
@@ -61,8 +62,9 @@ export async function startDiscordIngress(config: DiscordConfig, deps: IngressDe
       GatewayIntentBits.MessageContent,
       GatewayIntentBits.DirectMessages,
     ],
-    // DM channels are never in the cache: without this, discord.js drops DMs.
-    partials: [Partials.Channel],
+    // DM channels are never in the cache: without this, discord.js drops DMs. Messages it has not cached (older than
+    // this connection) would otherwise bring no MESSAGE_UPDATE / MESSAGE_DELETE event: the knowledge index needs both.
+    partials: [Partials.Channel, Partials.Message],
     // Discord's global limit counts the bot's requests from every process, so the gateway's own (the threads it opens,
     // the gateway's address) take their slots from the budget the workers share. Interaction callbacks carry no bot
     // token and go at once: Discord does not count them (discord-global-limit.ts).
@@ -76,8 +78,13 @@ export async function startDiscordIngress(config: DiscordConfig, deps: IngressDe
 
   const discord: DiscordContext = { config, deps, botId: client.user!.id, interactions: new InteractionStore(deps.redis, deps.prefix, config.token) };
   client.on(Events.MessageCreate, (message) => {
+    // Every server message goes to the knowledge index (it returns at once; only channels with knowledge on keep it).
+    notePost(deps.ingress.posts, message, discord.botId);
     onMessage(discord, message).catch((error) => log.error({ err: error, messageId: message.id }, 'could not take a Discord message'));
   });
+  client.on(Events.MessageUpdate, (_old, message) => notePost(deps.ingress.posts, message, discord.botId));
+  client.on(Events.MessageDelete, (message) => noteDeleted(deps.ingress.posts, [message]));
+  client.on(Events.MessageBulkDelete, (messages) => noteDeleted(deps.ingress.posts, [...messages.values()]));
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     // Buttons on answers and the 👎 reason modal (discord-interactions.ts).
     const failed = (error: unknown) => log.error({ err: scrubToken(error, interaction.token), interactionId: interaction.id }, 'could not act on a Discord interaction');

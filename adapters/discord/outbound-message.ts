@@ -46,19 +46,25 @@ export const CUSTOM_ID_PREFIX = 'xl';
 const CUSTOM_ID_MAX = 100;
 
 /** The answer's buttons: one action row (type 1) of buttons (type 2); style 1 primary, 2 secondary, 4 danger. */
-export function answerComponents({ answerId, state }: AnswerControls): unknown[] {
+export function answerComponents({ answerId, state, remember }: AnswerControls): unknown[] {
   const id = (verb: string) => `${CUSTOM_ID_PREFIX}:${verb}:${answerId}`;
   if (state === 'none' || id('regenerate').length > CUSTOM_ID_MAX) return [];
   const button = (verb: string, label: string, style: number) => ({ type: 2, style, label, custom_id: id(verb) });
   const buttons =
     state === 'streaming'
       ? [button('stop', '⏹ Stop', 4)]
-      : [button('regenerate', '🔄 Regenerate', 2), button('good', '👍', 2), button('bad', '👎', 2)];
+      : [
+          button('regenerate', '🔄 Regenerate', 2),
+          button('good', '👍', 2),
+          button('bad', '👎', 2),
+          // "Remember this", where Claude suggested a fact with the answer (src/memory/suggest-memory-tool.ts).
+          ...(remember ? [button('remember', '🧠 Remember this', 1)] : []),
+        ];
   return [{ type: 1, components: buttons }];
 }
 
 /** The verb and answer of one of Xiaoliu's custom_ids; undefined for anything else. */
 export function parseCustomId(customId: string): { verb: string; answerId: string } | undefined {
-  const match = /^xl:(stop|regenerate|good|bad|reason):(.+)$/.exec(customId);
+  const match = /^xl:(stop|regenerate|good|bad|reason|remember):(.+)$/.exec(customId);
   return match ? { verb: match[1]!, answerId: match[2]! } : undefined;
 }

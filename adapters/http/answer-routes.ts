@@ -6,13 +6,14 @@ import { answerMessage, type ChatDeps } from './chat-route.js';
 import { ApiError, readJsonBody, sendJson } from './http-io.js';
 
 /**
- * The console's (and any API client's) buttons on an answer: POST /v1/answers/{id}/stop, /regenerate and /feedback.
+ * The console's (and any API client's) buttons on an answer: POST /v1/answers/{id}/stop, /regenerate, /feedback and
+ * /remember (the fact Claude suggested with it, `suggested_memory`).
  * The key is the check (an API user is a workspace of their own, so another user's answer is not found); the rest is
  * the shared src/interactions/answer-actions.ts, as for Slack and Discord.
  */
 export async function handleAnswerAction(
   deps: ChatDeps & { answers: AnswerActions },
-  verb: 'stop' | 'regenerate' | 'feedback',
+  verb: 'stop' | 'regenerate' | 'feedback' | 'remember',
   req: IncomingMessage,
   res: ServerResponse,
   who: ApiPrincipal,

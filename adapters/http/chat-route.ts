@@ -37,6 +37,8 @@ export interface ChatAnswer {
   answer: string;
   usage: { input_tokens: number; output_tokens: number; cost_usd: number };
   files: AnswerFile[];
+  /** A fact Claude suggested remembering with the answer: POST /v1/answers/{id}/remember keeps it. */
+  suggested_memory?: string;
 }
 
 /**
@@ -170,7 +172,9 @@ function waitForAnswer(deps: ChatDeps, deliveryId: string, collector: AnswerColl
 async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, collector: AnswerCollector, resumed: boolean): Promise<ChatAnswer | 'deleted'> {
   const { text, usage, status, files } = await deliveryAnswer(sql, deliveryId, { withFiles: resumed });
   if (status === 'deleted') return 'deleted';
+  const [suggestion] = await sql<{ fact: string | null }[]>`select suggested_memory as fact from answers where delivery_id = ${deliveryId}`;
   return {
+    ...(suggestion?.fact ? { suggested_memory: suggestion.fact } : {}),
     conversation_id: conversationId,
     // The answer's id, for POST /v1/answers/{id}/stop, /regenerate and /feedback.
     answer_id: deliveryId,

@@ -22,6 +22,7 @@ export const HTTP_API_ROUTES = [
   { method: 'POST', path: '/v1/answers/:id/stop' },
   { method: 'POST', path: '/v1/answers/:id/regenerate' },
   { method: 'POST', path: '/v1/answers/:id/feedback' },
+  { method: 'POST', path: '/v1/answers/:id/remember' },
 ] as const;
 
 /** The console's static files, served as they are: no build step. */
@@ -71,7 +72,7 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
   http.route('DELETE', '/v1/conversations/:id', authed((_req, res, who, id, cors) => deleteConversation(stores, res, who, id, cors)));
   http.route('GET', '/v1/files/:id', authed((_req, res, who, id, cors) => getFile(sql, res, who, id, cors)));
   const answerDeps = { ...chatDeps, answers: deps.answers };
-  for (const verb of ['stop', 'regenerate', 'feedback'] as const) {
+  for (const verb of ['stop', 'regenerate', 'feedback', 'remember'] as const) {
     http.route('POST', `/v1/answers/:id/${verb}`, authed((req, res, who, id, cors) => handleAnswerAction(answerDeps, verb, req, res, who, id, cors)));
   }
   http.route('GET', '/v1/openapi.json', (req, res) => sendJson(res, 200, openApiDocument(), corsHeaders(req, config.corsOrigins)));

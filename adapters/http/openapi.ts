@@ -95,6 +95,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'Recorded' }, ...authErrors },
         },
       },
+      '/v1/answers/{id}/remember': {
+        post: {
+          summary: "Keep the fact Claude suggested with this answer (its `suggested_memory`) as a memory of the conversation's channel; once, however often it is called (its asker only)",
+          parameters: [idParam],
+          responses: { '200': { description: 'Remembered' }, '409': error, ...authErrors },
+        },
+      },
       '/v1/openapi.json': {
         get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } },
       },
@@ -153,6 +160,7 @@ export function openApiDocument(): Record<string, unknown> {
               properties: { input_tokens: { type: 'integer' }, output_tokens: { type: 'integer' }, cost_usd: { type: 'number' } },
             },
             files: { type: 'array', items: { $ref: '#/components/schemas/File' } },
+            suggested_memory: { type: 'string', description: 'A fact Claude suggests remembering; POST /v1/answers/{id}/remember keeps it' },
           },
         },
         Conversation: {

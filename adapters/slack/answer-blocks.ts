@@ -8,6 +8,8 @@ export const SLACK_ACTION = {
   bad: 'xiaoliu_bad',
   /** Slack's native feedback buttons (one element, two buttons): the value says which was pressed. */
   feedback: 'xiaoliu_feedback',
+  /** "Remember this": keeps the fact Claude suggested with the answer (src/memory/suggest-memory-tool.ts). */
+  remember: 'xiaoliu_remember',
 } as const;
 
 // "Maximum length for the text in this field is 3000 characters" (section block, text:
@@ -49,13 +51,24 @@ export function streamEndBlocks(controls: AnswerControls | undefined): unknown[]
       type: 'context_actions',
       elements: [{ type: 'feedback_buttons', action_id: SLACK_ACTION.feedback, positive_button: thumb('👍', 'good'), negative_button: thumb('👎', 'bad') }],
     },
-    { type: 'actions', block_id: `xiaoliu_${controls.state}`, elements: [button(SLACK_ACTION.regenerate, '🔄 Regenerate', answerId)] },
+    { type: 'actions', block_id: `xiaoliu_${controls.state}`, elements: [button(SLACK_ACTION.regenerate, '🔄 Regenerate', answerId), ...rememberButton(controls)] },
   ];
 }
 
-function buttonsOf({ answerId, state }: AnswerControls): unknown[] {
+function buttonsOf(controls: AnswerControls): unknown[] {
+  const { answerId, state } = controls;
   if (state === 'streaming') return [button(SLACK_ACTION.stop, '⏹ Stop', answerId, 'danger')];
-  return [button(SLACK_ACTION.regenerate, '🔄 Regenerate', answerId), button(SLACK_ACTION.good, '👍', answerId), button(SLACK_ACTION.bad, '👎', answerId)];
+  return [
+    button(SLACK_ACTION.regenerate, '🔄 Regenerate', answerId),
+    button(SLACK_ACTION.good, '👍', answerId),
+    button(SLACK_ACTION.bad, '👎', answerId),
+    ...rememberButton(controls),
+  ];
+}
+
+/** "Remember this", where Claude suggested a fact with the answer. */
+function rememberButton({ answerId, remember }: AnswerControls): unknown[] {
+  return remember ? [button(SLACK_ACTION.remember, '🧠 Remember this', answerId, 'primary')] : [];
 }
 
 /** The text in pieces of at most SECTION_MAX_CHARS, cut at a line end where one is near (joined by '\n' they are it). */

@@ -380,6 +380,8 @@ export class SlackEgress implements Egress {
         text: m.text ?? '',
         fromMe,
         ...(m.files?.length ? { attachments: slackAttachments(m.files as SlackFile[]) } : {}),
+        ...(m.ts ? { messageId: m.ts, sentAt: new Date(Number(m.ts) * 1000).toISOString() } : {}),
+        ...(m.bot_id && !fromMe ? { fromBot: true } : {}),
       };
     });
   }

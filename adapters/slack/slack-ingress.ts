@@ -14,6 +14,7 @@ import { createSlackClient, slackClientOptions } from './slack-client.js';
 import { requireSigningSecret, type SlackConfig } from './slack-config.js';
 import { slackDeliveryId } from './slack-delivery-id.js';
 import { firstInvocation } from './slash-replays.js';
+import { notePost, type SlackPostEvent } from './slack-posts.js';
 import { mountSlackEvents } from './slack-events-route.js';
 import { UserNames } from './user-names.js';
 
@@ -51,6 +52,8 @@ interface SlackContext {
   deps: IngressDeps;
   client: WebClient;
   botUserId: string;
+  /** The bot's bot id (B…), which its own posts carry. */
+  botId: string;
   /** The bot's name, for the "invite me" hint. */
   botName: string;
   names: UserNames;
@@ -83,6 +86,7 @@ export async function startSlackIngress(config: SlackConfig, deps: IngressDeps):
     deps,
     client,
     botUserId: String(auth.user_id),
+    botId: String(auth.bot_id),
     botName: auth.user ?? 'xiaoliu',
     names: new UserNames(client, deps.log),
     ifRedisDown: config.appToken ? 'hold' : 'fail',
@@ -143,7 +147,12 @@ function createApp(
 function listen(app: App, slack: SlackContext, socketMode: boolean): void {
   const { log } = slack.deps;
   app.event('app_mention', ({ event, body }) => onMention(slack, event as unknown as SlackMessageEvent, teamOf(body)));
-  app.event('message', ({ event, body }) => onMessage(slack, event as unknown as SlackMessageEvent, teamOf(body)));
+  app.event('message', ({ event, body }) => {
+    // Every channel message goes to the knowledge index first (it returns at once; only channels with knowledge on
+    // keep anything), then on to be answered if it is for Xiaoliu.
+    notePost(slack.deps.ingress.posts, slack.names, slack, teamOf(body), event as unknown as SlackPostEvent, log);
+    return onMessage(slack, event as unknown as SlackMessageEvent, teamOf(body));
+  });
   app.event('assistant_thread_started', async ({ event }) => {
     const thread = (event as unknown as { assistant_thread: { channel_id: string; thread_ts: string } }).assistant_thread;
     await greetAssistantThread(slack.client, thread.channel_id, thread.thread_ts, log);

@@ -5,6 +5,7 @@ import { isSkill, type Skill } from '../skills/skill.js';
 import { skillToolName, skillTools } from '../skills/skill-tools.js';
 import { MAX_SEARCH_ROUNDS, runSearch, SEARCH_TOOL, SEARCH_TOOL_NAME } from '../knowledge/search-tool.js';
 import { memoryNote } from '../memory/memory-prompt.js';
+import { runSuggestMemory, SUGGEST_MEMORY_TOOL, SUGGEST_MEMORY_TOOL_NAME } from '../memory/suggest-memory-tool.js';
 import { callModel } from '../turn/call-model.js';
 import { openTurn } from '../turn/open-turn.js';
 import { saveAnswerText } from '../turn/save-answer-text.js';
@@ -58,7 +59,7 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
   metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
   // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill, and, where
   // the channel's knowledge is on, search what was said here before.
-  const tools = [...skillTools(context.commands, context.settings.skills), ...(context.settings.knowledge ? [SEARCH_TOOL] : [])];
+  const tools = [...skillTools(context.commands, context.settings.skills), ...(context.settings.knowledge ? [SEARCH_TOOL] : []), SUGGEST_MEMORY_TOOL];
   let messages = prompt.messages;
   let result;
   for (let round = 1; ; round++) {
@@ -74,11 +75,12 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
       onText: (_delta, soFar) => reply.stream(soFar),
       onRetry: () => reply.stream(''),
     });
-    const searches = result.toolCalls.filter((call) => call.name === SEARCH_TOOL_NAME);
+    // Searches, and "shall I remember this?" (a button under the answer, src/memory/suggest-memory-tool.ts).
+    const searches = result.toolCalls.filter((call) => call.name === SEARCH_TOOL_NAME || call.name === SUGGEST_MEMORY_TOOL_NAME);
     // Past its searches, an answer ends with what it has written.
     if (!searches.length || round > MAX_SEARCH_ROUNDS || result.toolCalls.some((call) => skillOf(context, call))) break;
     // The search results go back after the answer so far, which the next round continues.
-    const results = await Promise.all(searches.map((call) => runSearch(context, call)));
+    const results = await Promise.all(searches.map((call) => (call.name === SEARCH_TOOL_NAME ? runSearch(context, call) : runSuggestMemory(context, call))));
     messages = [...messages, { role: 'assistant', content: result.content }, { role: 'user', content: results }];
   }
   const skillCall = result.toolCalls.find((call) => skillOf(context, call));

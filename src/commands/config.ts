@@ -1,9 +1,10 @@
 import { modelProblem } from '../claude/check-model.js';
 import { defaultSettings, SKILL_NAMES, type ChannelSettings } from '../domain/channel-settings.js';
 import { UserFacingError } from '../domain/errors.js';
-import { channelKeyOf, listSettingsHistory, saveChannelSettings } from '../store/channel-settings.js';
+import { channelKeyOf, listSettingsHistory, saveChannelSettings, type ChannelKey } from '../store/channel-settings.js';
 import { listAdmins } from '../store/user-roles.js';
 import { setKnowledgeIndex } from '../knowledge/knowledge-index.js';
+import { backfillChannel, BACKFILL_DAYS } from '../knowledge/backfill.js';
 import { isTimeZone } from '../schedules/parse-schedule.js';
 import { settingsAudit } from './audit-detail.js';
 import type { Command, CommandContext } from './command.js';
@@ -51,9 +52,25 @@ export const configCommand: Command = {
     if (next.knowledge !== context.settings.knowledge) await setKnowledgeIndex(context.sql, key, next.knowledge);
     await recordAudit(context, settingsAudit(plain(context.settings), next, { version, defaultPrompt: context.config.systemPrompt }));
     context.log.info({ version, change: change.description }, 'channel settings changed');
-    await context.reply.finish(`Done (version ${version}): ${change.description}.`);
+    const backfilled = next.knowledge && !context.settings.knowledge ? await backfill(context, key) : '';
+    await context.reply.finish(`Done (version ${version}): ${change.description}.${backfilled}`);
   },
 };
+
+/**
+ * Knowledge just turned on: the channel's recent history is indexed (src/knowledge/backfill.ts). The setting stands
+ * whether or not the history could be read; a failure is said in the answer and logged, never the whole command.
+ */
+async function backfill(context: CommandContext, key: ChannelKey): Promise<string> {
+  try {
+    const indexed = await backfillChannel(context.sql, context.egress, key);
+    if (indexed === undefined) return '';
+    return ` I indexed ${indexed} earlier message${indexed === 1 ? '' : 's'} of this channel (the last ${BACKFILL_DAYS} days, at most 1,000); new ones are indexed as they are posted.`;
+  } catch (error) {
+    context.log.warn({ err: error }, 'could not read the channel history to index it (does the bot have channels:history / groups:history on Slack, Read Message History on Discord?)');
+    return " I could not read this channel's earlier messages (check that I may read its history); new ones are indexed as they are posted.";
+  }
+}
 
 async function requireAdmin(context: CommandContext): Promise<void> {
   if (context.isAdmin) return;

@@ -45,12 +45,15 @@ export const forgetMeCommand: Command = {
     log.info({ messages: forgotten.messages, answers: forgotten.answers, files: forgotten.files }, 'forget me: deleted a person\'s messages');
     // Counts only, like the log line; the entry outlives what it records (see the README's *Audit log*).
     await recordAudit(context, { action: 'forget-me', target: message.author.id, detail: `deleted ${forgotten.messages} messages, ${forgotten.answers} answers and ${forgotten.files} files on ${message.platform}` });
-    if (forgotten.messages === 0 && forgotten.files === 0) {
+    if (forgotten.messages === 0 && forgotten.files === 0 && forgotten.indexedPosts === 0) {
       return reply.finish('Done: I had nothing from you to delete here.');
     }
     const files = forgotten.files ? `, and ${forgotten.files} attached file${forgotten.files === 1 ? '' : 's'}` : '';
+    const indexed = forgotten.indexedPosts
+      ? ` I also removed ${forgotten.indexedPosts} of your channel message${forgotten.indexedPosts === 1 ? '' : 's'} from the search index.`
+      : '';
     await reply.finish(
-      `Done: I deleted ${forgotten.messages} of your messages (and ${forgotten.answers} of my answers to them) across all threads${files}.`,
+      `Done: I deleted ${forgotten.messages} of your messages (and ${forgotten.answers} of my answers to them) across all threads${files}.${indexed}`,
     );
   },
 };

@@ -54,6 +54,12 @@ export interface ThreadMessage {
   fromMe: boolean;
   /** Files shared with it, read like a question's when Xiaoliu is summoned into the thread. */
   attachments?: InboundAttachment[];
+  /** The platform's id of the message (Slack ts, Discord snowflake), where read from the platform. */
+  messageId?: string;
+  /** When it was posted (ISO), where read from the platform. */
+  sentAt?: string;
+  /** Written by another bot or an integration. */
+  fromBot?: boolean;
 }
 
 /**
@@ -90,6 +96,8 @@ export interface NativeStream {
 export interface AnswerControls {
   answerId: string;
   state: 'streaming' | 'done' | 'stopped' | 'none';
+  /** Claude suggested remembering a fact with this answer: a "Remember this" button joins the others once it ends. */
+  remember?: boolean;
 }
 
 /** What kind of edit this is, so a platform short of rate budget knows which edits it may leave out. */

@@ -5,6 +5,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { InboundProducer } from '../queue/inbound-queue.js';
 import type { Sql } from '../store/database.js';
+import { PostIndexer } from '../knowledge/post-indexer.js';
 import { HeldMessages } from './held-messages.js';
 import type { Herald } from './herald.js';
 import { ThreadMembership } from './thread-membership.js';
@@ -85,6 +86,8 @@ export const DMS_NOT_ALLOWED = "Sorry, I'm not set up to answer direct messages.
 export class Ingress {
   private readonly memberships = new Map<Platform, ThreadMembership>();
   private readonly held: HeldMessages;
+  /** Every message people post in a channel, for the channel's knowledge index (none is queued for that). */
+  readonly posts: PostIndexer;
 
   constructor(
     private readonly deps: {
@@ -98,6 +101,7 @@ export class Ingress {
     },
   ) {
     this.held = new HeldMessages(deps.sql, deps.producer, deps.log);
+    this.posts = new PostIndexer(deps);
   }
 
   /** Starts queueing messages held while Redis was away: any left by an earlier gateway, then as they are held. */
@@ -109,6 +113,7 @@ export class Ingress {
   async stop(): Promise<void> {
     this.deps.herald?.close();
     await this.held.stop();
+    await this.posts.settled();
   }
 
   /**

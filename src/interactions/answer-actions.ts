@@ -7,13 +7,14 @@ import type { Logger } from '../log/create-logger.js';
 import { findAnswer, recordFeedback, replaceAnswer, type AnswerRow } from '../store/answers.js';
 import type { Sql } from '../store/database.js';
 import { roleFrom, type Role } from '../store/user-roles.js';
+import { rememberSuggested } from '../memory/remember-suggested.js';
 
 /**
  * A button pressed on an answer, as every platform reads it: the platform has checked it is genuine (Slack's signature
  * through Bolt, Discord's gateway, the console's API key) and acknowledged it; the rest is here, once.
  */
 export interface AnswerAction {
-  kind: 'stop' | 'regenerate' | 'feedback';
+  kind: 'stop' | 'regenerate' | 'feedback' | 'remember';
   /** The answer's delivery id, as the button carries it. */
   answerId: string;
   platform: Platform;
@@ -37,7 +38,7 @@ export const NOT_YOURS = 'Only the person who asked, or an admin, can do that.';
 const REASON_MAX = 500;
 
 /**
- * Stop, Regenerate and feedback on an answer, for every platform's ingress (and later tool approvals). The answer's
+ * Stop, Regenerate, feedback and "Remember this" on an answer, for every platform's ingress (and later tool approvals). The answer's
  * row in Postgres is the state, so any gateway takes a click on any answer, after any restart; each action is
  * idempotent: Stop announces the same stop again, Regenerate moves the answer out of 'done' once (a double click asks
  * once), feedback is one row per person and answer.
@@ -75,6 +76,13 @@ export class AnswerActions {
         else await this.deps.ingress.submit(message, { receivedAt: performance.now(), ifRedisDown: 'fail' });
         log.info(logged, 'answer regenerating');
         return { done: true };
+      }
+      case 'remember': {
+        // "Remember this": the fact Claude suggested with the answer becomes a channel memory (src/memory/).
+        if (!(await this.mayControl(answer, action))) return { done: false, notice: NOT_YOURS };
+        const remembered = await rememberSuggested(sql, answer, action.user);
+        if (remembered.done) log.info(logged, 'suggested memory kept');
+        return remembered;
       }
       case 'feedback': {
         const reason = action.reason?.trim().slice(0, REASON_MAX) || undefined;

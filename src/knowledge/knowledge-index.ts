@@ -1,18 +1,20 @@
 import type { ChannelKey } from '../store/channel-settings.js';
 import type { Sql } from '../store/database.js';
+import { removeChannelPosts } from './channel-posts.js';
 import { permalinkOf } from './permalink.js';
 import { searchQueryOf } from './search-terms.js';
 
 /**
  * Makes a channel's index follow its `config knowledge` setting: on, every message already stored for the channel is
- * indexed (new ones are indexed as they are stored, by the trigger of migration 0010); off, the channel's entries are
- * deleted, so nothing of it stays searchable.
+ * indexed (new ones are indexed as they are stored, by the trigger of migration 0008; what people post there is
+ * indexed by the gateway, src/knowledge/post-indexer.ts); off, the channel's entries and posts are deleted, so nothing
+ * of it stays searchable.
  */
 export async function setKnowledgeIndex(sql: Sql, key: ChannelKey, on: boolean): Promise<number> {
   if (!on) {
     const deleted = await sql`
       delete from knowledge_entries where platform = ${key.platform} and workspace_id = ${key.workspaceId} and channel_id = ${key.channelId}`;
-    return deleted.count;
+    return deleted.count + (await removeChannelPosts(sql, key));
   }
   const added = await sql`
     insert into knowledge_entries (message_id, platform, workspace_id, channel_id, thread_id, platform_message_id, tsv, created_at)
@@ -42,19 +44,39 @@ export interface KnowledgeHit {
 
 /**
  * Searches one channel's index: only the channel asked in, and only while its knowledge is on (entries exist only
- * then), so nothing said in one channel reaches an answer in another. Best matches first, newest among equals. The
- * channel's own lexeme (migration 0010) lets the GIN index find the channel's matches alone; the column filters are
- * what the rule rests on.
+ * then), so nothing said in one channel reaches an answer in another. Two sources, ranked together: what Xiaoliu
+ * stored (questions to it and its answers, knowledge_entries) and what people posted there (channel_posts). A
+ * question posted in the channel is in both: its post wins (it follows edits). Best matches first, newest among
+ * equals; `exclude` names the message being answered (the question would otherwise find itself). The channel's own lexeme lets each GIN index find the channel's matches alone; the column filters are what
+ * the rule rests on.
  */
-export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, limit = 8): Promise<KnowledgeHit[]> {
+export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, limit = 8, exclude?: string): Promise<KnowledgeHit[]> {
   const tsquery = searchQueryOf(query);
   if (!tsquery) return [];
   const rows = await sql<{ authorName: string; text: string; at: string; threadId: string; platformMessageId: string | null }[]>`
-    select m.author_name as "authorName", m.text, k.created_at::text as at, k.thread_id as "threadId", k.platform_message_id as "platformMessageId"
-    from knowledge_entries k join messages m on m.id = k.message_id
-    where k.platform = ${key.platform} and k.workspace_id = ${key.workspaceId} and k.channel_id = ${key.channelId}
-      and k.tsv @@ (to_tsquery('simple', ${tsquery}) && ('''' || xiaoliu_channel_lexeme(${key.platform}, ${key.workspaceId}, ${key.channelId}) || '''')::tsquery)
-    order by ts_rank(k.tsv, to_tsquery('simple', ${tsquery})) desc, k.created_at desc
+    with q as (
+      select to_tsquery('simple', ${tsquery}) as words,
+        to_tsquery('simple', ${tsquery}) && ('''' || xiaoliu_channel_lexeme(${key.platform}, ${key.workspaceId}, ${key.channelId}) || '''')::tsquery as here
+    )
+    select "authorName", text, at::text as at, "threadId", "platformMessageId" from (
+      (select m.author_name as "authorName", m.text, k.created_at as at, k.thread_id as "threadId",
+          k.platform_message_id as "platformMessageId", ts_rank(k.tsv, q.words) as rank
+        from q, knowledge_entries k join messages m on m.id = k.message_id
+        where k.platform = ${key.platform} and k.workspace_id = ${key.workspaceId} and k.channel_id = ${key.channelId}
+          and k.tsv @@ q.here and k.platform_message_id is distinct from ${exclude ?? null}
+          and not exists (
+            select 1 from channel_posts p
+            where p.platform = k.platform and p.workspace_id = k.workspace_id and p.channel_id = k.channel_id
+              and p.message_id = k.platform_message_id)
+        order by rank desc, k.created_at desc limit ${limit})
+      union all
+      (select p.author_name, p.text, p.posted_at, p.thread_id, p.message_id, ts_rank(p.tsv, q.words)
+        from q, channel_posts p
+        where p.platform = ${key.platform} and p.workspace_id = ${key.workspaceId} and p.channel_id = ${key.channelId}
+          and p.tsv @@ q.here and p.message_id is distinct from ${exclude ?? null}
+        order by 6 desc, p.posted_at desc limit ${limit})
+    ) hits
+    order by rank desc, at desc
     limit ${limit}`;
   return rows.map((row) => ({
     authorName: row.authorName,

@@ -15,7 +15,7 @@ const HIT_CHARS = 600;
 export const SEARCH_TOOL: Anthropic.Tool = {
   name: SEARCH_TOOL_NAME,
   description:
-    "Searches what was said earlier in this channel (questions to the assistant and its answers). Use it when the question is about the team's own past discussions, decisions or facts. Every term must appear; Chinese works as written. Cite each result you use with its permalink.",
+    "Searches what was said earlier in this channel: what people posted there, and the questions to the assistant and its answers. Use it when the question is about the team's own past discussions, decisions or facts. Every term must appear; Chinese works as written. Cite each result you use with its permalink.",
   input_schema: {
     type: 'object',
     properties: { query: { type: 'string', description: 'A few keywords, in the language the messages were written in.' } },
@@ -33,7 +33,7 @@ export async function runSearch(context: CommandContext, call: ToolCall): Promis
     return { type: 'tool_result', tool_use_id: call.id, content: 'Give a `query` of a few keywords.', is_error: true };
   }
   const key = channelKeyOf(context.message.platform, context.message.address);
-  const hits = await searchKnowledge(context.sql, key, query.slice(0, 200));
+  const hits = await searchKnowledge(context.sql, key, query.slice(0, 200), undefined, context.message.messageId);
   context.log.debug({ hits: hits.length }, 'searched the channel history');
   const text = hits.length
     ? hits

@@ -10,6 +10,8 @@ export interface RetentionResult {
   conversations: number;
   /** Personal memories (`remember for me`) kept longer than the messages are. Channel memories are the team's: kept. */
   personalMemories: number;
+  /** Channel messages indexed for knowledge search (`config knowledge on`), by when they were posted. */
+  channelPosts: number;
   /** Audit log entries, under their own limit. */
   auditEntries: number;
 }
@@ -39,7 +41,7 @@ export async function deleteExpiredData(sql: Sql, options: RetentionOptions): Pr
   for (const [name, days] of [['days', options.days], ['auditDays', auditDays]] as const) {
     if (!Number.isInteger(days) || days < 0) throw new Error(`retention needs a whole number of ${name} >= 0, 0 for none (got ${days})`);
   }
-  const messages = options.days > 0 ? await deleteExpiredMessages(sql, options.days, options) : { messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0 };
+  const messages = options.days > 0 ? await deleteExpiredMessages(sql, options.days, options) : { messages: 0, httpFiles: 0, attachments: 0, conversations: 0, personalMemories: 0, channelPosts: 0 };
   const auditEntries = auditDays > 0 ? await deleteExpiredAudit(sql, auditDays, options) : 0;
   return { ...messages, auditEntries };
 }
@@ -117,7 +119,15 @@ async function deleteExpiredMessages(sql: Sql, days: number, options: RetentionO
         select id from memories where scope = 'person' and created_at < ${cutoff}::timestamptz limit ${batch})`;
     return result.count;
   });
-  return { messages, httpFiles, attachments, conversations, personalMemories };
+  // What people posted in channels with knowledge on is what was said, under the same limit (by when it was posted, so
+  // a backfilled old message goes at the next run).
+  const channelPosts = await inBatches(batch, options.signal, async () => {
+    const result = await sql`
+      delete from channel_posts where id in (
+        select id from channel_posts where posted_at < ${cutoff}::timestamptz limit ${batch})`;
+    return result.count;
+  });
+  return { messages, httpFiles, attachments, conversations, personalMemories, channelPosts };
 }
 
 /** Runs `step` until it deletes less than a full batch (nothing more to do) or the signal says stop. */

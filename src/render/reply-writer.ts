@@ -90,8 +90,17 @@ export class ReplyWriter {
     await this.finish(kept ? `${kept}\n\n${mark}` : mark);
   }
 
+  /** Adds "Remember this" to the answer's buttons once it ends (Claude suggested a memory, src/memory/suggest-memory-tool.ts). */
+  offerMemory(): void {
+    this.rememberOffered = true;
+  }
+
+  private rememberOffered = false;
+
   private controls(state: AnswerControls['state']): AnswerControls | undefined {
-    return this.answerId === undefined ? undefined : { answerId: this.answerId, state };
+    if (this.answerId === undefined) return undefined;
+    const remember = this.rememberOffered && (state === 'done' || state === 'stopped');
+    return { answerId: this.answerId, state, ...(remember ? { remember: true } : {}) };
   }
 
   /**

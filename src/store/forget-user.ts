@@ -12,6 +12,8 @@ export interface ForgottenCounts {
    * attached to their answers.
    */
   files: number;
+  /** What they posted in channels with `config knowledge on` (the search index's copies, src/knowledge/channel-posts.ts). */
+  indexedPosts: number;
   /** The deliveries of the deleted messages, and the conversations they were in: for their copies in Redis. */
   deliveryIds: string[];
   conversationIds: number[];
@@ -21,7 +23,7 @@ export interface ForgottenCounts {
  * Deletes everything a person said to Xiaoliu on one platform, in every thread, and Xiaoliu's answers to it. A
  * question and its answer share the delivery id (and conversation), which is how the answers are found. Only the
  * person's own questions are matched (role 'user'), so an HTTP API user who happens to be called "xiaoliu" cannot
- * take everyone's answers with them. Messages of theirs held for Redis (held_messages) go too, and count among their
+ * take everyone's answers with them. What they posted in channels with knowledge on goes from the index. Messages of theirs held for Redis (held_messages) go too, and count among their
  * messages, and so do their answers' rows (which keep the question for Regenerate) and their feedback. Usage rows
  * stay: they hold tokens and cost, no text.
  */
@@ -54,7 +56,9 @@ export async function forgetUser(sql: Sql, platform: Platform, authorId: string)
     ).count;
     const uploaded = (await tx`delete from uploads where platform = ${platform} and user_id = ${authorId}`).count;
     const files = answerFiles + attached + uploaded;
+    const indexedPosts = (await tx`delete from channel_posts where platform = ${platform} and author_id = ${authorId}`).count;
     return {
+      indexedPosts,
       messages: mine.length + held,
       answers,
       files,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   customType,
   bigserial,
   index,
@@ -340,6 +341,42 @@ export const knowledgeEntries = pgTable(
 );
 
 /**
+ * Every message people post in a channel with `config knowledge on`, whether or not it is for Xiaoliu, as the gateway
+ * hears it (Slack's message.channels / message.groups events, Discord's MESSAGE_CREATE) or as the backfill reads it
+ * when knowledge is turned on (migration 0011). Unlike knowledge_entries the text is kept here (there is no stored
+ * message to point at): an edit on the platform replaces it, a deletion deletes the row, and `forget me`, retention
+ * and `config knowledge off` delete rows too (src/knowledge/channel-posts.ts).
+ */
+export const channelPosts = pgTable(
+  'channel_posts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    /** The channel (a Discord thread's parent): the unit knowledge is turned on for. */
+    channelId: text('channel_id').notNull(),
+    /** The thread it was written in (Slack: thread_ts, else its own ts; Discord: the thread's id, else '-'). */
+    threadId: text('thread_id').notNull(),
+    /** The platform's id of the message (Slack ts, Discord snowflake): what edits and deletions name. */
+    messageId: text('message_id').notNull(),
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name').notNull(),
+    /** Posted by another bot or an integration (deploy notices, alerts); Xiaoliu's own posts are never here. */
+    fromBot: boolean('from_bot').notNull().default(false),
+    text: text('text').notNull(),
+    /** xiaoliu_search_vector(text) and the channel's lexeme, as in knowledge_entries. */
+    tsv: tsvector('tsv').notNull(),
+    postedAt: timestamp('posted_at', { withTimezone: true }).notNull(),
+    indexedAt: timestamp('indexed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('channel_posts_message').on(t.platform, t.workspaceId, t.channelId, t.messageId),
+    index('channel_posts_tsv').using('gin', t.tsv),
+    index('channel_posts_author').on(t.platform, t.authorId),
+  ],
+);
+
+/**
  * Every answer that carries controls (Stop, Regenerate, feedback), keyed by its own delivery id: what a button on the
  * answer acts on, kept in Postgres so buttons on answers from before a restart still work. A regenerated answer has a
  * row of its own (`<question>#r<n>`) and replaces the one it regenerates (state 'replaced'), so a double click
@@ -370,6 +407,8 @@ export const answers = pgTable(
     settingsVersion: integer('settings_version').notNull(),
     state: text('state', { enum: ['streaming', 'done', 'stopped', 'replaced'] }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A fact Claude suggested remembering with this answer (suggest_memory): what its "Remember this" button keeps. */
+    suggestedMemory: text('suggested_memory'),
   },
   (t) => [index('answers_question').on(t.questionId), index('answers_workspace_time').on(t.platform, t.workspaceId, t.createdAt)],
 );

@@ -12,10 +12,11 @@ import {
 } from './fake-discord-interactions.js';
 import { applicationFlags, commandRoutes, commandsAvailable, type RegisteredCommands } from './fake-discord-commands.js';
 import { createRestHandler, type FakeCall } from './fake-discord-http.js';
-import { createMessage, type FakeContext, type Route } from './fake-discord-messages.js';
+import { createMessage, dispatchMessage, type FakeContext, type Route } from './fake-discord-messages.js';
 import { dmChannel, dmChannelWith, guildCreatePayload, readyPayload, seedGuild, type FakeGuildOptions } from './fake-discord-payloads.js';
 import {
   FakeWorld,
+  Intent,
   PRIVILEGED_INTENTS,
   apiUser,
   isThread,
@@ -105,6 +106,16 @@ export interface FakeDiscord {
   dmChannelFor(user: APIUser): string;
   sendMessage(input: SendMessageInput): APIMessage;
   sendInteraction(input: SendInteractionInput): { id: string; token: string };
+  /**
+   * A person edits their message in Discord's client: the stored message takes the new content and the gateway sends
+   * MESSAGE_UPDATE with the whole updated message (https://discord.com/developers/docs/events/gateway-events#message-update).
+   */
+  editUserMessage(channelId: string, messageId: string, content: string): void;
+  /**
+   * A person deletes their message: MESSAGE_DELETE carries only its id, channel_id and guild_id
+   * (https://discord.com/developers/docs/events/gateway-events#message-delete).
+   */
+  deleteUserMessage(channelId: string, messageId: string): void;
   /**
    * A person starts a public thread from a message in a text channel (as in Discord's client); returns the thread's
    * id, which is the message's. The thread opens with a THREAD_STARTER_MESSAGE (type 21) pointing at the message.
@@ -252,6 +263,24 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return createMessage(ctx, null, channel, author, { content: input.content }, files, extra).message;
     },
     sendInteraction: (input) => interactions.send(input),
+    editUserMessage(channelId, messageId, content) {
+      const stored = world.findMessage(channelId, messageId);
+      if (!stored) throw new Error(`fake-discord: no message ${messageId} in ${channelId}`);
+      stored.message.content = content;
+      stored.message.mentions = world.mentionedIn(content);
+      stored.message.edited_timestamp = new Date().toISOString();
+      stored.editCount++;
+      dispatchMessage(ctx, 'MESSAGE_UPDATE', stored);
+    },
+    deleteUserMessage(channelId, messageId) {
+      const stored = world.findMessage(channelId, messageId);
+      const channel = world.channel(channelId);
+      if (!stored || !channel) throw new Error(`fake-discord: no message ${messageId} in ${channelId}`);
+      stored.deleted = true;
+      const d = { id: messageId, channel_id: channelId, ...(channel.guild_id ? { guild_id: channel.guild_id } : {}) };
+      const intent = channel.guild_id ? Intent.GuildMessages : Intent.DirectMessages;
+      gateway.dispatch('MESSAGE_DELETE', (intents) => (intents & intent ? d : undefined));
+    },
     startThreadFromMessage(input) {
       const parent = world.channel(input.channelId);
       if (!parent) throw new Error(`fake-discord: unknown channel ${input.channelId}`);

@@ -212,6 +212,48 @@ export function messageEvent(f: MessageFields) {
   return eventCallback(event, f);
 }
 
+/**
+ * A message edited: `message_changed` carries the message as it is now under `message` (same ts, `edited` set) and
+ * as it was under `previous_message`; hidden, so clients do not show it as a new message
+ * (https://docs.slack.dev/reference/events/message/message_changed).
+ */
+export function messageChangedEvent(f: EnvelopeFields & { channel: string; user: string; ts: string; text: string; previous: string; thread_ts?: string; channel_type?: MessageFields['channel_type'] }) {
+  const eventTs = nextEventTs();
+  const thread = f.thread_ts ? { thread_ts: f.thread_ts } : {};
+  const event = {
+    type: 'message',
+    subtype: 'message_changed',
+    message: { type: 'message', user: f.user, text: f.text, ts: f.ts, ...thread, edited: { user: f.user, ts: eventTs }, client_msg_id: `fake-${f.ts}`, blocks: richText(f.text) },
+    previous_message: { type: 'message', user: f.user, text: f.previous, ts: f.ts, ...thread, client_msg_id: `fake-${f.ts}` },
+    channel: f.channel,
+    hidden: true,
+    ts: eventTs,
+    event_ts: eventTs,
+    channel_type: f.channel_type ?? 'channel',
+  };
+  return eventCallback(event, f);
+}
+
+/**
+ * A message deleted: `message_deleted` names it by `deleted_ts`, with the message as it was under `previous_message`
+ * (https://docs.slack.dev/reference/events/message/message_deleted).
+ */
+export function messageDeletedEvent(f: EnvelopeFields & { channel: string; user: string; deleted_ts: string; previous: string; channel_type?: MessageFields['channel_type'] }) {
+  const eventTs = nextEventTs();
+  const event = {
+    type: 'message',
+    subtype: 'message_deleted',
+    hidden: true,
+    deleted_ts: f.deleted_ts,
+    channel: f.channel,
+    previous_message: { type: 'message', user: f.user, text: f.previous, ts: f.deleted_ts },
+    ts: eventTs,
+    event_ts: eventTs,
+    channel_type: f.channel_type ?? 'channel',
+  };
+  return eventCallback(event, f);
+}
+
 export interface SlashCommandFields {
   command?: string; // '/xiaoliu'
   text?: string;

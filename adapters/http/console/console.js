@@ -121,6 +121,15 @@ function showControls(view, state) {
   };
   button('Helpful', 'This answer helped (👍)', rate('good'));
   button('Not helpful', 'This answer did not help (👎); you may say why', rate('bad'));
+  // "Remember this": the fact Claude suggested with the answer (its `suggested_memory`), kept once on a click.
+  if (view.suggestedMemory) {
+    button('Remember this', `Remember: ${view.suggestedMemory}`, async (b) => {
+      b.disabled = true;
+      const response = await answerAction(view.answerId, 'remember');
+      const reply = await response.json().catch(() => ({}));
+      b.title = reply.message ?? reply.error?.message ?? b.title;
+    });
+  }
 }
 
 /** Files picked, dropped or pasted, sent with the next question (as multipart/form-data). */
@@ -195,6 +204,7 @@ async function streamInto(view, response) {
     else if (name === 'file') void attach(files, data);
     else if (name === 'done') {
       render(data.answer);
+      view.suggestedMemory = data.suggested_memory;
       showControls(view, 'done');
     } else if (name === 'error') {
       answer.classList.add('error');
