@@ -36,6 +36,8 @@ describe('knowledge of a Discord channel’s messages', () => {
       if (result !== undefined) return { kind: 'text', text: `From the history: ${result}` };
       const question = lastUserText(req.body);
       const searchable = (req.body.tools ?? []).some((tool: { name: string }) => tool.name === 'search_channel_history');
+      const everywhere = /search everywhere: (.+)$/.exec(question)?.[1];
+      if (searchable && everywhere) return { kind: 'tool_use', name: 'search_channel_history', input: { query: everywhere, everywhere: true } };
       const query = /search: (.+)$/.exec(question)?.[1];
       if (searchable && query) return { kind: 'tool_use', name: 'search_channel_history', input: { query } };
       return { kind: 'text', text: `Echo: ${question}` };
@@ -115,6 +117,33 @@ describe('knowledge of a Discord channel’s messages', () => {
     await waitFor('the other server’s post to be indexed', () => postRow(there.id));
     expect(await ask(channelA, t.bob, 'search: 枫叶')).toBe('From the history: No messages in this channel match.');
     expect(await ask(otherGuild.channelIds[0]!, t.bob, 'search: 枫叶', otherGuild.id)).toContain('枫叶计划');
+  });
+
+  it('searches other public channels of the server the asker can read when asked to, never a private one or another server’s', async () => {
+    const VIEW = String(1n << 10n);
+    const VIEW_AND_HISTORY = String((1n << 10n) | (1n << 16n));
+    // `quiet`: @everyone may not view it; Alice may. Knowledge is on there, and Alice posts in it.
+    t.discord.setOverwrites(quiet, [
+      { id: t.discord.guildId, type: 0, allow: '0', deny: VIEW },
+      { id: t.alice.id, type: 1, allow: VIEW_AND_HISTORY, deny: '0' },
+    ]);
+    expect(await ask(quiet, carol, 'config knowledge on')).toMatch(/knowledge on/);
+    const secret = post(quiet, t.alice, 'the private plan is 私密计划');
+    await waitFor('the private channel’s post to be indexed', () => postRow(secret.id));
+
+    const nothing = 'From the history: No messages in this channel or the public channels you can read match.';
+    // Bob may not read channel A's history (an overwrite for him): its messages are not his to find from elsewhere.
+    // (Each query here uses terms not yet said in B: what is asked and answered in B is B's history, and found.)
+    t.discord.setOverwrites(channelA, [{ id: t.bob.id, type: 1, allow: '0', deny: String(1n << 16n) }]);
+    expect(await ask(channelB, t.bob, 'search everywhere: winter internally')).toBe(nothing);
+    t.discord.setOverwrites(channelA, []);
+    const found = await ask(channelB, t.bob, 'search everywhere: winter internally');
+    expect(found).toContain('青柳计划');
+    expect(found).toContain(`in another channel, https://discord.com/channels/${t.discord.guildId}/${channelA}/`);
+    // Not public, even to Alice who may read it; another server's public channel never.
+    expect(await ask(channelB, t.bob, 'search everywhere: 私密')).toBe(nothing);
+    expect(await ask(channelB, t.alice, 'search everywhere: private plan')).toBe(nothing);
+    expect(await ask(channelB, t.bob, 'search everywhere: other server calls')).toBe(nothing);
   });
 
   it('removes posts with forget me, retention and knowledge turned off', async () => {

@@ -21,6 +21,9 @@ describe('knowledge of a Slack channel’s messages', () => {
     t = await startSlackTestApp({ XIAOLIU_ADMINS: 'slack:UADMIN' }, (slack) => {
       slack.seedUser({ id: 'U1', real_name: 'Alice', display_name: 'Alice' });
       slack.seedUser({ id: 'U2', real_name: 'Bob', display_name: 'Bob' });
+      slack.seedUser({ id: 'UGUEST', real_name: 'Gus', display_name: 'Gus', is_restricted: true });
+      for (const id of ['C1', 'C2', 'C5']) slack.seedChannel({ id });
+      slack.seedChannel({ id: 'G1', is_private: true });
       // Said in C1 before knowledge was turned on: the backfill reads it.
       slack.seedMessage({ channel: 'C1', ts: YESTERDAY, user: 'U2', text: 'the vpn gateway lives at vpn.example.com 网关地址' });
     });
@@ -29,6 +32,8 @@ describe('knowledge of a Slack channel’s messages', () => {
       if (result !== undefined) return { kind: 'text', text: `From the history: ${result}` };
       const question = lastUserText(req.body);
       const searchable = (req.body.tools ?? []).some((tool: { name: string }) => tool.name === 'search_channel_history');
+      const everywhere = /search everywhere: (.+)$/.exec(question)?.[1];
+      if (searchable && everywhere) return { kind: 'tool_use', name: 'search_channel_history', input: { query: everywhere, everywhere: true } };
       const query = /search: (.+)$/.exec(question)?.[1];
       if (searchable && query) return { kind: 'tool_use', name: 'search_channel_history', input: { query } };
       return { kind: 'text', text: `Echo: ${question}` };
@@ -119,6 +124,25 @@ describe('knowledge of a Slack channel’s messages', () => {
     await sendSlackEvent(t.events, SLACK_TEST_SECRET, messageEvent({ channel: 'C1', user: 'U9', text: 'the other team calls it 枫叶计划', ts, team: 'T0OTHER' }));
     await waitFor('the other workspace’s post to be indexed', () => postRow(ts));
     expect(await mention('C1', 'U2', 'search: 枫叶')).toBe('From the history: No messages in this channel match.');
+  });
+
+  it('searches other public channels of the workspace the asker can read when asked to, never a private one or another workspace’s', async () => {
+    expect(await mention('C5', 'UADMIN', 'config knowledge on')).toMatch(/knowledge on/);
+    const roadmap = await post('C5', 'U1', 'the public roadmap says 鹭岛 ships in March');
+    await waitFor('the public channel’s post to be indexed', () => postRow(roadmap));
+
+    const nothing = 'From the history: No messages in this channel or the public channels you can read match.';
+    // A guest reads only the channels they were invited to: no other channel for them. (Each query here uses terms
+    // not yet said in C1: what is asked and answered here is this channel's history, and found.)
+    expect(await mention('C1', 'UGUEST', 'search everywhere: roadmap March')).toBe(nothing);
+    // Without `everywhere`, this channel only.
+    expect(await mention('C1', 'U2', 'search: 鹭岛')).toBe('From the history: No messages in this channel match.');
+    const found = await mention('C1', 'U2', 'search everywhere: 鹭岛');
+    expect(found).toContain('鹭岛 ships in March');
+    expect(found).toContain(`in another channel, https://slack.com/archives/C5/p${roadmap.replace('.', '')}`);
+    // G1 keeps a searchable history too, but it is private; T0OTHER's C1 (the same id!) is another workspace's.
+    expect(await mention('C1', 'U2', 'search everywhere: acquisition target')).toBe(nothing);
+    expect(await mention('C1', 'U2', 'search everywhere: other team')).toBe(nothing);
   });
 });
 

@@ -28,9 +28,10 @@ describe('the Slack app manifest', () => {
       filesUploadV2: 'files:write',
       'conversations.replies': 'channels:history',
       'users.info': 'users:read',
+      'conversations.info': 'channels:read',
     };
     for (const [call, scope] of Object.entries(needs)) {
-      if ((ingress + egress + readFileSync('adapters/slack/user-names.ts', 'utf8')).includes(call)) expect(scopes, call).toContain(scope);
+      if ((ingress + egress + readFileSync('adapters/slack/user-names.ts', 'utf8') + readFileSync('adapters/slack/public-channels.ts', 'utf8')).includes(call)) expect(scopes, call).toContain(scope);
     }
     expect(scopes).toContain('commands');
   });

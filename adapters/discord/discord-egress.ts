@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { DiscordAPIError, MessageType, REST, Routes, type APIMessage, type APIUser, type RESTOptions, type RawFile } from 'discord.js';
 import type { Redis } from 'ioredis';
+import { readablePublicChannels } from './public-channels.js';
 import type { DiscordConfig } from './discord-config.js';
 import { textOf, type AnswerControls, type EditOptions, type Egress, type EgressLimits, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type ThreadMessage } from '../../src/domain/egress.js';
 import type { InboundAttachment, InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
@@ -196,6 +197,11 @@ export class DiscordEgress implements Egress {
       .map((m) => threadMessage(m, botId));
     if (complete) return messages;
     return [{ authorId: 'discord', authorName: 'Discord', text: '(Older messages of this period were not read: too many.)', fromMe: false }, ...messages];
+  }
+
+  /** The public channels the person can read, for a knowledge search beyond the channel asked in (public-channels.ts). */
+  readablePublicChannels(workspaceId: string, userId: string, channelIds: readonly string[]): Promise<string[]> {
+    return readablePublicChannels(this.rest, workspaceId, userId, channelIds, this.log);
   }
 
   async readThread(address: ReplyAddress, beforeMessageId: string): Promise<ThreadMessage[]> {

@@ -4,6 +4,7 @@ import { textOf, type AnswerControls, type EditOptions, type Egress, type Egress
 import type { InboundAttachment, InboundMessage, ReplyAddress } from '../../src/domain/inbound-message.js';
 import { queuedStatus } from '../../src/ingress/herald.js';
 import { downloadAttachment } from '../../src/attachments/download-attachment.js';
+import { readablePublicChannels } from './public-channels.js';
 import { slackAttachments, type SlackFile } from './slack-attachments.js';
 import type { Logger } from '../../src/log/create-logger.js';
 import { RateBudgetExhausted, type RateBudget } from '../../src/rate/rate-budget.js';
@@ -384,6 +385,11 @@ export class SlackEgress implements Egress {
         ...(m.bot_id && !fromMe ? { fromBot: true } : {}),
       };
     });
+  }
+
+  /** The public channels the person can read, for a knowledge search beyond the channel asked in (public-channels.ts). */
+  readablePublicChannels(_workspaceId: string, userId: string, channelIds: readonly string[]): Promise<string[]> {
+    return readablePublicChannels(this.client, userId, channelIds, this.log);
   }
 
   async readThread(address: ReplyAddress, beforeTs: string): Promise<ThreadMessage[]> {

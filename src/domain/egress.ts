@@ -177,6 +177,12 @@ export interface Egress {
    * platform's limits (`summarize 6h`); a note says so when the limits left some unread.
    */
   readChannel?(address: ReplyAddress, sinceMs: number): Promise<ThreadMessage[]>;
+  /**
+   * Of `channelIds` (channels of `workspaceId`), those that are public and that `userId` can read, as the platform
+   * says now: what a knowledge search may reach beyond the channel asked in (src/knowledge/search-tool.ts). Absent
+   * where the platform has no channels of other people; any doubt (an error, a guest) leaves a channel out.
+   */
+  readablePublicChannels?(workspaceId: string, userId: string, channelIds: readonly string[]): Promise<string[]>;
   /** Names a thread (Slack's assistant panel lists threads by title); called with the first question. */
   setTitle?(address: ReplyAddress, title: string): Promise<void>;
   /**

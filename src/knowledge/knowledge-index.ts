@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChannelKey } from '../store/channel-settings.js';
 import type { Sql } from '../store/database.js';
 import { removeChannelPosts } from './channel-posts.js';
@@ -40,41 +41,71 @@ export interface KnowledgeHit {
   text: string;
   at: string;
   permalink: string | undefined;
+  /** The channel it was said in: the one asked in, or another public one the asker can read. */
+  channelId: string;
+}
+
+/** How a search is narrowed. */
+export interface SearchOptions {
+  /** Most hits (default 8). */
+  limit?: number;
+  /** The platform id of the message being answered: the question would otherwise find itself. */
+  exclude?: string;
+  /**
+   * Other channels of the same workspace to search too: only ever the public ones the asker can read, as the
+   * platform said just now (src/knowledge/search-tool.ts). The workspace is always the asker's own.
+   */
+  alsoChannels?: readonly string[];
 }
 
 /**
- * Searches one channel's index: only the channel asked in, and only while its knowledge is on (entries exist only
- * then), so nothing said in one channel reaches an answer in another. Two sources, ranked together: what Xiaoliu
- * stored (questions to it and its answers, knowledge_entries) and what people posted there (channel_posts). A
- * question posted in the channel is in both: its post wins (it follows edits). Best matches first, newest among
- * equals; `exclude` names the message being answered (the question would otherwise find itself). The channel's own lexeme lets each GIN index find the channel's matches alone; the column filters are what
- * the rule rests on.
+ * The tsquery naming channels: each entry carries its channel's lexeme ('#' and an md5, migration 0008's
+ * xiaoliu_channel_lexeme, which no query term can spell), so ANDed with the query the GIN index itself narrows to the
+ * channels instead of fetching every channel's matches and filtering after.
  */
-export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, limit = 8, exclude?: string): Promise<KnowledgeHit[]> {
+function channelsQuery(key: ChannelKey, channelIds: readonly string[]): string {
+  return channelIds
+    .map((id) => `'#${createHash('md5').update(`${key.platform}/${key.workspaceId}/${id}`).digest('hex')}'`)
+    .join(' | ');
+}
+
+/**
+ * Searches the channel asked in, and only while its knowledge is on (entries exist only then), so nothing said in
+ * one channel reaches an answer in another — unless `alsoChannels` names other channels of the same workspace, which
+ * the caller has checked are public and readable by the asker. Two sources, ranked together: what Xiaoliu stored
+ * (questions to it and its answers, knowledge_entries) and what people posted (channel_posts). A question posted in
+ * the channel is in both: its post wins (it follows edits). Best matches first, newest among equals. The channels'
+ * lexemes let each GIN index find their matches alone; the column filters are what the rule rests on.
+ */
+export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, options: SearchOptions = {}): Promise<KnowledgeHit[]> {
   const tsquery = searchQueryOf(query);
   if (!tsquery) return [];
-  const rows = await sql<{ authorName: string; text: string; at: string; threadId: string; platformMessageId: string | null }[]>`
+  const limit = options.limit ?? 8;
+  const exclude = options.exclude ?? null;
+  const channels = [key.channelId, ...(options.alsoChannels ?? []).filter((id) => id !== key.channelId)];
+  const ids = sql.array(channels);
+  const rows = await sql<{ authorName: string; text: string; at: string; threadId: string; platformMessageId: string | null; channelId: string }[]>`
     with q as (
       select to_tsquery('simple', ${tsquery}) as words,
-        to_tsquery('simple', ${tsquery}) && ('''' || xiaoliu_channel_lexeme(${key.platform}, ${key.workspaceId}, ${key.channelId}) || '''')::tsquery as here
+        to_tsquery('simple', ${tsquery}) && ${channelsQuery(key, channels)}::tsquery as here
     )
-    select "authorName", text, at::text as at, "threadId", "platformMessageId" from (
+    select "authorName", text, at::text as at, "threadId", "platformMessageId", "channelId" from (
       (select m.author_name as "authorName", m.text, k.created_at as at, k.thread_id as "threadId",
-          k.platform_message_id as "platformMessageId", ts_rank(k.tsv, q.words) as rank
+          k.platform_message_id as "platformMessageId", k.channel_id as "channelId", ts_rank(k.tsv, q.words) as rank
         from q, knowledge_entries k join messages m on m.id = k.message_id
-        where k.platform = ${key.platform} and k.workspace_id = ${key.workspaceId} and k.channel_id = ${key.channelId}
-          and k.tsv @@ q.here and k.platform_message_id is distinct from ${exclude ?? null}
+        where k.platform = ${key.platform} and k.workspace_id = ${key.workspaceId} and k.channel_id = any(${ids}::text[])
+          and k.tsv @@ q.here and k.platform_message_id is distinct from ${exclude}
           and not exists (
             select 1 from channel_posts p
             where p.platform = k.platform and p.workspace_id = k.workspace_id and p.channel_id = k.channel_id
               and p.message_id = k.platform_message_id)
         order by rank desc, k.created_at desc limit ${limit})
       union all
-      (select p.author_name, p.text, p.posted_at, p.thread_id, p.message_id, ts_rank(p.tsv, q.words)
+      (select p.author_name, p.text, p.posted_at, p.thread_id, p.message_id, p.channel_id, ts_rank(p.tsv, q.words)
         from q, channel_posts p
-        where p.platform = ${key.platform} and p.workspace_id = ${key.workspaceId} and p.channel_id = ${key.channelId}
-          and p.tsv @@ q.here and p.message_id is distinct from ${exclude ?? null}
-        order by 6 desc, p.posted_at desc limit ${limit})
+        where p.platform = ${key.platform} and p.workspace_id = ${key.workspaceId} and p.channel_id = any(${ids}::text[])
+          and p.tsv @@ q.here and p.message_id is distinct from ${exclude}
+        order by 7 desc, p.posted_at desc limit ${limit})
     ) hits
     order by rank desc, at desc
     limit ${limit}`;
@@ -82,6 +113,7 @@ export async function searchKnowledge(sql: Sql, key: ChannelKey, query: string, 
     authorName: row.authorName,
     text: row.text,
     at: row.at,
-    permalink: permalinkOf(key, row.threadId, row.platformMessageId ?? undefined),
+    channelId: row.channelId,
+    permalink: permalinkOf({ ...key, channelId: row.channelId }, row.threadId, row.platformMessageId ?? undefined),
   }));
 }

@@ -156,6 +156,26 @@ export function channelRoutes(ctx: FakeContext, gatewayInfo: () => unknown): Rou
 
     route('GET', '/channels/:id', (req) => json(channelOr404(ctx, req.params[0]))),
 
+    // A server, its roles and a member, as the REST API serves them to a bot in the server
+    // (https://discord.com/developers/docs/resources/guild#get-guild, #get-guild-roles, #get-guild-member): what a
+    // member's permissions in a channel are computed from, with the channel's permission_overwrites.
+    route('GET', '/guilds/:id', (req) => {
+      const guild = world.guilds.get(req.params[0]!);
+      if (!guild) throw new ApiError(404, 10004, 'Unknown Guild');
+      return json({ id: guild.id, name: guild.name, owner_id: guild.ownerId, roles: guild.roles });
+    }),
+    route('GET', '/guilds/:id/roles', (req) => {
+      const guild = world.guilds.get(req.params[0]!);
+      if (!guild) throw new ApiError(404, 10004, 'Unknown Guild');
+      return json(guild.roles);
+    }),
+    route('GET', '/guilds/:id/members/:id', (req) => {
+      const guild = world.guilds.get(req.params[0]!);
+      if (!guild) throw new ApiError(404, 10004, 'Unknown Guild');
+      if (!world.users.has(req.params[1]!)) throw new ApiError(404, 10007, 'Unknown Member');
+      return json(world.member(guild.id, req.params[1]!, true));
+    }),
+
     route('GET', '/channels/:id/messages', (req) => {
       channelOr404(ctx, req.params[0]);
       const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 50)));

@@ -117,6 +117,12 @@ export interface FakeDiscord {
    */
   deleteUserMessage(channelId: string, messageId: string): void;
   /**
+   * A channel's permission overwrites, as an admin sets them (type 0: a role, the server's id for @everyone; type 1: a
+   * member; allow and deny as permission bit strings): https://discord.com/developers/docs/resources/channel#overwrite-object.
+   * Served with the channel by GET /channels/{id}; the fake's gateway still delivers the channel's messages to the bot.
+   */
+  setOverwrites(channelId: string, overwrites: { id: string; type: 0 | 1; allow: string; deny: string }[]): void;
+  /**
    * A person starts a public thread from a message in a text channel (as in Discord's client); returns the thread's
    * id, which is the message's. The thread opens with a THREAD_STARTER_MESSAGE (type 21) pointing at the message.
    */
@@ -271,6 +277,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       stored.message.edited_timestamp = new Date().toISOString();
       stored.editCount++;
       dispatchMessage(ctx, 'MESSAGE_UPDATE', stored);
+    },
+    setOverwrites(channelId, overwrites) {
+      const channel = world.channel(channelId);
+      if (!channel) throw new Error(`fake-discord: unknown channel ${channelId}`);
+      channel.permission_overwrites = overwrites;
     },
     deleteUserMessage(channelId, messageId) {
       const stored = world.findMessage(channelId, messageId);

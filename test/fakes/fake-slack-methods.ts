@@ -316,6 +316,18 @@ export const methods: Record<string, Handler> = {
   'conversations.replies': (args, { state, appClass }) => conversationsReplies(args, state, appClass),
   'conversations.history': (args, { state, appClass }) => conversationsHistory(args, state, appClass),
 
+  // A conversation object's type flags (https://docs.slack.dev/reference/methods/conversations.info): a channel the
+  // fake was not told of is not found, as Slack answers for one the bot cannot see.
+  'conversations.info': (args, { state }) => {
+    const c = state.channels.get(str(args.channel) ?? '');
+    if (!c) return fail('channel_not_found');
+    const isPrivate = c.is_private ?? false;
+    return {
+      ok: true,
+      channel: { id: c.id, name: c.name ?? c.id.toLowerCase(), is_channel: !isPrivate, is_group: isPrivate, is_im: false, is_mpim: false, is_private: isPrivate, is_archived: false, is_member: true },
+    };
+  },
+
   'users.info': (args, { state }) => {
     const id = str(args.user);
     if (!id) return fail('user_not_found');
@@ -332,6 +344,8 @@ export const methods: Record<string, Handler> = {
         real_name,
         tz: u.tz ?? 'UTC',
         is_bot: u.is_bot ?? false,
+        is_restricted: u.is_restricted ?? false,
+        is_ultra_restricted: u.is_ultra_restricted ?? false,
         profile: { display_name, display_name_normalized: display_name, real_name, real_name_normalized: real_name },
       },
     };

@@ -64,6 +64,17 @@ export interface SeedUser {
   display_name?: string;
   is_bot?: boolean;
   tz?: string;
+  /** A guest: multi-channel (is_restricted) or single-channel (is_ultra_restricted), https://docs.slack.dev/reference/objects/user-object. */
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+}
+
+/** A channel conversations.info knows (https://docs.slack.dev/reference/methods/conversations.info). */
+export interface SeedChannel {
+  id: string;
+  name?: string;
+  /** A private channel (groups:*); public otherwise. */
+  is_private?: boolean;
 }
 
 export interface EphemeralRecord {
@@ -125,6 +136,8 @@ export class SlackState {
   readonly clock = new TsClock();
   private readonly byChannel = new Map<string, SlackMessage[]>();
   readonly users = new Map<string, SeedUser>();
+  /** Channels conversations.info answers for; any other id is channel_not_found, as for a channel the bot cannot see. */
+  readonly channels = new Map<string, SeedChannel>();
   readonly ephemerals: EphemeralRecord[] = [];
   readonly uploads: UploadRecord[] = [];
   readonly pendingUploads = new Map<string, PendingUpload>();

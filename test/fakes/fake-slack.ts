@@ -10,6 +10,7 @@ import {
   type EphemeralRecord,
   type PromptsRecord,
   type SeedMessage,
+  type SeedChannel,
   type SeedUser,
   type SlackMessage,
   type StatusRecord,
@@ -130,6 +131,8 @@ export interface FakeSlack extends SocketModeApi {
   readonly count429: number;
   seedMessage(message: SeedMessage): void;
   seedUser(user: SeedUser): void;
+  /** A channel conversations.info knows, public unless `is_private`. */
+  seedChannel(channel: SeedChannel): void;
   /** The next `times` calls to `method` get HTTP 429 with `Retry-After: retryAfterSeconds` (default 1). */
   rateLimitNext(method: string, times?: number, retryAfterSeconds?: number): void;
   /** The next `times` calls to `method` fail with this error code (or HTTP status). */
@@ -331,6 +334,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     seedMessage: (message) => void state.seed(message),
     seedUser: (user) => void state.users.set(user.id, user),
+    seedChannel: (channel) => void state.channels.set(channel.id, channel),
     rateLimitNext: (method, times = 1, retryAfterSeconds = 1) => {
       const queue = forced429.get(method) ?? [];
       // Whole seconds like Slack; 0 is allowed here only so a test can skip the wait on purpose.
