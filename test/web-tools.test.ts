@@ -181,6 +181,32 @@ describe('web tools and thinking per channel (real Postgres, Redis, pipeline; fa
     expect(refused.requests).toHaveLength(0);
   });
 
+  it("holds a call's searches in the budget while it runs: max_uses searches at their price, and what they may read", async () => {
+    // The worst case of a chat call on Sonnet 5.5 is about $0.17 of tokens; with web search and fetch on, five
+    // searches ($0.05) and what the tools may read (5 × 10,000 + 5 × 20,000 tokens of prompt, $0.30) come on top.
+    // A $0.25 budget holds the first without, and not with, the web tools.
+    for (const [channel, web] of [['CHOLD1', false], ['CHOLD2', true]] as const) {
+      await admin('config budget 0.25', channel);
+      if (web) {
+        await admin('config web search on', channel);
+        await admin('config web fetch on', channel);
+      }
+      let resume!: () => void;
+      const resumed = new Promise<void>((resolve) => (resume = resolve));
+      model.setReply(() => ({ kind: 'paused', textBefore: 'Working on it', textAfter: ' — done.', resume: resumed }));
+      const first = inbound('a long one', { platform: 'slack', author: MEMBER, address: { workspaceId: 'T1', channelId: channel, threadId: `th-${++threads}` } });
+      const asked = model.requests.length;
+      await app.producer.enqueue(first);
+      await waitFor('the first answer to be under way', () => model.requests.length > asked);
+      model.setReply(() => ({ kind: 'text', text: 'second answer' }));
+      const second = await say('a second question meanwhile', { channel });
+      resume();
+      await waitFor('the first answer', () => slack.doneDeliveries().includes(first.id));
+      if (web) expect(second.answer).toMatch(/held by answers still being written/);
+      else expect(second.answer).toBe('second answer');
+    }
+  });
+
   it('asks the model for the thinking a channel sets, in the form its model takes', async () => {
     const thinkingOf = async (question: string) => (await say(question, { channel: 'CTHINK' })).requests[0]!.body;
     // Default: what chat has always asked.
