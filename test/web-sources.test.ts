@@ -16,6 +16,7 @@ import { SLACK_TEST_SECRET } from './support/slack-test-app.js';
 import { startTestApp, testConfig, TEST_REDIS_URL } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { waitForAnswer } from './support/wait-for-answer.js';
+import { waitFor } from './support/wait-for.js';
 
 // An answer from web search shows its sources on every platform, and the thread shows the search while it runs:
 // Slack (links, thread status) and Discord (links) through their real clients and fakes, the HTTP API (`sources`,
@@ -145,7 +146,7 @@ describe('web sources on Discord', () => {
     await t?.close();
   });
 
-  it('lists the sources as links that do not unfurl into embeds', async () => {
+  it('shows the search in the placeholder, then lists the sources as links that do not unfurl into embeds', async () => {
     const carol = t.discord.addUser({ id: '900000000000000001', username: 'carol', global_name: 'Carol' });
     const channelId = t.discord.channelId;
     const ask = async (text: string) => {
@@ -154,7 +155,15 @@ describe('web sources on Discord', () => {
       return (t.botMessages(message.id).at(-1) ?? t.botMessages(channelId).at(-1))?.content ?? '';
     };
     expect(await ask('config web search on')).toMatch(/web search on/);
-    const answer = await ask('what happened in 2026?');
+    // Discord's status is only "typing": the placeholder says what is happening until the answer's text comes.
+    let resume!: () => void;
+    const hold = new Promise<void>((resolve) => (resume = resolve));
+    t.model.setReply((req) => ({ ...(model(req) as Extract<FakeReply, { kind: 'web' }>), hold }));
+    const question = t.discord.sendMessage({ channelId, author: carol, content: `${t.mention} what happened in 2026?` });
+    await waitFor('the search in the placeholder', () => t.botMessages(question.id).concat(t.botMessages(channelId)).some((m) => m.content === '_Searched the web for “example 2026 release”_'));
+    resume();
+    await t.answered(`discord-${question.id}`);
+    const answer = (t.botMessages(question.id).at(-1) ?? t.botMessages(channelId).at(-1))?.content ?? '';
     expect(answer).toBe(
       `It shipped in March. People liked it. Again, March.\n\n**Sources**\n1. [${RELEASE.title}](<${RELEASE.url}>)\n2. [A (great) post ¦ 2026](<${BLOG.url}>)`,
     );

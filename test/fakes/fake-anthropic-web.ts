@@ -27,6 +27,12 @@ export interface WebReply {
   answer?: { text: string; cite?: string }[];
   /** Stop with `pause_turn` after the calls, as the API does in a long turn; the next reply continues it. */
   pause?: boolean;
+  /**
+   * After the calls, the stream carries only pings until this settles (the test decides how long the model reads
+   * the results), then the answer. The API sends `ping` events "any number" of times while a response is under way
+   * (https://platform.claude.com/docs/en/build-with-claude/streaming#event-types).
+   */
+  hold?: Promise<void>;
 }
 
 /** What the API counted: "usage.server_tool_use" (only calls that ran without an error are billed). */

@@ -114,7 +114,7 @@ interface Plan {
   stopReason: string;
   outputTokens: number;
   /** Index into the streamed pieces where the stream goes quiet but for pings, and for how long (or until what). */
-  pause?: { at: number; ms: number; until?: Promise<void> };
+  pause?: { at: number; ms: number; until?: Promise<void>; openBlock?: number };
   /** Server tool requests the API ran and bills (`usage.server_tool_use`); null when no server tool was offered. */
   serverToolUse?: ServerToolCounts | null;
 }
@@ -176,6 +176,13 @@ function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens
   if (reply.kind === 'tool_use' && reply.pauseMs) {
     const before = kept.slice(0, -1).reduce((n, b) => n + b.pieces.length, 0);
     if (kept.at(-1)?.delta === 'input_json_delta') plan.pause = { at: before + 1, ms: reply.pauseMs };
+  }
+  if (reply.kind === 'web' && reply.hold) {
+    // Quiet after the last server tool block, before the answer's text.
+    const answerAt = kept.findIndex((b) => (b.start as { type?: string }).type === 'text');
+    const before = kept.slice(0, answerAt < 0 ? kept.length : answerAt).reduce((n, b) => n + b.pieces.length, 0);
+    // Blocks that arrive whole (the results) are sent before the quiet, as the API sends them when they are ready.
+    plan.pause = { at: before, ms: 0, until: reply.hold, ...(answerAt >= 0 ? { openBlock: answerAt } : {}) };
   }
   if (reply.kind === 'paused') {
     const before = kept.slice(0, -1).reduce((n, b) => n + b.pieces.length, 0);
@@ -428,6 +435,7 @@ function streamReply(
     if (pause && !paused && next === pause.at) {
       // The model is working on the next key: nothing but pings until it is done.
       paused = true;
+      if (pause.openBlock !== undefined) out += moveTo(pause.openBlock);
       if (out) res.write(out);
       if (pause.until) {
         const pausedAt = Date.now();
