@@ -182,9 +182,9 @@ describe('web tools and thinking per channel (real Postgres, Redis, pipeline; fa
   });
 
   it("holds a call's searches in the budget while it runs: max_uses searches at their price, and what they may read", async () => {
-    // The worst case of a chat call on Sonnet 5.5 is about $0.17 of tokens; with web search and fetch on, five
-    // searches ($0.05) and what the tools may read (5 × 10,000 + 5 × 20,000 tokens of prompt, $0.30) come on top.
-    // A $0.25 budget holds the first without, and not with, the web tools.
+    // The worst case of a chat call on Sonnet 5.5 is about $0.16 of tokens; with web search and fetch on, five
+    // searches ($0.05) and what the tools may read (5 × 10,000 + 5 × 20,000 tokens of prompt, $0.375) come on top,
+    // $0.59 in all. A $0.25 budget holds the first without, and not with, the web tools.
     for (const [channel, web] of [['CHOLD1', false], ['CHOLD2', true]] as const) {
       await admin('config budget 0.25', channel);
       if (web) {
