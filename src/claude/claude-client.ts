@@ -452,7 +452,7 @@ function toParam(block: StreamedBlock): Anthropic.ContentBlockParam {
   switch (block.type) {
     case 'text':
       // Citations go back with their text (a paused turn continues from them, and sources are read from them).
-      return block.citations.length ? { type: 'text', text: block.text, citations: block.citations as Anthropic.TextCitationParam[] } : { type: 'text', text: block.text };
+      return block.citations.length ? { type: 'text', text: block.text, citations: block.citations.map(citationParam) } : { type: 'text', text: block.text };
     case 'thinking':
       return { type: 'thinking', thinking: block.thinking, signature: block.signature };
     case 'redacted_thinking':
@@ -464,6 +464,16 @@ function toParam(block: StreamedBlock): Anthropic.ContentBlockParam {
     case 'other':
       return block.block;
   }
+}
+
+/**
+ * A citation as the API takes it back: the response's document citations carry `file_id`, which their request shapes
+ * (CitationCharLocationParam and the like, in the SDK) do not have.
+ */
+function citationParam(citation: Anthropic.TextCitation): Anthropic.TextCitationParam {
+  if (!('file_id' in citation)) return citation;
+  const { file_id: _fileId, ...rest } = citation;
+  return rest as Anthropic.TextCitationParam;
 }
 
 function safeParse(json: string): unknown {
