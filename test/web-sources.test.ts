@@ -93,10 +93,13 @@ describe('web sources on Slack, the HTTP API and the terminal', () => {
       fetch(`${base}/v1/chat`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept }, body: JSON.stringify(body) });
     expect(((await (await chat({ message: 'config web search on' })).json()) as { answer: string }).answer).toMatch(/web search on/);
 
-    const json = (await (await chat({ message: 'what happened in 2026?' })).json()) as { answer: string; sources: unknown; usage: { web_searches: number } };
+    const json = (await (await chat({ message: 'what happened in 2026?' })).json()) as { answer: string; sources: unknown; usage: { web_searches: number }; conversation_id: string };
     expect(json.answer).toBe('It shipped in March. People liked it. Again, March.');
     expect(json.sources).toEqual([RELEASE, { url: BLOG.url, title: BLOG.title }]);
     expect(json.usage.web_searches).toBe(1);
+    // The conversation keeps them with the answer (the console shows them again after a reload).
+    const kept = (await (await fetch(`${base}/v1/conversations/${json.conversation_id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { messages: { role: string; sources?: unknown }[] };
+    expect(kept.messages.map((m) => m.sources)).toEqual([undefined, [RELEASE, { url: BLOG.url, title: BLOG.title }]]);
 
     const events: SseEvent[] = [];
     await readSse(await chat({ message: 'and the details?' }, 'text/event-stream'), events);

@@ -181,7 +181,12 @@ export function openApiDocument(): Record<string, unknown> {
               type: 'array',
               items: {
                 type: 'object',
-                properties: { role: { enum: ['user', 'assistant'] }, text: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } },
+                properties: {
+                  role: { enum: ['user', 'assistant'] },
+                  text: { type: 'string' },
+                  created_at: { type: 'string', format: 'date-time' },
+                  sources: { type: 'array', description: "An answer's web sources (assistant messages only)", items: { $ref: '#/components/schemas/Source' } },
+                },
               },
             },
             files: { type: 'array', items: { $ref: '#/components/schemas/File' } },

@@ -17,6 +17,8 @@ export interface TranscriptMessage {
   text: string;
   /** A Date, or Postgres's text where drizzle's driver has turned timestamp parsing off on the shared client. */
   createdAt: Date | string;
+  /** The web pages an answer cites or read; jsonb, which may arrive as text (see deliveryAnswer). */
+  sources: unknown;
 }
 
 /** The conversation's row id, if this user has that conversation. */
@@ -30,7 +32,7 @@ export async function findHttpConversation(sql: Sql, userId: string, conversatio
 /** What was said in a conversation, oldest first. */
 export async function conversationTranscript(sql: Sql, conversationRowId: number): Promise<TranscriptMessage[]> {
   return sql<TranscriptMessage[]>`
-    select role, text, created_at as "createdAt" from messages where conversation_id = ${conversationRowId} order by id`;
+    select role, text, created_at as "createdAt", sources from messages where conversation_id = ${conversationRowId} order by id`;
 }
 
 /** A deleted conversation: its row id, and every delivery of it (for Redis, where their copies are deleted next). */

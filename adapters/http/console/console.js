@@ -325,7 +325,11 @@ async function restore() {
   const conversation = await response.json();
   for (const m of conversation.messages) {
     if (m.role === 'user') bubble('user', m.text);
-    else bubble('assistant').appendChild(document.createElement('div')).innerHTML = renderMarkdown(m.text);
+    else {
+      const body = bubble('assistant').appendChild(document.createElement('div'));
+      body.innerHTML = renderMarkdown(m.text);
+      showSources(body, m.sources);
+    }
   }
   const files = bubble('assistant files');
   for (const file of conversation.files) void attach(files, file);
