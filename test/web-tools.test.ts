@@ -159,15 +159,16 @@ describe('web tools and thinking per channel (real Postgres, Redis, pipeline; fa
       calls: [
         { tool: 'web_fetch', url: BAD.url },
         { tool: 'web_fetch', url: 'https://never.mentioned.example/' },
-        ...Array.from({ length: 6 }, (_, i) => ({ tool: 'web_search' as const, query: `try ${i}`, results: [RELEASE] })),
+        { tool: 'web_search', query: 'busy', results: [RELEASE], error: 'too_many_requests' },
+        ...Array.from({ length: 5 }, (_, i) => ({ tool: 'web_search' as const, query: `try ${i}`, results: [RELEASE] })),
       ],
       answer: [{ text: 'Done trying.' }],
     });
     const { id } = await say(`read ${BAD.url} please`, { channel: 'CFAIL' });
     const [row] = await database.sql<{ web_searches: number; web_fetches: number }[]>`select web_searches, web_fetches from usage where delivery_id = ${id}`;
-    // Five searches ran (max_uses 5); the sixth was max_uses_exceeded, the fetches url_not_allowed and
-    // url_not_in_prior_context: none of those is billed.
-    expect(row).toEqual({ web_searches: 5, web_fetches: 0 });
+    // Of six searches (max_uses 5) the first failed (too_many_requests) and four ran before the sixth was
+    // max_uses_exceeded; the fetches failed url_not_allowed and url_not_in_prior_context: no failure is billed.
+    expect(row).toEqual({ web_searches: 4, web_fetches: 0 });
   });
 
   it('counts searches toward the budgets: a channel budget that a search used up refuses the next question', async () => {

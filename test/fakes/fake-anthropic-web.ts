@@ -16,7 +16,8 @@ import { newId, tokenize, type PlannedBlock } from './fake-anthropic-wire.js';
 
 /** One thing the scripted model does with a web tool. */
 export type WebCall =
-  | { tool: 'web_search'; query: string; results: { url: string; title: string }[] }
+  /** `error`: the search fails on the API's side with this documented code (WebSearchToolResultErrorCode), unbilled. */
+  | { tool: 'web_search'; query: string; results: { url: string; title: string }[]; error?: 'too_many_requests' | 'unavailable' | 'query_too_long' | 'invalid_tool_input' }
   | { tool: 'web_fetch'; url: string; title?: string; text?: string };
 
 /** A scripted answer that uses the web tools: the calls (run as the API would), then the answer, or a pause. */
@@ -136,8 +137,9 @@ export function planWeb(reply: WebReply, body: any): { blocks: PlannedBlock[]; s
     used[call.tool]++;
     if (call.tool === 'web_search') {
       const base = { type: 'web_search_tool_result', tool_use_id: toolUseId, caller: { type: 'direct' } };
-      if (over) {
-        blocks.push(wholeBlock({ ...base, content: { type: 'web_search_tool_result_error', error_code: 'max_uses_exceeded' } }));
+      const error = over ? 'max_uses_exceeded' : call.error;
+      if (error) {
+        blocks.push(wholeBlock({ ...base, content: { type: 'web_search_tool_result_error', error_code: error } }));
         continue;
       }
       // "If provided, only these domains will be included in results" / "these domains will never appear in results".
