@@ -18,6 +18,8 @@ export interface AnswerListener {
   file(file: AnswerFile): void;
   /** The question waits in line, `ahead` questions before it (null: unknown). */
   queued?(ahead: number | null): void;
+  /** What Xiaoliu is doing on the way to the answer ("Searching the web for …"). */
+  activity?(text: string): void;
 }
 
 /**
@@ -59,6 +61,8 @@ export class AnswerCollector {
       }
       case 'queued':
         return this.listener?.queued?.(event.ahead);
+      case 'activity':
+        return this.listener?.activity?.(event.text);
       case 'done':
         this.resolveDone();
     }

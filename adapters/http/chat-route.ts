@@ -35,10 +35,12 @@ export interface ChatAnswer {
   conversation_id: string;
   answer_id: string;
   answer: string;
-  usage: { input_tokens: number; output_tokens: number; cost_usd: number };
+  usage: { input_tokens: number; output_tokens: number; cost_usd: number; web_searches: number };
   files: AnswerFile[];
   /** A fact Claude suggested remembering with the answer: POST /v1/answers/{id}/remember keeps it. */
   suggested_memory?: string;
+  /** The web pages the answer cites or read, numbered in this order (the console shows them as footnotes). */
+  sources: { url: string; title: string }[];
 }
 
 /**
@@ -92,6 +94,7 @@ export async function answerMessage(
           replace: (t) => sse('replace', { text: t }),
           file: (f) => sse('file', f),
           queued: (ahead) => sse('queued', { ahead }),
+          activity: (text) => sse('activity', { text }),
         }
       : undefined,
   );
@@ -170,7 +173,7 @@ function waitForAnswer(deps: ChatDeps, deliveryId: string, collector: AnswerColl
  * its conversation was deleted first. `resumed`: the relayed events were missed, so the files are read from Postgres.
  */
 async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, collector: AnswerCollector, resumed: boolean): Promise<ChatAnswer | 'deleted'> {
-  const { text, usage, status, files } = await deliveryAnswer(sql, deliveryId, { withFiles: resumed });
+  const { text, usage, status, files, sources } = await deliveryAnswer(sql, deliveryId, { withFiles: resumed });
   if (status === 'deleted') return 'deleted';
   const [suggestion] = await sql<{ fact: string | null }[]>`select suggested_memory as fact from answers where delivery_id = ${deliveryId}`;
   return {
@@ -180,7 +183,8 @@ async function loadAnswer(sql: Sql, deliveryId: string, conversationId: string, 
     answer_id: deliveryId,
     // Commands that store no answer (help, reset) and error replies: what was shown is the answer.
     answer: text ?? (collector.text || (resumed && status === 'failed' ? `⚠️ ${INTERNAL_ERROR}` : collector.text)),
-    usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, cost_usd: usage.costUsd },
+    usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, cost_usd: usage.costUsd, web_searches: usage.webSearches },
+    sources,
     files: resumed ? files.map((f) => ({ id: f.id, filename: f.filename, mime_type: f.mimeType, size: f.size, url: `/v1/files/${f.id}` })) : collector.files,
   };
 }

@@ -21,7 +21,9 @@ export function openApiDocument(): Record<string, unknown> {
           description:
             'With `Accept: text/event-stream` the answer streams as events: `start` {conversation_id}, `queued` {ahead} ' +
             '(the question waits in line, `ahead` questions before it, null when unknown; again when that changes), `delta` {text} ' +
-            '(append), `replace` {text} (the text so far was rewritten), `file` (an attached file), then `done` (the ' +
+            '(append), `replace` {text} (the text so far was rewritten), `activity` {text} (what Xiaoliu is doing on the way ' +
+            'to the answer, such as "Searching the web for “…”…" where the channel has web search on: show it until text ' +
+            'arrives), `file` (an attached file), then `done` (the ' +
             'same object as the JSON answer) or `error`. Files (images, PDFs, text, docx/xlsx/pptx) come with the question ' +
             'as base64 in JSON (`files`, within HTTP_MAX_BODY_BYTES), or as `file` parts of a multipart/form-data body ' +
             '(together up to ATTACHMENT_MAX_BYTES, 20 MB by default); at most 10. A file that is not read is named, with the reason, under ' +
@@ -150,18 +152,33 @@ export function openApiDocument(): Record<string, unknown> {
         },
         ChatAnswer: {
           type: 'object',
-          required: ['conversation_id', 'answer_id', 'answer', 'usage', 'files'],
+          required: ['conversation_id', 'answer_id', 'answer', 'usage', 'files', 'sources'],
           properties: {
             conversation_id: { type: 'string', format: 'uuid' },
             answer_id: { type: 'string', description: 'For /v1/answers/{id}/stop, /regenerate and /feedback' },
             answer: { type: 'string', description: 'Markdown' },
             usage: {
               type: 'object',
-              properties: { input_tokens: { type: 'integer' }, output_tokens: { type: 'integer' }, cost_usd: { type: 'number' } },
+              properties: {
+                input_tokens: { type: 'integer' },
+                output_tokens: { type: 'integer' },
+                cost_usd: { type: 'number', description: 'Tokens and web searches ($10 per 1,000) together' },
+                web_searches: { type: 'integer', description: 'Web searches the answer made' },
+              },
             },
             files: { type: 'array', items: { $ref: '#/components/schemas/File' } },
             suggested_memory: { type: 'string', description: 'A fact Claude suggests remembering; POST /v1/answers/{id}/remember keeps it' },
+            sources: {
+              type: 'array',
+              description: 'The web pages the answer cites (web search) or read (web fetch), each once, in the order first used; number them 1, 2, … as footnotes. Empty when it used none.',
+              items: { $ref: '#/components/schemas/Source' },
+            },
           },
+        },
+        Source: {
+          type: 'object',
+          required: ['url', 'title'],
+          properties: { url: { type: 'string', format: 'uri', description: 'Always http or https' }, title: { type: 'string' } },
         },
         Conversation: {
           type: 'object',
@@ -172,7 +189,12 @@ export function openApiDocument(): Record<string, unknown> {
               type: 'array',
               items: {
                 type: 'object',
-                properties: { role: { enum: ['user', 'assistant'] }, text: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } },
+                properties: {
+                  role: { enum: ['user', 'assistant'] },
+                  text: { type: 'string' },
+                  created_at: { type: 'string', format: 'date-time' },
+                  sources: { type: 'array', description: "An answer's web sources (assistant messages only)", items: { $ref: '#/components/schemas/Source' } },
+                },
               },
             },
             files: { type: 'array', items: { $ref: '#/components/schemas/File' } },

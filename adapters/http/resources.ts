@@ -28,7 +28,13 @@ export async function getConversation(sql: Sql, res: ServerResponse, who: ApiPri
     200,
     {
       conversation_id: id,
-      messages: messages.map((m) => ({ role: m.role, text: m.text, created_at: new Date(m.createdAt).toISOString() })),
+      messages: messages.map((m) => ({
+        role: m.role,
+        text: m.text,
+        created_at: new Date(m.createdAt).toISOString(),
+        // An answer's web sources, as in the chat answer (an empty list where it used none).
+        ...(m.role === 'assistant' ? { sources: (typeof m.sources === 'string' ? JSON.parse(m.sources) : (m.sources ?? [])) as unknown[] } : {}),
+      })),
       files: files.map((f) => ({ id: f.id, filename: f.filename, mime_type: f.mimeType, size: f.size, url: `/v1/files/${f.id}` })),
     },
     cors,

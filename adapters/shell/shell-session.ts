@@ -137,10 +137,12 @@ export class ShellSession {
         if (event.messageId !== this.current) this.begin(event.messageId);
         this.clearThinking();
         this.write(event.text);
+        if (event.text) this.hasText = true;
         break;
       case 'post':
         this.begin(event.messageId);
         this.write(event.text);
+        this.hasText = true;
         break;
       case 'edit':
         // A message's whole text again (an error, or a retried attempt writing anew): redrawn in place on a terminal.
@@ -163,6 +165,14 @@ export class ShellSession {
         this.queuedShown = event.deliveryId;
         this.write(this.options.tty ? `\x1b[2m(${queuedLine(event.ahead)})\x1b[22m\n` : `(${queuedLine(event.ahead)})\n`);
         break;
+      case 'activity':
+        // What Xiaoliu is doing before the answer starts (searching the web, reading a page), each on a line of its
+        // own above the answer's prompt; once the answer's text shows, it speaks for itself.
+        if (this.hasText) break;
+        if (this.current !== undefined) this.write(this.options.tty ? '\r\x1b[J' : '\n');
+        this.write(this.options.tty ? `\x1b[2m(${event.text})\x1b[22m\n` : `(${event.text})\n`);
+        if (this.current !== undefined) this.write(this.thinking ? `${BOT}${THINKING}` : BOT);
+        break;
       case 'done':
         this.write('\n');
         this.current = undefined;
@@ -177,7 +187,11 @@ export class ShellSession {
     if (this.current !== undefined) this.write('\n');
     this.write(BOT);
     this.current = messageId;
+    this.hasText = false;
   }
+
+  /** Whether the message begun last shows text of its own yet. */
+  private hasText = false;
 
   private clearThinking(): void {
     if (!this.thinking) return;

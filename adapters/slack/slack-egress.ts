@@ -49,6 +49,8 @@ const QUEUED_REACTION = 'hourglass_flowing_sand';
  */
 export class SlackEgress implements Egress {
   readonly platform = 'slack' as const;
+  /** The thread status shows its words ("is searching the web for …"): src/render/reply-writer.ts's `activity`. */
+  readonly statusShowsText = true;
   readonly limits: EgressLimits;
   private readonly client: WebClient;
   private readonly names: UserNames;

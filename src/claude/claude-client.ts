@@ -16,8 +16,11 @@ export interface ChatRequest {
   /** System prompt blocks; the last one carries the cache breakpoint of the stable prefix. */
   system: Anthropic.TextBlockParam[];
   messages: Anthropic.MessageParam[];
-  /** Tools the model may call (skills); their calls come back in `toolCalls`. The model always decides. */
-  tools?: Anthropic.Tool[];
+  /**
+   * Tools the model may call: skills (their calls come back in `toolCalls`) and Anthropic's server tools (web search
+   * and fetch: the API runs them, and `onServerTool` hears of each). The model always decides.
+   */
+  tools?: Anthropic.ToolUnion[];
   /**
    * An answer that must be one JSON object of this schema; it comes back parsed in `structured`. Asked for the way the
    * model supports (structured outputs, or a tool), never by forcing a tool on a model that rejects it.
@@ -27,6 +30,10 @@ export interface ChatRequest {
   reasoning?: Reasoning;
   /** `output_config.effort` where the model takes it; the model's own default otherwise. */
   effort?: Effort;
+  /** Thinking capped at this many tokens (with `reasoning: 'adaptive'`): see shapeRequest. */
+  thinkingBudget?: number;
+  /** Called as a server tool (web search, web fetch) starts, with its input, and as its result arrives. */
+  onServerTool?: (event: ServerToolEvent) => void;
   /** Called with each piece of text as it streams in, and the whole text so far (never for a structured answer). */
   onText?: (delta: string, soFar: string) => void;
   /** Called when the model starts thinking (before the answer, or between tool calls). */
@@ -78,6 +85,14 @@ export interface ChatResult {
   stopReason: string | null;
   attempts: number;
 }
+
+/**
+ * A server tool at work: `start` once its input has streamed (the query, the URL), `done` when its result block
+ * arrives, with the error code when the tool failed (https://platform.claude.com/docs/en/agents-and-tools/tool-use/server-tools).
+ */
+export type ServerToolEvent =
+  | { phase: 'start'; id: string; name: string; input: unknown }
+  | { phase: 'done'; id: string; name: string; input: unknown; errorCode?: string };
 
 /** One tool call of an answer. The input is the model's JSON, unchecked: each caller validates what it uses. */
 export interface ToolCall {
@@ -242,6 +257,8 @@ export class ClaudeClient {
     let complete = false;
     // Every content block by index, as the API requires it back; tool inputs stream as JSON fragments.
     const blocks = new Map<number, StreamedBlock>();
+    // Server tool calls by id, so their results can be told apart (which tool, which query).
+    const serverCalls = new Map<string, { name: string; input: unknown }>();
     // Filled in as the events arrive, so a failed attempt still reports what it used.
     const { usage } = spent;
     // A structured answer's text is JSON: nobody should see it stream.
@@ -255,11 +272,28 @@ export class ClaudeClient {
           usage.cacheWriteTokens = event.message.usage.cache_creation_input_tokens ?? 0;
           usage.cacheReadTokens = event.message.usage.cache_read_input_tokens ?? 0;
           usage.outputTokens = event.message.usage.output_tokens;
+          countServerTools(usage, event.message.usage.server_tool_use);
           break;
-        case 'content_block_start':
-          blocks.set(event.index, startBlock(event.content_block));
+        case 'content_block_start': {
+          const block = startBlock(event.content_block);
+          blocks.set(event.index, block);
           if (event.content_block.type === 'thinking' || event.content_block.type === 'redacted_thinking') request.onThinking?.();
+          // A server tool's result arrives whole, in its start event.
+          if (block.type === 'other') {
+            const done = serverToolDone(block.block, serverCalls);
+            if (done) request.onServerTool?.(done);
+          }
           break;
+        }
+        case 'content_block_stop': {
+          const block = blocks.get(event.index);
+          if (block?.type === 'server_tool_use') {
+            const input = safeParse(block.json);
+            serverCalls.set(block.id, { name: block.name, input });
+            request.onServerTool?.({ phase: 'start', id: block.id, name: block.name, input });
+          }
+          break;
+        }
         case 'content_block_delta': {
           const block = blocks.get(event.index);
           const delta = event.delta;
@@ -269,7 +303,9 @@ export class ClaudeClient {
             text += delta.text;
             if (streamsText) request.onText?.(delta.text, text);
           } else if (delta.type === 'input_json_delta') {
-            if (block?.type === 'tool_use') block.json += delta.partial_json;
+            if (block?.type === 'tool_use' || block?.type === 'server_tool_use') block.json += delta.partial_json;
+          } else if (delta.type === 'citations_delta') {
+            if (block?.type === 'text') block.citations.push(delta.citation);
           } else if (delta.type === 'thinking_delta') {
             if (block?.type === 'thinking') block.thinking += delta.thinking;
           } else if (delta.type === 'signature_delta') {
@@ -285,6 +321,7 @@ export class ClaudeClient {
           if (event.usage.input_tokens != null) usage.inputTokens = event.usage.input_tokens;
           if (event.usage.cache_creation_input_tokens != null) usage.cacheWriteTokens = event.usage.cache_creation_input_tokens;
           if (event.usage.cache_read_input_tokens != null) usage.cacheReadTokens = event.usage.cache_read_input_tokens;
+          countServerTools(usage, event.usage.server_tool_use);
           break;
         case 'message_stop':
           complete = true;
@@ -362,9 +399,30 @@ interface Spent {
   stopReason?: string | null;
 }
 
+/**
+ * Server tool requests the API counted, cumulative like the token counts: `usage.server_tool_use.web_search_requests`
+ * is what web search is billed by (https://platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool,
+ * "Usage"); web fetch has no charge of its own beyond the tokens of what it read.
+ */
+function countServerTools(usage: TokenUsage, counted: Anthropic.ServerToolUsage | null | undefined): void {
+  if (!counted) return;
+  if (counted.web_search_requests != null) usage.webSearches = counted.web_search_requests;
+  if (counted.web_fetch_requests != null) usage.webFetches = counted.web_fetch_requests;
+}
+
+/** The result of a server tool call that started earlier in the stream, as a `done` event; undefined for other blocks. */
+function serverToolDone(block: Anthropic.ContentBlockParam, calls: Map<string, { name: string; input: unknown }>): ServerToolEvent | undefined {
+  if (block.type !== 'web_search_tool_result' && block.type !== 'web_fetch_tool_result') return undefined;
+  const call = calls.get(block.tool_use_id);
+  const content = block.content as { type?: string; error_code?: string };
+  const errorCode = content && !Array.isArray(content) && /_error$/.test(content.type ?? '') ? content.error_code : undefined;
+  return { phase: 'done', id: block.tool_use_id, name: call?.name ?? block.type.replace(/_tool_result$/, ''), input: call?.input, ...(errorCode ? { errorCode } : {}) };
+}
+
 /** A content block as it streams in. */
 type StreamedBlock =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; citations: Anthropic.TextCitation[] }
+  | { type: 'server_tool_use'; id: string; name: string; json: string; start: Anthropic.ServerToolUseBlock }
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; json: string }
@@ -373,13 +431,16 @@ type StreamedBlock =
 function startBlock(block: Anthropic.RawContentBlockStartEvent['content_block']): StreamedBlock {
   switch (block.type) {
     case 'text':
-      return { type: 'text', text: block.text };
+      return { type: 'text', text: block.text, citations: [...(block.citations ?? [])] };
     case 'thinking':
       return { type: 'thinking', thinking: block.thinking, signature: block.signature };
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: block.data };
     case 'tool_use':
       return { type: 'tool_use', id: block.id, name: block.name, json: '' };
+    case 'server_tool_use':
+      // Its input streams as input_json_delta, like a tool's (the start event carries `{}`).
+      return { type: 'server_tool_use', id: block.id, name: block.name, json: '', start: block };
     default:
       // Server tools' blocks arrive whole; they go back as they came.
       return { type: 'other', block: block as unknown as Anthropic.ContentBlockParam };
@@ -390,16 +451,29 @@ function startBlock(block: Anthropic.RawContentBlockStartEvent['content_block'])
 function toParam(block: StreamedBlock): Anthropic.ContentBlockParam {
   switch (block.type) {
     case 'text':
-      return { type: 'text', text: block.text };
+      // Citations go back with their text (a paused turn continues from them, and sources are read from them).
+      return block.citations.length ? { type: 'text', text: block.text, citations: block.citations.map(citationParam) } : { type: 'text', text: block.text };
     case 'thinking':
       return { type: 'thinking', thinking: block.thinking, signature: block.signature };
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: block.data };
     case 'tool_use':
       return { type: 'tool_use', id: block.id, name: block.name, input: safeParse(block.json) };
+    case 'server_tool_use':
+      return { ...block.start, input: safeParse(block.json) } as Anthropic.ServerToolUseBlockParam;
     case 'other':
       return block.block;
   }
+}
+
+/**
+ * A citation as the API takes it back: the response's document citations carry `file_id`, which their request shapes
+ * (CitationCharLocationParam and the like, in the SDK) do not have.
+ */
+function citationParam(citation: Anthropic.TextCitation): Anthropic.TextCitationParam {
+  if (!('file_id' in citation)) return citation;
+  const { file_id: _fileId, ...rest } = citation;
+  return rest as Anthropic.TextCitationParam;
 }
 
 function safeParse(json: string): unknown {

@@ -5,6 +5,12 @@ import { costOf, priceOf } from './price-table.js';
 const usage = (inputTokens: number, outputTokens: number, cacheWriteTokens = 0, cacheReadTokens = 0) => ({ inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens });
 
 describe('price table', () => {
+  it('adds $10 per 1,000 web searches to the tokens, and nothing for web fetches', () => {
+    // https://platform.claude.com/docs/en/about-claude/pricing ("Web search tool", "Web fetch tool")
+    expect(costOf('claude-sonnet-5-5', { ...usage(1_000_000, 0), webSearches: 3, webFetches: 4 })).toBe(2.03);
+    expect(costOf('claude-sonnet-5-5', { ...usage(0, 0), webFetches: 4 })).toBe(0);
+  });
+
   it('prices the default model at its published rates: $2 in, $10 out, $2.50 cache write, $0.10 cache read', () => {
     // https://platform.claude.com/docs/en/models/sonnet-5-5/migration-guide
     expect(costOf('claude-sonnet-5-5', usage(1_000_000, 100_000, 200_000, 2_000_000))).toBeCloseTo(2 + 1 + 0.5 + 0.2, 6);

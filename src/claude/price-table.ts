@@ -16,7 +16,18 @@ export interface TokenUsage {
   outputTokens: number;
   cacheWriteTokens: number;
   cacheReadTokens: number;
+  /** Web searches the API ran (`usage.server_tool_use.web_search_requests`), billed per search on top of tokens. */
+  webSearches?: number;
+  /** Web fetches the API ran: no charge of their own, only the tokens of what was read. */
+  webFetches?: number;
 }
+
+/**
+ * Web search: "$10 per 1,000 searches, plus standard token costs for search-generated content"; web fetch: "no
+ * additional charges beyond standard token costs" (https://platform.claude.com/docs/en/about-claude/pricing, "Web
+ * search tool" and "Web fetch tool"; the tools' pages say the same). A search that failed is not billed.
+ */
+export const WEB_SEARCH_USD = 10 / 1000;
 
 /** Operator prices by model id prefix (CLAUDE_PRICES), taking precedence over the list below. */
 export type PriceOverrides = Record<string, ModelPrice>;
@@ -75,6 +86,7 @@ export function costOf(model: string, usage: TokenUsage, overrides: PriceOverrid
       usage.outputTokens * rate.output +
       usage.cacheWriteTokens * rate.cacheWrite +
       usage.cacheReadTokens * rate.cacheRead) /
-    1_000_000;
+      1_000_000 +
+    (usage.webSearches ?? 0) * WEB_SEARCH_USD;
   return Math.round(dollars * 1_000_000) / 1_000_000;
 }

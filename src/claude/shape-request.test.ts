@@ -69,4 +69,13 @@ describe('formatSchema', () => {
       },
     });
   });
+  it('takes a thinking budget as budget_tokens where the model has manual thinking, else as room in max_tokens', () => {
+    const base = { maxTokens: 4000, system: [], reasoning: 'adaptive' as const, effort: 'medium' as const, thinkingBudget: 8000 };
+    expect(shapeRequest({ ...base, model: 'claude-sonnet-4-6' })).toMatchObject({ max_tokens: 12000, thinking: { type: 'enabled', budget_tokens: 8000 } });
+    expect(shapeRequest({ ...base, model: 'claude-sonnet-5-5' })).toMatchObject({ max_tokens: 12000, thinking: { type: 'adaptive' } });
+    // budget_tokens stays under max_tokens when the model's output ceiling cuts it.
+    expect(shapeRequest({ ...base, model: 'claude-haiku-4-5', thinkingBudget: 64000 })).toMatchObject({ max_tokens: 64000, thinking: { type: 'enabled', budget_tokens: 63999 } });
+    // Off is off: no budget is sent.
+    expect(shapeRequest({ ...base, reasoning: 'off', model: 'claude-sonnet-4-6' }).thinking).toEqual({ type: 'disabled' });
+  });
 });

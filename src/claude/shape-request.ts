@@ -23,17 +23,19 @@ export interface ShapeInput {
   /** Tokens the visible answer may take; room for thinking is added on top. */
   maxTokens: number;
   system: Anthropic.TextBlockParam[];
-  tools?: Anthropic.Tool[] | undefined;
+  tools?: Anthropic.ToolUnion[] | undefined;
   structured?: StructuredAnswer | undefined;
   reasoning?: Reasoning | undefined;
   effort?: Effort | undefined;
+  /** Thinking capped at this many tokens (a channel's `config thinking <tokens>`), with `reasoning: 'adaptive'`. */
+  thinkingBudget?: number | undefined;
 }
 
 /** The parts of the Messages API request that depend on the model. */
 export interface Shaped {
   max_tokens: number;
   system: Anthropic.TextBlockParam[];
-  tools?: Anthropic.Tool[];
+  tools?: Anthropic.ToolUnion[];
   tool_choice?: Anthropic.ToolChoice;
   thinking?: Anthropic.ThinkingConfigParam;
   output_config?: Anthropic.OutputConfig;
@@ -63,7 +65,7 @@ const NOTES_ROOM = 2_000;
  */
 export function shapeRequest(input: ShapeInput): Shaped {
   const traits = traitsOf(input.model);
-  const tools = [...(input.tools ?? [])];
+  const tools: Anthropic.ToolUnion[] = [...(input.tools ?? [])];
   let system = input.system;
   let toolChoice: Anthropic.ToolChoice | undefined;
   let format: Anthropic.JSONOutputFormat | undefined;
@@ -86,19 +88,25 @@ export function shapeRequest(input: ShapeInput): Shaped {
     }
   }
   // A forced tool cannot follow thinking on the models that accept forcing: think only where nothing is forced.
-  const thinking = thinkingFor(traits, structuredVia === 'forced-tool' ? 'off' : (input.reasoning ?? 'off'));
+  const reasoning = structuredVia === 'forced-tool' ? 'off' : (input.reasoning ?? 'off');
+  const budget = reasoning === 'adaptive' ? input.thinkingBudget : undefined;
+  const thinking = thinkingFor(traits, reasoning, budget);
   const effort = traits?.effort && input.effort ? input.effort : undefined;
   const thinks = thinking.mode !== 'none';
-  // Without an effort the model's own default applies, which is `high` for most: leave room for that.
-  const room = thinking.mode === 'notes' ? NOTES_ROOM : thinking.mode === 'full' ? THINKING_ROOM[effort ?? 'high'] : 0;
+  // Without an effort the model's own default applies, which is `high` for most: leave room for that. A budget is
+  // the room: thinking counts against max_tokens, so the answer's tokens plus the budget cap it on every model.
+  const room = thinking.mode === 'notes' ? NOTES_ROOM : thinking.mode === 'full' ? (budget ?? THINKING_ROOM[effort ?? 'high']) : 0;
   const ceiling = traits?.maxOutputTokens ?? input.maxTokens;
+  const maxTokens = Math.min(ceiling, input.maxTokens + room);
+  // `budget_tokens` "must be ≥1024 and less than max_tokens" (the SDK's ThinkingConfigEnabled).
+  const config = thinking.config?.type === 'enabled' ? { ...thinking.config, budget_tokens: Math.max(1024, Math.min(thinking.config.budget_tokens, maxTokens - 1)) } : thinking.config;
   const outputConfig: Anthropic.OutputConfig = { ...(effort ? { effort } : {}), ...(format ? { format } : {}) };
   return {
-    max_tokens: Math.min(ceiling, input.maxTokens + room),
+    max_tokens: maxTokens,
     system,
     ...(tools.length ? { tools } : {}),
     ...(toolChoice ? { tool_choice: toolChoice } : {}),
-    ...(thinking.config ? { thinking: thinking.config } : {}),
+    ...(config ? { thinking: config } : {}),
     ...(Object.keys(outputConfig).length ? { output_config: outputConfig } : {}),
     ...(structuredVia ? { structuredVia } : {}),
     thinks,
@@ -109,11 +117,14 @@ export function shapeRequest(input: ShapeInput): Shaped {
 type ThinkingMode = 'none' | 'notes' | 'full';
 
 /** The `thinking` setting for a reasoning level on a model, and how much thinking it allows. */
-function thinkingFor(traits: ModelTraits | undefined, reasoning: Reasoning): { config?: Anthropic.ThinkingConfigParam; mode: ThinkingMode } {
+function thinkingFor(traits: ModelTraits | undefined, reasoning: Reasoning, budget?: number): { config?: Anthropic.ThinkingConfigParam; mode: ThinkingMode } {
   // An unknown model gets no thinking setting at all, which every model accepts; if it thinks anyway, it is
   // by its own default and its answer may be cut short: the price table warns about unknown models.
   if (!traits || traits.thinking.length === 0) return { mode: 'none' };
   const accepts = (type: ThinkingType) => traits.thinking.includes(type);
+  // A budget goes as `budget_tokens` where the model still takes manual thinking (the 4.x models), and otherwise as
+  // adaptive thinking within max_tokens (the 5.x generation answers `enabled` with a 400).
+  if (reasoning === 'adaptive' && budget !== undefined && accepts('enabled')) return { config: { type: 'enabled', budget_tokens: budget }, mode: 'full' };
   if (reasoning === 'adaptive') {
     if (accepts('adaptive')) return { config: { type: 'adaptive' }, mode: 'full' };
     // Older models think only with a manual budget; an answer here does not need one.

@@ -17,6 +17,11 @@ const ACTION_OF: Record<string, string> = {
   timeZone: 'config.timezone',
   scheduling: 'config.schedules',
   knowledge: 'config.knowledge',
+  webSearch: 'config.web',
+  webFetch: 'config.web',
+  webAllowedDomains: 'config.web',
+  webBlockedDomains: 'config.web',
+  thinking: 'config.thinking',
 };
 
 /**
@@ -61,6 +66,16 @@ function describeField(key: keyof ChannelSettings, before: unknown, after: unkno
       return `schedules by ${String(before)} → ${String(after)}`;
     case 'knowledge':
       return `knowledge ${before ? 'on' : 'off'} → ${after ? 'on' : 'off'}`;
+    case 'webSearch':
+      return `web search ${before ? 'on' : 'off'} → ${after ? 'on' : 'off'}`;
+    case 'webFetch':
+      return `web fetch ${before ? 'on' : 'off'} → ${after ? 'on' : 'off'}`;
+    case 'webAllowedDomains':
+      return `web allowed domains ${list(before)} → ${list(after)}`;
+    case 'webBlockedDomains':
+      return `web blocked domains ${list(before)} → ${list(after)}`;
+    case 'thinking':
+      return `thinking ${String(before ?? 'default')} → ${String(after ?? 'default')}`;
     default:
       return `${String(key)} changed`;
   }

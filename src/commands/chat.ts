@@ -1,12 +1,16 @@
 import { buildPrompt } from '../claude/build-prompt.js';
-import type { ToolCall } from '../claude/claude-client.js';
+import type { ChatResult, ToolCall } from '../claude/claude-client.js';
 import { THINKING_STATUS } from '../render/reply-writer.js';
 import { isSkill, type Skill } from '../skills/skill.js';
 import { skillToolName, skillTools } from '../skills/skill-tools.js';
 import { MAX_SEARCH_ROUNDS, runSearch, SEARCH_TOOL, SEARCH_TOOL_NAME } from '../knowledge/search-tool.js';
 import { memoryNote } from '../memory/memory-prompt.js';
 import { runSuggestMemory, SUGGEST_MEMORY_TOOL, SUGGEST_MEMORY_TOOL_NAME } from '../memory/suggest-memory-tool.js';
-import { callModel } from '../turn/call-model.js';
+import { sourcesFooter, sourcesOf } from '../render/sources.js';
+import { callModelThroughPauses } from '../tools/continue-paused.js';
+import { thinkingRequest } from '../tools/thinking-setting.js';
+import { showWebWork } from '../tools/web-activity.js';
+import { webToolsFor } from '../tools/web-tools.js';
 import { openTurn } from '../turn/open-turn.js';
 import { saveAnswerText } from '../turn/save-answer-text.js';
 import type { Command, CommandContext } from './command.js';
@@ -59,22 +63,31 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
   metrics.pipelineOverhead.observe((Date.now() - context.queuedAt) / 1000);
   // Claude may hand a request that clearly calls for a skill ("draft our onboarding doc") to that skill, and, where
   // the channel's knowledge is on, search what was said here before.
-  const tools = [...skillTools(context.commands, context.settings.skills), ...(context.settings.knowledge ? [SEARCH_TOOL] : []), SUGGEST_MEMORY_TOOL];
+  // Where an admin turned them on, Anthropic's web search and fetch too (src/tools/web-tools.ts).
+  const tools = [
+    ...skillTools(context.commands, context.settings.skills),
+    ...(context.settings.knowledge ? [SEARCH_TOOL] : []),
+    SUGGEST_MEMORY_TOOL,
+    ...webToolsFor(context.settings),
+  ];
   let messages = prompt.messages;
   let result;
+  // Every round's blocks, for the web pages the answer cites or read.
+  const answered: ChatResult['content'] = [];
   for (let round = 1; ; round++) {
-    result = await callModel(context, {
+    result = await callModelThroughPauses(context, {
       system: prompt.system,
       messages,
       ...(tools.length ? { tools } : {}),
-      // A conversation: the model thinks where a question needs it, at medium effort (the 5.5 default, high, makes
-      // every chat answer slower and dearer than a thread reply should be).
-      reasoning: 'adaptive',
-      effort: 'medium',
+      // A conversation: by default the model thinks where a question needs it, at medium effort (the 5.5 default,
+      // high, makes every chat answer slower and dearer than a thread reply should be); `config thinking` changes it.
+      ...thinkingRequest(context.settings.thinking),
       onThinking: () => reply.status(THINKING_STATUS),
+      onServerTool: showWebWork(reply),
       onText: (_delta, soFar) => reply.stream(soFar),
       onRetry: () => reply.stream(''),
     });
+    answered.push(...result.content);
     // Searches, and "shall I remember this?" (a button under the answer, src/memory/suggest-memory-tool.ts).
     const searches = result.toolCalls.filter((call) => call.name === SEARCH_TOOL_NAME || call.name === SUGGEST_MEMORY_TOOL_NAME);
     // Past its searches, an answer ends with what it has written.
@@ -95,8 +108,9 @@ async function answer(context: CommandContext, started: Promise<void>): Promise<
   const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
   // Not waiting for the placeholder first: one still waiting for the platform's rate limit then goes out with the
   // whole answer instead of taking an edit more. finish waits for it (and fails as it did, if it did).
-  await reply.finish(result.text + truncated);
-  saveAnswerText(context, result.text, result.usage.outputTokens);
+  const sources = sourcesOf(answered);
+  await reply.finish(result.text + truncated + sourcesFooter(context.message.platform, sources));
+  saveAnswerText(context, result.text, result.usage.outputTokens, sources);
 }
 
 function skillOf(context: CommandContext, call: ToolCall): Skill | undefined {

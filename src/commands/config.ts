@@ -5,6 +5,8 @@ import { channelKeyOf, listSettingsHistory, saveChannelSettings, type ChannelKey
 import { listAdmins } from '../store/user-roles.js';
 import { setKnowledgeIndex } from '../knowledge/knowledge-index.js';
 import { backfillChannel, BACKFILL_DAYS } from '../knowledge/backfill.js';
+import { describeThinking, parseThinking } from '../tools/thinking-setting.js';
+import { describeWeb, webChange } from '../tools/web-setting.js';
 import { isTimeZone } from '../schedules/parse-schedule.js';
 import { settingsAudit } from './audit-detail.js';
 import type { Command, CommandContext } from './command.js';
@@ -20,6 +22,9 @@ const USAGE = [
   '`config timezone <IANA zone>|none` — the time zone schedules here are read in, e.g. `Asia/Shanghai`',
   '`config schedules everyone|admins` — who may make schedules here',
   '`config knowledge on|off` — index this channel so I can search its history (off by default)',
+  '`config web search on|off`, `config web fetch on|off` — let me search the web and read pages (off by default)',
+  '`config web allow <domains>|none`, `config web block <domains>|none` — e.g. `example.com,docs.rs` (one or the other)',
+  '`config thinking on|off|default|<tokens>` — how much I think before answering (default: as needed, medium effort)',
   '`config history` — every change, who made it and when',
   '`config rollback [version]` — restore an earlier version (default: the one before the current)',
 ].join('\n');
@@ -138,6 +143,12 @@ function changeOf(context: CommandContext, action: string, value: string): { set
       if (on !== 'on' && on !== 'off') throw new UserFacingError('Knowledge is `on` or `off`.');
       return { settings: { knowledge: on === 'on' }, description: `knowledge ${on}` };
     }
+    case 'web':
+      return webChange(context.settings, value);
+    case 'thinking': {
+      const thinking = parseThinking(value);
+      return { settings: { thinking }, description: `thinking set to ${describeThinking(thinking)}` };
+    }
     default:
       throw new UserFacingError(`I don't know the setting \`${action}\`. What you can do:\n${USAGE}`);
   }
@@ -155,6 +166,8 @@ async function describe(context: CommandContext): Promise<string> {
     `• time zone: ${s.timeZone ?? 'UTC'}`,
     `• schedules may be made by: ${s.scheduling}`,
     `• knowledge (search of this channel's history): ${s.knowledge ? 'on' : 'off'}`,
+    `• web: ${describeWeb(s)}`,
+    `• thinking: ${describeThinking(s.thinking)}`,
     '',
     context.isAdmin ? 'Change one with `config <setting> <value>`; `config help` lists them.' : 'Admins can change these.',
   ].join('\n');
@@ -187,7 +200,8 @@ async function rollback(context: CommandContext, versionArg: string | undefined)
 /** The settings without the version number loadChannelSettings adds. */
 function plain(settings: ChannelSettings): ChannelSettings {
   const { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge } = settings;
-  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge };
+  const { webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking } = settings;
+  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge, webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking };
 }
 
 function who(context: CommandContext): string {

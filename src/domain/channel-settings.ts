@@ -17,7 +17,23 @@ export interface ChannelSettings {
   scheduling: 'everyone' | 'admins';
   /** Whether this channel's messages are indexed and Claude may search them (`config knowledge on`); off by default. */
   knowledge: boolean;
+  /** Claude may search the web (Anthropic's web search server tool, `config web search on`); off by default. */
+  webSearch: boolean;
+  /** Claude may read web pages whose address it was given or found (the web fetch server tool); off by default. */
+  webFetch: boolean;
+  /** Only these domains (subdomains included) may be searched and read; empty: any. Never set with blocked ones. */
+  webAllowedDomains: string[];
+  /** These domains are never searched or read; empty: none. Never set with allowed ones (the API takes one list). */
+  webBlockedDomains: string[];
+  /**
+   * Extended thinking in chat (`config thinking`): `default` is what chat always did (adaptive, medium effort); `on`
+   * thinks more (adaptive, high effort); `off` the least the model allows; a number is a thinking budget in tokens.
+   */
+  thinking: ThinkingSetting;
 }
+
+/** How much a channel's answers think: see ChannelSettings.thinking. */
+export type ThinkingSetting = 'default' | 'on' | 'off' | number;
 
 /** The settings in force in a channel, with the version they come from (0: the defaults, never changed). */
 export type SettingsInForce = ChannelSettings & { version: number };
@@ -36,5 +52,10 @@ export function defaultSettings(config: Config): ChannelSettings {
     timeZone: null,
     scheduling: 'everyone',
     knowledge: false,
+    webSearch: false,
+    webFetch: false,
+    webAllowedDomains: [],
+    webBlockedDomains: [],
+    thinking: 'default',
   };
 }

@@ -152,6 +152,13 @@ export interface Egress {
   readonly nativeStream?: NativeStream;
   /** Shows that Xiaoliu is working ("is thinking…"); cleared by the next post or edit. */
   setStatus?(address: ReplyAddress, status: string): Promise<void>;
+  /** Whether `setStatus` shows its words (Slack's thread status), rather than only that Xiaoliu is busy (typing). */
+  readonly statusShowsText?: boolean;
+  /**
+   * Tells a client that shows it what Xiaoliu is doing on the way to an answer ("Searching the web for …", "Read
+   * example.com"): the relays' clients, the web console and the terminal. Best effort.
+   */
+  activity?(address: ReplyAddress, deliveryId: string, text: string): Promise<void>;
   /**
    * Tells the asker that their message waits in line, no worker having taken it yet (the gateway's herald,
    * src/ingress/herald.ts): `ahead` messages are taken before it (undefined when unknown). Called again when that

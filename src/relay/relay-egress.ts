@@ -65,6 +65,10 @@ export class RelayEgress implements Egress {
     await this.options.redis.publish(this.options.channel(address, deliveryId), JSON.stringify({ type: 'done', deliveryId } satisfies RelayEvent));
   }
 
+  async activity(address: ReplyAddress, deliveryId: string, text: string): Promise<void> {
+    await this.options.redis.publish(this.options.channel(address, deliveryId), JSON.stringify({ type: 'activity', deliveryId, text } satisfies RelayEvent));
+  }
+
   /** The client hears that its message is in line, and where (src/ingress/herald.ts). */
   async showQueued(message: InboundMessage, ahead: number | undefined): Promise<void> {
     const event: RelayEvent = { type: 'queued', deliveryId: message.id, ahead: ahead ?? null };

@@ -11,6 +11,8 @@ export type RelayEvent =
   | { type: 'edit'; messageId: string; text: string }
   | { type: 'file'; messageId: string; file: RelayedFile }
   | { type: 'done'; deliveryId: string }
+  /** What Xiaoliu is doing on the way to the answer (searching the web, reading a page): shown until the text comes. */
+  | { type: 'activity'; deliveryId: string; text: string }
   /** The message waits in line, `ahead` messages before it (null: unknown); sent by the gateway's herald. */
   | { type: 'queued'; deliveryId: string; ahead: number | null };
 

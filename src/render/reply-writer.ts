@@ -192,11 +192,38 @@ export class ReplyWriter {
       .catch((error: unknown) => this.log.debug({ err: error }, 'could not show a status'));
   }
 
+  /**
+   * Says what Xiaoliu is doing on the way to the answer (searching the web, reading a page), where the platform can:
+   * a client that shows it (the relays: the web console, the terminal); a status with words (Slack's thread status,
+   * `status`, "is searching the web…"); elsewhere (Discord, whose status is only "typing") the placeholder says `line`
+   * until the answer's text replaces it. Best effort: nothing here is ever retried.
+   */
+  activity(line: string, status: string): void {
+    if (this.finished) return;
+    const { egress } = this;
+    if (egress.activity) {
+      void this.started()
+        .then(() => egress.activity?.(this.address, this.deliveryId, line))
+        .catch((error: unknown) => this.log.debug({ err: error }, 'could not show what Xiaoliu is doing'));
+      return;
+    }
+    this.status(status);
+    // Only while the placeholder shows nothing else: the answer's own text always wins.
+    if (egress.statusShowsText || this.streamed !== undefined || this.soFar) return;
+    this.latest = `_${line}_`;
+    this.schedule();
+  }
+
   /** Shows the answer so far; cheap to call on every streamed token, it edits at the platform's pace. */
   stream(textSoFar: string): void {
     if (this.finished) return;
     this.latest = textSoFar;
     this.soFar = textSoFar;
+    this.schedule();
+  }
+
+  /** Schedules the next preview at the platform's pace, unless one is waiting or in flight already. */
+  private schedule(): void {
     if (this.timer || this.inFlight) return;
     const { editIntervalMs, appendIntervalMs } = this.egress.limits;
     const interval = this.streamed !== undefined ? (appendIntervalMs ?? editIntervalMs) : editIntervalMs;

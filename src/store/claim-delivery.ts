@@ -115,11 +115,11 @@ export async function finishDelivery(sql: Sql, deliveryId: string, status: 'answ
   // The answer and the delivery's end in one statement (one round trip, one commit): both or neither.
   await sql`
     with answer as (
-      insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens)
+      insert into messages (conversation_id, delivery_id, role, author_id, author_name, text, tokens, sources)
       values (${answer.conversationId}, ${answer.deliveryId}, ${answer.role}, ${answer.authorId}, ${answer.authorName},
-        ${answer.text}, ${answer.tokens})
+        ${answer.text}, ${answer.tokens}, ${answer.sources?.length ? JSON.stringify(answer.sources) : null}::jsonb)
       -- A regenerated answer is stored under its question's delivery: it replaces the answer before, in its place.
-      on conflict (delivery_id, role) do update set text = excluded.text, tokens = excluded.tokens
+      on conflict (delivery_id, role) do update set text = excluded.text, tokens = excluded.tokens, sources = excluded.sources
     )
     update inbound_deliveries set status = ${status}, finished_at = now() where id = ${deliveryId} and status <> 'deleted'`;
 }

@@ -32,6 +32,8 @@ export interface NewMessage extends Omit<StoredMessage, 'files'> {
   conversationId: number;
   deliveryId: string;
   authorId: string;
+  /** The web pages an answer cites or read (src/render/sources.ts), kept with it for the HTTP API's `sources`. */
+  sources?: { url: string; title: string }[];
 }
 
 /**

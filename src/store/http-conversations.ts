@@ -17,6 +17,8 @@ export interface TranscriptMessage {
   text: string;
   /** A Date, or Postgres's text where drizzle's driver has turned timestamp parsing off on the shared client. */
   createdAt: Date | string;
+  /** The web pages an answer cites or read; jsonb, which may arrive as text (see deliveryAnswer). */
+  sources: unknown;
 }
 
 /** The conversation's row id, if this user has that conversation. */
@@ -30,7 +32,7 @@ export async function findHttpConversation(sql: Sql, userId: string, conversatio
 /** What was said in a conversation, oldest first. */
 export async function conversationTranscript(sql: Sql, conversationRowId: number): Promise<TranscriptMessage[]> {
   return sql<TranscriptMessage[]>`
-    select role, text, created_at as "createdAt" from messages where conversation_id = ${conversationRowId} order by id`;
+    select role, text, created_at as "createdAt", sources from messages where conversation_id = ${conversationRowId} order by id`;
 }
 
 /** A deleted conversation: its row id, and every delivery of it (for Redis, where their copies are deleted next). */
@@ -86,15 +88,16 @@ export async function deliveryFinished(sql: Sql, deliveryId: string): Promise<bo
  */
 export async function deliveryAnswer(sql: Sql, deliveryId: string, options: { withFiles?: boolean } = {}): Promise<{
   text: string | undefined;
-  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  usage: { inputTokens: number; outputTokens: number; costUsd: number; webSearches: number };
   status: string | undefined;
   files: HttpFile[];
+  sources: { url: string; title: string }[];
 }> {
   const [[stored], [usage], [delivery], files] = await Promise.all([
-    sql<{ text: string }[]>`select text from messages where delivery_id = ${deliveryId} and role = 'assistant'`,
-    sql<{ input: string; output: string; cost: string }[]>`
+    sql<{ text: string; sources: unknown }[]>`select text, sources from messages where delivery_id = ${deliveryId} and role = 'assistant'`,
+    sql<{ input: string; output: string; cost: string; searches: string }[]>`
       select coalesce(sum(input_tokens + cache_write_tokens + cache_read_tokens), 0) as input,
-        coalesce(sum(output_tokens), 0) as output, coalesce(sum(cost_usd), 0) as cost
+        coalesce(sum(output_tokens), 0) as output, coalesce(sum(cost_usd), 0) as cost, coalesce(sum(web_searches), 0) as searches
       from usage where delivery_id = ${deliveryId}`,
     sql<{ status: string }[]>`select status from inbound_deliveries where id = ${deliveryId}`,
     // Only when the relayed events were missed: http_files is not indexed by delivery.
@@ -104,8 +107,10 @@ export async function deliveryAnswer(sql: Sql, deliveryId: string, options: { wi
   ]);
   return {
     text: stored?.text,
-    usage: { inputTokens: Number(usage?.input ?? 0), outputTokens: Number(usage?.output ?? 0), costUsd: Number(usage?.cost ?? 0) },
+    usage: { inputTokens: Number(usage?.input ?? 0), outputTokens: Number(usage?.output ?? 0), costUsd: Number(usage?.cost ?? 0), webSearches: Number(usage?.searches ?? 0) },
     status: delivery?.status,
     files,
+    // jsonb may arrive as text (drizzle turns postgres.js's parsers off).
+    sources: (typeof stored?.sources === 'string' ? JSON.parse(stored.sources) : (stored?.sources ?? [])) as { url: string; title: string }[],
   };
 }

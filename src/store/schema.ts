@@ -49,6 +49,8 @@ export const messages = pgTable(
     text: text('text').notNull(),
     /** Tokens this message costs as context: measured for answers, estimated for questions. */
     tokens: integer('tokens').notNull(),
+    /** The web pages an answer cites or read (`{ url, title }[]`), shown with it; null when it used none. */
+    sources: jsonb('sources'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -104,6 +106,9 @@ export const usage = pgTable(
     cacheReadTokens: integer('cache_read_tokens').notNull().default(0),
     /** Of the input, what attached files were estimated to take (src/attachments/): `usage` shows it. */
     attachmentTokens: integer('attachment_tokens').notNull().default(0),
+    /** Web searches the call ran (billed per search, in cost_usd) and pages it fetched (tokens only). */
+    webSearches: integer('web_searches').notNull().default(0),
+    webFetches: integer('web_fetches').notNull().default(0),
     costUsd: numeric('cost_usd', { precision: 12, scale: 6 }).notNull().default(sql`0`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -22,9 +22,10 @@ export interface UsageRecord extends TokenUsage {
 export async function recordUsage(sql: Sql, u: UsageRecord): Promise<void> {
   await sql`
     insert into usage (delivery_id, conversation_id, platform, workspace_id, channel_id, user_id, model,
-      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, attachment_tokens, cost_usd)
+      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, attachment_tokens, web_searches, web_fetches, cost_usd)
     values (${u.deliveryId}, ${u.conversationId}, ${u.platform}, ${u.workspaceId}, ${u.channelId}, ${u.userId},
-      ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.attachmentTokens ?? 0}, ${u.costUsd.toFixed(6)})`;
+      ${u.model}, ${u.inputTokens}, ${u.outputTokens}, ${u.cacheWriteTokens}, ${u.cacheReadTokens}, ${u.attachmentTokens ?? 0},
+      ${u.webSearches ?? 0}, ${u.webFetches ?? 0}, ${u.costUsd.toFixed(6)})`;
 }
 
 /** Who a model call was made for: the delivery and the person, channel and workspace it is charged to. */

@@ -1,3 +1,5 @@
+import { isContinuation, webToolProblem } from './fake-anthropic-web.js';
+
 // What each model accepts, as Anthropic documents it, for the fake Messages API. Written from the documentation,
 // not from src/claude/model-traits.ts: the fake is the only Anthropic the tests meet, so a misreading in Xiaoliu's own
 // table must show up here as a 400, not be copied. Checked 2026-12-03; the source of each rule is cited beside it.
@@ -120,7 +122,18 @@ export function refusalFor(body: any, model: FakeModel | undefined): Refusal | u
       if (body[name] !== undefined) return invalid(`${name}: sampling parameters are not supported for this model.`);
     }
   }
-  if (model.rejectsPrefill && body.messages.at(-1)?.role === 'assistant') {
+  // https://platform.claude.com/docs/en/build-with-claude/extended-thinking (ThinkingConfigEnabled in the SDK):
+  // `budget_tokens` "must be ≥1024 and less than max_tokens".
+  if (thinking === 'enabled') {
+    const budget = body.thinking.budget_tokens;
+    if (!Number.isInteger(budget) || budget < 1024) return invalid('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
+    if (budget >= body.max_tokens) return invalid('`max_tokens` must be greater than `thinking.budget_tokens`.');
+  }
+  const web = webToolProblem(body);
+  if (web) return invalid(web);
+  // Continuing a paused turn ends with the assistant's content (server-tools page: "continue the conversation with
+  // the paused content"); that is not a prefill.
+  if (model.rejectsPrefill && body.messages.at(-1)?.role === 'assistant' && !isContinuation(body)) {
     return invalid('This model does not support assistant message prefill. The conversation must end with a user message.');
   }
   if (body.max_tokens > model.maxOutputTokens) {

@@ -53,6 +53,8 @@ export interface PlannedBlock {
   pieces: string[];
   /** Output tokens the block costs, when not one per piece (thinking shown as `omitted` still costs its tokens). */
   tokens?: number;
+  /** Deltas sent right after the block starts, before its pieces (a cited text block's citations_delta). */
+  startDeltas?: Record<string, unknown>[];
 }
 
 /**
@@ -127,6 +129,7 @@ export function messageObject(
   stopReason: string | null,
   usage: InputUsage,
   outputTokens: number,
+  serverToolUse: Record<string, number> | null = null,
 ) {
   return {
     id,
@@ -143,7 +146,7 @@ export function messageObject(
       ...usage,
       output_tokens: outputTokens,
       output_tokens_details: null,
-      server_tool_use: null,
+      server_tool_use: serverToolUse,
       service_tier: 'standard',
       inference_geo: null,
       speed: null,

@@ -23,6 +23,7 @@ import { fakeModelOf, refusalFor, thinkingOf, type FakeModel } from './fake-anth
 import { DEFAULT_RATE_LIMITS, fakeModelInfo, rateLimitHeaders } from './fake-anthropic-models-api.js';
 import { FakeRequestLimit } from './fake-anthropic-request-limit.js';
 import { contentProblem } from './fake-anthropic-content.js';
+import { planWeb, type ServerToolCounts, type WebReply } from './fake-anthropic-web.js';
 import { listenLocal } from './listen-local.js';
 
 export type FakeReply =
@@ -44,7 +45,9 @@ export type FakeReply =
    * textAfter and a normal end. The API sends `ping` events "any number" of times while a response is under way:
    * https://platform.claude.com/docs/en/build-with-claude/streaming#event-types
    */
-  | { kind: 'paused'; textBefore: string; textAfter: string; resume: Promise<void> };
+  | { kind: 'paused'; textBefore: string; textAfter: string; resume: Promise<void> }
+  /** Web searches and fetches run by the "API", then an answer citing them, or a `pause_turn` (fake-anthropic-web.ts). */
+  | WebReply;
 
 export interface CapturedRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -111,7 +114,9 @@ interface Plan {
   stopReason: string;
   outputTokens: number;
   /** Index into the streamed pieces where the stream goes quiet but for pings, and for how long (or until what). */
-  pause?: { at: number; ms: number; until?: Promise<void> };
+  pause?: { at: number; ms: number; until?: Promise<void>; openBlock?: number };
+  /** Server tool requests the API ran and bills (`usage.server_tool_use`); null when no server tool was offered. */
+  serverToolUse?: ServerToolCounts | null;
 }
 
 function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens: Record<string, number>): Plan {
@@ -120,7 +125,13 @@ function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens
   const shown = body.thinking?.display === 'summarized';
   if (thinks) blocks.push(thinkingBlock(String(body.model), shown ? 'Considering the question.' : '', thinkingTokens[effort] ?? 0));
   let stopReason = 'end_turn';
-  if (reply.kind === 'tool_use' && body.output_config?.format) {
+  let serverToolUse: ServerToolCounts | null = null;
+  if (reply.kind === 'web') {
+    const web = planWeb(reply, body);
+    blocks.push(...web.blocks);
+    stopReason = web.stopReason;
+    serverToolUse = web.counts;
+  } else if (reply.kind === 'tool_use' && body.output_config?.format) {
     // https://platform.claude.com/docs/en/build-with-claude/structured-outputs: the answer is a text block of JSON.
     blocks.push(textBlock(JSON.stringify(reply.input ?? {})));
   } else if (reply.kind === 'tool_use') {
@@ -161,10 +172,17 @@ function planOf(reply: ContentReply, body: any, model: FakeModel, thinkingTokens
     outputTokens += cost;
     budget -= cost;
   }
-  const plan: Plan = { blocks: kept, stopReason, outputTokens };
+  const plan: Plan = { blocks: kept, stopReason, outputTokens, serverToolUse };
   if (reply.kind === 'tool_use' && reply.pauseMs) {
     const before = kept.slice(0, -1).reduce((n, b) => n + b.pieces.length, 0);
     if (kept.at(-1)?.delta === 'input_json_delta') plan.pause = { at: before + 1, ms: reply.pauseMs };
+  }
+  if (reply.kind === 'web' && reply.hold) {
+    // Quiet after the last server tool block, before the answer's text.
+    const answerAt = kept.findIndex((b) => (b.start as { type?: string }).type === 'text');
+    const before = kept.slice(0, answerAt < 0 ? kept.length : answerAt).reduce((n, b) => n + b.pieces.length, 0);
+    // Blocks that arrive whole (the results) are sent before the quiet, as the API sends them when they are ready.
+    plan.pause = { at: before, ms: 0, until: reply.hold, ...(answerAt >= 0 ? { openBlock: answerAt } : {}) };
   }
   if (reply.kind === 'paused') {
     const before = kept.slice(0, -1).reduce((n, b) => n + b.pieces.length, 0);
@@ -334,7 +352,7 @@ function jsonReply(
   res: ServerResponse,
   model: unknown,
   reply: ContentReply,
-  { blocks, stopReason, outputTokens: tokens }: Plan,
+  { blocks, stopReason, outputTokens: tokens, serverToolUse }: Plan,
   usage: InputUsage,
   t: Timing,
   life: Life,
@@ -349,7 +367,7 @@ function jsonReply(
       const type = reply.errorType ?? 'overloaded_error';
       return sendError(res, statusFor(type), type, reply.message ?? defaultMessageFor(type));
     }
-    const message = messageObject(newId('msg_fake_'), model, blocks.map((b) => b.final), stopReason, usage, tokens);
+    const message = messageObject(newId('msg_fake_'), model, blocks.map((b) => b.final), stopReason, usage, tokens, serverToolUse ?? null);
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': newId('req_fake_'), ...headers });
     res.end(JSON.stringify(message));
   }, delay);
@@ -360,7 +378,7 @@ function streamReply(
   res: ServerResponse,
   model: unknown,
   reply: ContentReply,
-  { blocks, stopReason, outputTokens, pause }: Plan,
+  { blocks, stopReason, outputTokens, pause, serverToolUse }: Plan,
   usage: InputUsage,
   t: Timing,
   life: Life,
@@ -377,11 +395,15 @@ function streamReply(
     const signature = final.type === 'thinking' ? sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: final.signature } }) : '';
     return signature + sse('content_block_stop', { type: 'content_block_stop', index });
   };
+  // A block starts, then any deltas it opens with (a cited text block's citations).
+  const begin = (index: number): string =>
+    sse('content_block_start', { type: 'content_block_start', index, content_block: blocks[index]!.start }) +
+    (blocks[index]!.startDeltas ?? []).map((delta) => sse('content_block_delta', { type: 'content_block_delta', index, delta })).join('');
   const moveTo = (index: number): string => {
     let out = '';
     for (; openBlock < index; openBlock++) {
       out += stop(openBlock);
-      out += sse('content_block_start', { type: 'content_block_start', index: openBlock + 1, content_block: blocks[openBlock + 1]!.start });
+      out += begin(openBlock + 1);
     }
     return out;
   };
@@ -392,9 +414,7 @@ function streamReply(
   // message_delta has told the client only message_start's counts.
   const start = messageObject(newId('msg_fake_'), model, [], null, usage, 1);
   res.write(
-    sse('message_start', { type: 'message_start', message: start }) +
-      sse('content_block_start', { type: 'content_block_start', index: 0, content_block: blocks[0]!.start }) +
-      sse('ping', { type: 'ping' }),
+    sse('message_start', { type: 'message_start', message: start }) + begin(0) + sse('ping', { type: 'ping' }),
   );
 
   let t0 = Date.now() + t.firstTokenDelayMs;
@@ -415,6 +435,7 @@ function streamReply(
     if (pause && !paused && next === pause.at) {
       // The model is working on the next key: nothing but pings until it is done.
       paused = true;
+      if (pause.openBlock !== undefined) out += moveTo(pause.openBlock);
       if (out) res.write(out);
       if (pause.until) {
         const pausedAt = Date.now();
@@ -470,7 +491,7 @@ function streamReply(
         sse('message_delta', {
           type: 'message_delta',
           delta: { stop_reason: stopReason, stop_sequence: null, stop_details: null, container: null },
-          usage: { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens: outputTokens },
+          usage: { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens: outputTokens, server_tool_use: serverToolUse ?? null },
         }) +
         sse('message_stop', { type: 'message_stop' }),
     );

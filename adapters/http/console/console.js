@@ -171,6 +171,27 @@ function answerView() {
   return { answer, body, files, controls, answerId: undefined };
 }
 
+/**
+ * The answer's web sources as footnotes under it: numbered links, built as elements (never HTML), and only http(s)
+ * addresses, so a source can never be a script.
+ */
+function showSources(body, sources) {
+  if (!Array.isArray(sources) || !sources.length) return;
+  const list = document.createElement('ol');
+  list.className = 'sources';
+  for (const source of sources) {
+    const item = document.createElement('li');
+    const link = document.createElement('a');
+    link.textContent = source.title || source.url;
+    if (/^https?:\/\//i.test(source.url)) link.href = source.url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    item.appendChild(link);
+    list.appendChild(item);
+  }
+  body.appendChild(list);
+}
+
 /** Streams an answer (from /v1/chat or a regeneration) into its bubble, from "thinking…" to its buttons. */
 async function streamInto(view, response) {
   const { answer, body, files } = view;
@@ -199,12 +220,14 @@ async function streamInto(view, response) {
       view.answerId = data.answer_id;
       showControls(view, 'streaming');
     } else if (name === 'queued' && !shown) body.textContent = queuedText(data.ahead);
+    else if (name === 'activity' && !shown) body.textContent = data.text;
     else if (name === 'delta') render(shown + data.text);
     else if (name === 'replace') render(data.text);
     else if (name === 'file') void attach(files, data);
     else if (name === 'done') {
       render(data.answer);
       view.suggestedMemory = data.suggested_memory;
+      showSources(body, data.sources);
       showControls(view, 'done');
     } else if (name === 'error') {
       answer.classList.add('error');
@@ -312,7 +335,11 @@ async function restore() {
   const conversation = await response.json();
   for (const m of conversation.messages) {
     if (m.role === 'user') bubble('user', m.text);
-    else bubble('assistant').appendChild(document.createElement('div')).innerHTML = renderMarkdown(m.text);
+    else {
+      const body = bubble('assistant').appendChild(document.createElement('div'));
+      body.innerHTML = renderMarkdown(m.text);
+      showSources(body, m.sources);
+    }
   }
   const files = bubble('assistant files');
   for (const file of conversation.files) void attach(files, file);
