@@ -53,12 +53,15 @@ export function answerComponents({ answerId, state }: AnswerControls): unknown[]
   const buttons =
     state === 'streaming'
       ? [button('stop', '⏹ Stop', 4)]
-      : [button('regenerate', '🔄 Regenerate', 2), button('good', '👍', 2), button('bad', '👎', 2)];
+      : state === 'approval'
+        ? // style 3 is Success (green): https://discord.com/developers/docs/components/reference#button-button-styles
+          [button('approve', '✅ Approve', 3), button('deny', '✖ Deny', 4)]
+        : [button('regenerate', '🔄 Regenerate', 2), button('good', '👍', 2), button('bad', '👎', 2)];
   return [{ type: 1, components: buttons }];
 }
 
 /** The verb and answer of one of Xiaoliu's custom_ids; undefined for anything else. */
 export function parseCustomId(customId: string): { verb: string; answerId: string } | undefined {
-  const match = /^xl:(stop|regenerate|good|bad|reason):(.+)$/.exec(customId);
+  const match = /^xl:(stop|regenerate|good|bad|reason|approve|deny):(.+)$/.exec(customId);
   return match ? { verb: match[1]!, answerId: match[2]! } : undefined;
 }

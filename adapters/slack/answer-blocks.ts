@@ -8,6 +8,9 @@ export const SLACK_ACTION = {
   bad: 'xiaoliu_bad',
   /** Slack's native feedback buttons (one element, two buttons): the value says which was pressed. */
   feedback: 'xiaoliu_feedback',
+  /** A tool call waiting for its asker (src/tools/tool-approval.ts): the value is the approval's id. */
+  approve: 'xiaoliu_approve',
+  deny: 'xiaoliu_deny',
 } as const;
 
 // "Maximum length for the text in this field is 3000 characters" (section block, text:
@@ -55,6 +58,7 @@ export function streamEndBlocks(controls: AnswerControls | undefined): unknown[]
 
 function buttonsOf({ answerId, state }: AnswerControls): unknown[] {
   if (state === 'streaming') return [button(SLACK_ACTION.stop, '⏹ Stop', answerId, 'danger')];
+  if (state === 'approval') return [button(SLACK_ACTION.approve, '✅ Approve', answerId, 'primary'), button(SLACK_ACTION.deny, '✖ Deny', answerId, 'danger')];
   return [button(SLACK_ACTION.regenerate, '🔄 Regenerate', answerId), button(SLACK_ACTION.good, '👍', answerId), button(SLACK_ACTION.bad, '👎', answerId)];
 }
 

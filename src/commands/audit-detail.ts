@@ -17,6 +17,7 @@ const ACTION_OF: Record<string, string> = {
   timeZone: 'config.timezone',
   scheduling: 'config.schedules',
   knowledge: 'config.knowledge',
+  mcpTools: 'mcp.channel',
 };
 
 /**

@@ -138,6 +138,7 @@ async function describe(context: CommandContext): Promise<string> {
     `• time zone: ${s.timeZone ?? 'UTC'}`,
     `• schedules may be made by: ${s.scheduling}`,
     `• knowledge (search of this channel's history): ${s.knowledge ? 'on' : 'off'}`,
+    `• MCP tools: ${Object.keys(s.mcpTools).length ? Object.entries(s.mcpTools).map(([server, tools]) => `${server} (${tools.join(', ')})`).join('; ') : 'none'}`,
     '',
     context.isAdmin ? 'Change one with `config <setting> <value>`; `config help` lists them.' : 'Admins can change these.',
   ].join('\n');
@@ -168,9 +169,9 @@ async function rollback(context: CommandContext, versionArg: string | undefined)
 }
 
 /** The settings without the version number loadChannelSettings adds. */
-function plain(settings: ChannelSettings): ChannelSettings {
-  const { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge } = settings;
-  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge };
+export function plain(settings: ChannelSettings): ChannelSettings {
+  const { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge, mcpTools } = settings;
+  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge, mcpTools };
 }
 
 function who(context: CommandContext): string {

@@ -17,6 +17,11 @@ export interface ChannelSettings {
   scheduling: 'everyone' | 'admins';
   /** Whether this channel's messages are indexed and Claude may search them (`config knowledge on`); off by default. */
   knowledge: boolean;
+  /**
+   * MCP servers on in this channel (`mcp enable`), by name: the tools of each that Claude may call, `*` for all. A
+   * server not named here is off. Servers are the workspace's (src/store/mcp-servers.ts); this only picks among them.
+   */
+  mcpTools: Record<string, string[]>;
 }
 
 /** The settings in force in a channel, with the version they come from (0: the defaults, never changed). */
@@ -36,5 +41,6 @@ export function defaultSettings(config: Config): ChannelSettings {
     timeZone: null,
     scheduling: 'everyone',
     knowledge: false,
+    mcpTools: {},
   };
 }

@@ -89,7 +89,8 @@ export interface NativeStream {
  */
 export interface AnswerControls {
   answerId: string;
-  state: 'streaming' | 'done' | 'stopped' | 'none';
+  /** 'approval': Approve and Deny on a tool call waiting for its asker; `answerId` is then the approval's id. */
+  state: 'streaming' | 'done' | 'stopped' | 'none' | 'approval';
 }
 
 /** What kind of edit this is, so a platform short of rate budget knows which edits it may leave out. */

@@ -1,0 +1,132 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ChatResult, ToolCall } from '../claude/claude-client.js';
+import type { CommandContext } from '../commands/command.js';
+import { MAX_SEARCH_ROUNDS, runSearch, SEARCH_TOOL, SEARCH_TOOL_NAME } from '../knowledge/search-tool.js';
+import { THINKING_STATUS } from '../render/reply-writer.js';
+import { isSkill, type Skill } from '../skills/skill.js';
+import { skillToolName, skillTools } from '../skills/skill-tools.js';
+import { callModel } from '../turn/call-model.js';
+import { saveAnswerText } from '../turn/save-answer-text.js';
+import { mcpCatalogOf, mcpToolDefinitions, type McpCatalog, type McpToolEntry } from './mcp-catalog.js';
+import { runMcpCall } from './run-mcp-call.js';
+import { pauseForApproval } from './tool-approval.js';
+
+/** Where a turn is: what the model is asked with, and how far its loop has gone. */
+export interface LoopTurn {
+  system: Anthropic.TextBlockParam[];
+  messages: Anthropic.MessageParam[];
+  /** Model calls made so far; MCP_MAX_TOOL_STEPS bounds it. */
+  step: number;
+  /** The MCP tools used and how they went, shown under the answer. */
+  used: string[];
+}
+
+/** The tools of a turn: what Claude is offered, and the channel's MCP tools behind their names. */
+export interface TurnTools {
+  definitions: Anthropic.Tool[];
+  mcp: McpCatalog;
+}
+
+/** How a loop ended: with an answer, by handing the request to a skill, or paused for an approval. */
+export type LoopEnd =
+  | { kind: 'answer'; result: ChatResult; note?: string }
+  | { kind: 'skill'; skill: Skill; call: ToolCall }
+  | { kind: 'paused' };
+
+/**
+ * Claude's tools in this channel: hand-over to a skill, the search of the channel's history (`config knowledge on`)
+ * and the MCP tools an admin turned on here (`mcp enable`).
+ */
+export async function turnTools(context: CommandContext): Promise<TurnTools> {
+  const mcp = await mcpCatalogOf(context);
+  const definitions = [
+    ...skillTools(context.commands, context.settings.skills),
+    ...(context.settings.knowledge ? [SEARCH_TOOL] : []),
+    ...mcpToolDefinitions(mcp),
+  ];
+  return { definitions, mcp };
+}
+
+/**
+ * The tool loop: model call → tool calls → tool results → next model call, until the model answers, hands the
+ * request to a skill, or a call must wait for its asker's approval (the turn is then stored and this job ends; the
+ * click continues it, src/tools/tool-approval.ts). Every model call goes through callModel, so each step is held
+ * against and counted in the budgets; the assistant's content goes back unmodified (thinking blocks and their
+ * signatures included, as the API requires in a tool loop).
+ */
+export async function runToolLoop(context: CommandContext, turn: LoopTurn, tools: TurnTools): Promise<LoopEnd> {
+  const { reply } = context;
+  const maxSteps = context.config.mcp.maxSteps;
+  let searchRounds = 0;
+  for (;;) {
+    turn.step++;
+    const result = await callModel(context, {
+      system: turn.system,
+      messages: turn.messages,
+      ...(tools.definitions.length ? { tools: tools.definitions } : {}),
+      // A conversation: the model thinks where a question needs it, at medium effort (the 5.5 default, high, makes
+      // every chat answer slower and dearer than a thread reply should be).
+      reasoning: 'adaptive',
+      effort: 'medium',
+      onThinking: () => reply.status(THINKING_STATUS),
+      onText: (_delta, soFar) => reply.stream(soFar),
+      onRetry: () => reply.stream(''),
+    });
+    const calls = result.toolCalls;
+    const handOver = calls.find((call) => skillOf(context, call));
+    if (handOver) return { kind: 'skill', skill: skillOf(context, handOver)!, call: handOver };
+    if (!calls.length || result.stopReason !== 'tool_use') return { kind: 'answer', result };
+    const mcpCalls = calls.filter((call) => tools.mcp.has(call.name));
+    // Past its searches, an answer ends with what it has written.
+    if (!mcpCalls.length && searchRounds >= MAX_SEARCH_ROUNDS) return { kind: 'answer', result };
+    if (turn.step >= maxSteps) return { kind: 'answer', result, note: `_(I stopped after ${maxSteps} steps with tools; ask again to go on.)_` };
+    if (calls.some((call) => call.name === SEARCH_TOOL_NAME)) searchRounds++;
+    const results: Anthropic.ToolResultBlockParam[] = [];
+    let pending: { call: ToolCall; entry: McpToolEntry } | undefined;
+    for (const call of calls) {
+      const entry = tools.mcp.get(call.name);
+      if (call.name === SEARCH_TOOL_NAME && context.settings.knowledge) results.push(await runSearch(context, call));
+      else if (!entry) results.push({ type: 'tool_result', tool_use_id: call.id, content: `There is no tool named ${call.name} here.`, is_error: true });
+      else if (!entry.needsApproval) {
+        const ran = await runMcpCall(context, call, entry.server, entry.tool.name);
+        turn.used.push(ran.line);
+        results.push(ran.block);
+      } else if (pending) {
+        results.push({ type: 'tool_result', tool_use_id: call.id, content: 'Not run: one call that needs approval at a time. Call it again once the other is answered.', is_error: true });
+      } else {
+        pending = { call, entry };
+        // Its place among the results; filled in once the asker has decided.
+        results.push({ type: 'tool_result', tool_use_id: call.id, content: '' });
+      }
+    }
+    if (pending) {
+      await pauseForApproval(context, { ...turn }, result, results, pending);
+      return { kind: 'paused' };
+    }
+    turn.messages = [...turn.messages, { role: 'assistant', content: result.content }, { role: 'user', content: results }];
+  }
+}
+
+/** Ends the turn as the loop did: the skill takes over, or the answer is posted with the tools used under it. */
+export async function finishTurn(context: CommandContext, end: LoopEnd, turn: LoopTurn, started: Promise<void>): Promise<void> {
+  if (end.kind === 'paused') return;
+  if (end.kind === 'skill') {
+    await started;
+    const request = (end.call.input as { request?: unknown }).request;
+    context.log.info({ skill: end.skill.name }, 'Claude handed the request to a skill');
+    await end.skill.run({ ...context, args: typeof request === 'string' && request.trim() ? request : context.args, handedOver: true });
+    return;
+  }
+  const { result } = end;
+  const truncated = result.stopReason === 'max_tokens' ? '\n\n_(The answer was cut off at the length limit.)_' : '';
+  const tools = turn.used.length ? `\n\n_Tools: ${turn.used.join(' · ')}_` : '';
+  const note = end.note ? `\n\n${end.note}` : '';
+  // Not waiting for the placeholder first: one still waiting for the platform's rate limit then goes out with the
+  // whole answer instead of taking an edit more. finish waits for it (and fails as it did, if it did).
+  await context.reply.finish(result.text + truncated + note + tools);
+  saveAnswerText(context, result.text, result.usage.outputTokens);
+}
+
+function skillOf(context: CommandContext, call: ToolCall): Skill | undefined {
+  return context.commands.filter(isSkill).find((skill) => skillToolName(skill) === call.name);
+}
