@@ -90,6 +90,7 @@ export async function answerMessage(
           replace: (t) => sse('replace', { text: t }),
           file: (f) => sse('file', f),
           queued: (ahead) => sse('queued', { ahead }),
+          approval: (id, text) => sse('approval', { approval_id: id, text, approve_url: `/v1/approvals/${id}/approve`, deny_url: `/v1/approvals/${id}/deny` }),
         }
       : undefined,
   );

@@ -17,6 +17,12 @@ import type { McpToolEntry } from './mcp-catalog.js';
 import { record, runMcpCall } from './run-mcp-call.js';
 import { finishTurn, runToolLoop, turnTools, type LoopTurn } from './tool-loop.js';
 
+/**
+ * The part of the delivery the approval request is posted as: past any part of its answer (a platform that dedupes
+ * posts keys them by delivery and part), and on the delivery's own channel where answers are relayed (HTTP, shell).
+ */
+const APPROVAL_PART = 100;
+
 /** The approval of a delivery's paused call: one per delivery (a retried job finds its own), short enough to type. */
 export function approvalIdOf(deliveryId: string): string {
   return createHash('sha256').update(deliveryId).digest('hex').slice(0, 12);
@@ -70,12 +76,12 @@ export async function pauseForApproval(
     '```',
     `Only ${message.author.name}, who asked, can approve it; it lapses in ${minutes(timeoutMs)}. (Request \`${row.id}\`: in the terminal, type \`/approve ${row.id}\` or \`/deny ${row.id}\`.)`,
   ].join('\n');
-  const posted = await egress.post(message.address, request, { deliveryId: `${message.id}#approval`, part: 0 }, { controls: { answerId: row.id, state: 'approval' } });
+  const posted = await egress.post(message.address, request, { deliveryId: message.id, part: APPROVAL_PART }, { controls: { answerId: row.id, state: 'approval' } });
   await noteApprovalMessage(context.sql, row.id, posted.messageId);
   await scheduleApprovalExpiry(context.redis, config.queuePrefix, row.id, timeoutMs);
   context.log.info({ approval: row.id, server: row.server, tool: row.tool }, 'a tool call waits for its asker');
   const said = result.text.trim();
-  const waiting = `${said ? `${said}\n\n` : ''}_⏸ Waiting for ${message.author.name} to approve \`${row.tool}\` on ${row.server}._`;
+  const waiting = `${said ? `${said}\n\n` : ''}_⏸ Waiting for ${message.author.name} to approve \`${row.tool}\` on ${row.server} (request \`${row.id}\`)._`;
   await context.reply.finish(waiting);
   saveAnswerText(context, waiting);
 }
