@@ -64,7 +64,7 @@ describe('sealed credentials', () => {
     expect(JSON.parse(open(key, sealed))).toEqual({ Authorization: 'Bearer top-secret' });
     expect(() => open(Buffer.alloc(32, 8), sealed)).toThrow();
     const raw = Buffer.from(sealed, 'base64');
-    raw[raw.length - 1] ^= 1;
+    raw[raw.length - 1] = raw[raw.length - 1]! ^ 1;
     expect(() => open(key, raw.toString('base64'))).toThrow();
   });
 });
