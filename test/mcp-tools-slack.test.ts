@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../src/app/start-app.js';
 import type { Config } from '../src/config/read-config.js';
 import { createLogger } from '../src/log/create-logger.js';
+import { startApprovedCall } from '../src/store/tool-approvals.js';
 import { approvalIdOf } from '../src/tools/tool-approval.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/fake-anthropic.js';
 import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
@@ -153,6 +154,8 @@ describe('MCP tools on Slack: the loop, approvals by button, the audit', () => {
     const usage = await database.sql<{ deliveryId: string }[]>`select delivery_id as "deliveryId" from usage where delivery_id in (${asked.id}, ${continuation})`;
     expect(usage.filter((u) => u.deliveryId === asked.id)).toHaveLength(2);
     expect(usage.filter((u) => u.deliveryId === continuation)).toHaveLength(1);
+    // The call is taken once: a second taker (a retried continuation) finds it done.
+    expect(await startApprovedCall(database.sql, approvalId)).toBe(false);
     // A late click changes nothing.
     await press('C1', 'U1', request, 'xiaoliu_approve', approvalId);
     await waitFor('the late notice', () => slack.ephemerals.find((e) => e.user === 'U1' && /already been answered/.test(e.text)));
