@@ -138,7 +138,7 @@ describe('fake Anthropic API driven by the real SDK', () => {
 
   it('refuses a tool_use sent back without its tool_result right after it, and takes one with it', async () => {
     const toolUse = { type: 'tool_use' as const, id: 'toolu_1', name: 'get_weather', input: {} };
-    const base = { model: 'claude-sonnet-5-5', max_tokens: 100 };
+    const base = { model: 'claude-sonnet-5-5', max_tokens: 4000 };
     const missing = client().messages.create({ ...base, messages: [{ role: 'user', content: 'weather?' }, { role: 'assistant', content: [toolUse] }, { role: 'user', content: 'well?' }] });
     await expect(missing).rejects.toMatchObject({ status: 400, message: expect.stringContaining('toolu_1') });
     fake.enqueue({ kind: 'text', text: 'Sunny.' });
