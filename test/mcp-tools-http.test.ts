@@ -36,7 +36,7 @@ describe('MCP approvals through the HTTP API', () => {
     database = await createTestDatabase();
     model = await startFakeAnthropic();
     mcp = await startMcpTestServer();
-    config = testConfig(database, model.url, { MCP_ALLOW_PRIVATE_NETWORKS: 'true' });
+    config = testConfig(database, model.url, { MCP_ALLOW_PRIVATE_NETWORKS: 'true', XIAOLIU_ADMINS: 'http:alice' });
     app = await startTestApp(config, []);
     base = `http://127.0.0.1:${app.port}`;
     alice = (await createApiKey(database.sql, 'alice', 'test')).key;
@@ -84,5 +84,13 @@ describe('MCP approvals through the HTTP API', () => {
     const denied = await post(alice, `/v1/approvals/${id}/deny`, {});
     expect(((await denied.json()) as { answer: string }).answer).toMatch(/denied running `create_ticket`.*did not run it/);
     expect(mcp.created.map((c) => c.title)).not.toContain('Denied');
+  });
+
+  it('without MCP_SECRET_KEY a server with credentials is refused, naming the variable; without MCP_ALLOW_STDIO so is a local command', async () => {
+    const say = async (message: string) => ((await (await post(alice, '/v1/chat', { message })).json()) as { answer: string }).answer;
+    expect(await say(`mcp add secret ${mcp.url} --header "Authorization: Bearer abc"`)).toMatch(/MCP_SECRET_KEY.*Nothing was saved/);
+    expect(await say('mcp add local --command "node server.js"')).toContain('MCP_ALLOW_STDIO');
+    const [row] = await database.sql`select count(*)::int as n from mcp_servers where name in ('secret', 'local')`;
+    expect(row!.n).toBe(0);
   });
 });
