@@ -24,7 +24,7 @@ describe('MCP approvals in the terminal', () => {
     database = await createTestDatabase();
     model = await startFakeAnthropic();
     mcp = await startMcpTestServer();
-    const config = testConfig(database, model.url, { MCP_ALLOW_PRIVATE_NETWORKS: 'true' });
+    const config = testConfig(database, model.url, { MCP_ALLOW_PRIVATE_NETWORKS: 'true', MCP_ALLOW_STDIO: 'true', XIAOLIU_ADMINS: 'shell:tester' });
     app = await startTestApp(config, []);
     const scope = { platform: 'shell', workspaceId: 'laptop' };
     await addMcpServer(database.sql, scope, { name: 'tracker', transport: 'http', url: mcp.url, command: null, headerNames: [], headersSealed: null, createdBy: 'test' });
@@ -65,5 +65,16 @@ describe('MCP approvals in the terminal', () => {
     await shell.ask(`/approve ${id}`);
     expect(printed).toContain('already been answered');
     expect(mcp.created).toHaveLength(1);
+  });
+
+  it('runs a local command as a server where the operator allows it, without handing it the worker’s environment', async () => {
+    await shell.ask(`mcp add local --command "${process.execPath} --import tsx test/fakes/mcp-stdio-server.ts"`);
+    expect(printed).toMatch(/Added .?local.? \(1 tool\)/);
+    await shell.ask('mcp enable local');
+    model.enqueue({ kind: 'tool_use', name: 'mcp__local__echo', input: { text: 'hello' } }, { kind: 'text', text: 'It echoed.' });
+    await shell.ask('echo hello through the local server');
+    expect(printed).toContain('It echoed.');
+    const sent = JSON.stringify(model.requests.at(-1)!.body.messages);
+    expect(sent).toContain('echo: hello; anthropic key visible: false');
   });
 });
