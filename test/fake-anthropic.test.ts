@@ -136,6 +136,19 @@ describe('fake Anthropic API driven by the real SDK', () => {
     expect(plain.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'get_weather', input })]);
   });
 
+  it('refuses a tool_use sent back without its tool_result right after it, and takes one with it', async () => {
+    const toolUse = { type: 'tool_use' as const, id: 'toolu_1', name: 'get_weather', input: {} };
+    const base = { model: 'claude-sonnet-5-5', max_tokens: 4000 };
+    const missing = client().messages.create({ ...base, messages: [{ role: 'user', content: 'weather?' }, { role: 'assistant', content: [toolUse] }, { role: 'user', content: 'well?' }] });
+    await expect(missing).rejects.toMatchObject({ status: 400, message: expect.stringContaining('toolu_1') });
+    fake.enqueue({ kind: 'text', text: 'Sunny.' });
+    const answered = await client().messages.create({
+      ...base,
+      messages: [{ role: 'user', content: 'weather?' }, { role: 'assistant', content: [toolUse] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] }],
+    });
+    expect(answered.content).toContainEqual(expect.objectContaining({ type: 'text', text: 'Sunny.' }));
+  });
+
   it('cuts a tool call off mid input at max_tokens, billing all of it, with cumulative usage in message_delta', async () => {
     fake.enqueue({ kind: 'tool_use', name: 'write_doc', input: { body: 'x'.repeat(400) } });
     const events: Anthropic.RawMessageStreamEvent[] = [];

@@ -36,7 +36,7 @@ export async function onAnswerButton(interaction: ButtonInteraction, answers: An
   }
   const base = { answerId, platform: 'discord', workspaceId: workspaceOf(interaction), user: { id: interaction.user.id, name: interaction.user.username } };
   const action: AnswerAction =
-    verb === 'good' || verb === 'bad' ? { ...base, kind: 'feedback', rating: verb } : { ...base, kind: verb as 'stop' | 'regenerate' | 'remember' };
+    verb === 'good' || verb === 'bad' ? { ...base, kind: 'feedback', rating: verb } : { ...base, kind: verb as 'stop' | 'regenerate' | 'remember' | 'approve' | 'deny' };
   const result = await answers.handle(action);
   if (result.notice && !(verb === 'bad' && result.done)) await interaction.followUp({ content: result.notice, ...EPHEMERAL }).catch((error: unknown) => log.warn({ err: error }, 'could not tell the clicker'));
 }

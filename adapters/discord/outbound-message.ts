@@ -53,18 +53,21 @@ export function answerComponents({ answerId, state, remember }: AnswerControls):
   const buttons =
     state === 'streaming'
       ? [button('stop', '⏹ Stop', 4)]
-      : [
-          button('regenerate', '🔄 Regenerate', 2),
-          button('good', '👍', 2),
-          button('bad', '👎', 2),
-          // "Remember this", where Claude suggested a fact with the answer (src/memory/suggest-memory-tool.ts).
-          ...(remember ? [button('remember', '🧠 Remember this', 1)] : []),
-        ];
+      : state === 'approval'
+        ? // style 3 is Success (green): https://discord.com/developers/docs/components/reference#button-button-styles
+          [button('approve', '✅ Approve', 3), button('deny', '✖ Deny', 4)]
+        : [
+            button('regenerate', '🔄 Regenerate', 2),
+            button('good', '👍', 2),
+            button('bad', '👎', 2),
+            // "Remember this", where Claude suggested a fact with the answer (src/memory/suggest-memory-tool.ts).
+            ...(remember ? [button('remember', '🧠 Remember this', 1)] : []),
+          ];
   return [{ type: 1, components: buttons }];
 }
 
 /** The verb and answer of one of Xiaoliu's custom_ids; undefined for anything else. */
 export function parseCustomId(customId: string): { verb: string; answerId: string } | undefined {
-  const match = /^xl:(stop|regenerate|good|bad|reason|remember):(.+)$/.exec(customId);
+  const match = /^xl:(stop|regenerate|good|bad|reason|remember|approve|deny):(.+)$/.exec(customId);
   return match ? { verb: match[1]!, answerId: match[2]! } : undefined;
 }

@@ -20,6 +20,8 @@ export interface AnswerListener {
   queued?(ahead: number | null): void;
   /** What Xiaoliu is doing on the way to the answer ("Searching the web for …"). */
   activity?(text: string): void;
+  /** A tool call waits for the asker's approval (POST /v1/approvals/{id}/approve or /deny). */
+  approval?(id: string, text: string): void;
 }
 
 /**
@@ -47,6 +49,11 @@ export class AnswerCollector {
         return this.grow(event.text);
       case 'post':
       case 'edit':
+        // A tool call's approval request: its own event, and in the answer's text, so a JSON client sees it too.
+        if (event.type === 'post' && event.approval) {
+          this.listener?.approval?.(event.approval, event.text);
+          return this.grow(`\n\n${event.text}`);
+        }
         // Not produced while maxParts is 1; kept so a larger limit later degrades to appending.
         if (parseRelayMessageId(event.messageId).part !== 0) return this.grow(`\n\n${event.text}`);
         if (this.text === '') return this.grow(event.text);

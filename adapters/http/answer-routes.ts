@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnswerAction, AnswerActions } from '../../src/interactions/answer-actions.js';
+import { APPROVAL_GONE, NOT_THE_ASKER } from '../../src/tools/decide-tool-call.js';
 import { httpWorkspace } from '../../src/store/http-conversations.js';
 import type { ApiPrincipal } from './api-keys.js';
 import { answerMessage, type ChatDeps } from './chat-route.js';
@@ -44,4 +45,31 @@ export async function handleAnswerAction(
     throw new ApiError(409, 'conflict', result.notice ?? 'The answer was regenerated already.');
   }
   sendJson(res, 200, { ok: true, ...(result.notice ? { message: result.notice } : {}) }, cors);
+}
+
+/**
+ * POST /v1/approvals/{id}/approve and /deny: the asker's answer to a tool call waiting for approval (announced by the
+ * `approval` event of a streamed answer). The continuation comes back like /v1/chat's answer: the tool's run and the
+ * rest of the answer, or the turn's end when denied. Only the asker's key finds the request.
+ */
+export async function handleApproval(
+  deps: ChatDeps & { answers: AnswerActions },
+  verb: 'approve' | 'deny',
+  req: IncomingMessage,
+  res: ServerResponse,
+  who: ApiPrincipal,
+  approvalId: string,
+  cors: Record<string, string>,
+): Promise<void> {
+  let answered = false;
+  const result = await deps.answers.handle(
+    { kind: verb, answerId: approvalId, platform: 'http', workspaceId: httpWorkspace(who.userId), user: { id: who.userId, name: who.userId } },
+    async (message) => {
+      answered = true;
+      await answerMessage(deps, req, res, message, message.address.threadId ?? '-', cors);
+    },
+  );
+  if (answered) return;
+  if (result.notice === APPROVAL_GONE || result.notice === NOT_THE_ASKER) throw new ApiError(404, 'not_found', 'No such approval request.');
+  throw new ApiError(409, 'conflict', result.notice ?? 'This request has already been answered.');
 }

@@ -95,6 +95,7 @@ export async function answerMessage(
           file: (f) => sse('file', f),
           queued: (ahead) => sse('queued', { ahead }),
           activity: (text) => sse('activity', { text }),
+          approval: (id, text) => sse('approval', { approval_id: id, text, approve_url: `/v1/approvals/${id}/approve`, deny_url: `/v1/approvals/${id}/deny` }),
         }
       : undefined,
   );

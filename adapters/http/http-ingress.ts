@@ -9,7 +9,7 @@ import { handleChat } from './chat-route.js';
 import type { HttpApiConfig } from './http-config.js';
 import { ApiError, bearerToken, checkRateLimit, corsHeaders, sendError, sendJson } from './http-io.js';
 import { openApiDocument } from './openapi.js';
-import { handleAnswerAction } from './answer-routes.js';
+import { handleAnswerAction, handleApproval } from './answer-routes.js';
 import { deleteConversation, getConversation, getFile } from './resources.js';
 
 /** The API's routes (`:id` as the server matches them); the OpenAPI document must describe exactly these. */
@@ -23,6 +23,8 @@ export const HTTP_API_ROUTES = [
   { method: 'POST', path: '/v1/answers/:id/regenerate' },
   { method: 'POST', path: '/v1/answers/:id/feedback' },
   { method: 'POST', path: '/v1/answers/:id/remember' },
+  { method: 'POST', path: '/v1/approvals/:id/approve' },
+  { method: 'POST', path: '/v1/approvals/:id/deny' },
 ] as const;
 
 /** The console's static files, served as they are: no build step. */
@@ -74,6 +76,9 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
   const answerDeps = { ...chatDeps, answers: deps.answers };
   for (const verb of ['stop', 'regenerate', 'feedback', 'remember'] as const) {
     http.route('POST', `/v1/answers/:id/${verb}`, authed((req, res, who, id, cors) => handleAnswerAction(answerDeps, verb, req, res, who, id, cors)));
+  }
+  for (const verb of ['approve', 'deny'] as const) {
+    http.route('POST', `/v1/approvals/:id/${verb}`, authed((req, res, who, id, cors) => handleApproval(answerDeps, verb, req, res, who, id, cors)));
   }
   http.route('GET', '/v1/openapi.json', (req, res) => sendJson(res, 200, openApiDocument(), corsHeaders(req, config.corsOrigins)));
   // Browsers ask before a cross-origin call with a key; without configured origins the answer grants nothing.

@@ -86,6 +86,20 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The new answer', content: { 'application/json': { schema: { $ref: '#/components/schemas/ChatAnswer' } }, 'text/event-stream': {} } }, '409': error, ...authErrors },
         },
       },
+      '/v1/approvals/{id}/approve': {
+        post: {
+          summary: "Approve a tool call that waits for its asker (the streamed answer's `approval` event names it): it runs, and the answer goes on, returned (or streamed) like /v1/chat",
+          parameters: [idParam],
+          responses: { '200': { description: 'The rest of the answer', content: { 'application/json': { schema: { $ref: '#/components/schemas/ChatAnswer' } }, 'text/event-stream': {} } }, '409': error, ...authErrors },
+        },
+      },
+      '/v1/approvals/{id}/deny': {
+        post: {
+          summary: 'Deny a tool call that waits for its asker: it is not run, and the answer ends saying so',
+          parameters: [idParam],
+          responses: { '200': { description: 'The answer’s end', content: { 'application/json': { schema: { $ref: '#/components/schemas/ChatAnswer' } }, 'text/event-stream': {} } }, '409': error, ...authErrors },
+        },
+      },
       '/v1/answers/{id}/feedback': {
         post: {
           summary: 'Rate an answer 👍 or 👎, with an optional short reason (one rating per person; a new one replaces it)',

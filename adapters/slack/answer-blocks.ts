@@ -10,6 +10,9 @@ export const SLACK_ACTION = {
   feedback: 'xiaoliu_feedback',
   /** "Remember this": keeps the fact Claude suggested with the answer (src/memory/suggest-memory-tool.ts). */
   remember: 'xiaoliu_remember',
+  /** A tool call waiting for its asker (src/tools/tool-approval.ts): the value is the approval's id. */
+  approve: 'xiaoliu_approve',
+  deny: 'xiaoliu_deny',
 } as const;
 
 // "Maximum length for the text in this field is 3000 characters" (section block, text:
@@ -58,6 +61,7 @@ export function streamEndBlocks(controls: AnswerControls | undefined): unknown[]
 function buttonsOf(controls: AnswerControls): unknown[] {
   const { answerId, state } = controls;
   if (state === 'streaming') return [button(SLACK_ACTION.stop, '⏹ Stop', answerId, 'danger')];
+  if (state === 'approval') return [button(SLACK_ACTION.approve, '✅ Approve', answerId, 'primary'), button(SLACK_ACTION.deny, '✖ Deny', answerId, 'danger')];
   return [
     button(SLACK_ACTION.regenerate, '🔄 Regenerate', answerId),
     button(SLACK_ACTION.good, '👍', answerId),

@@ -33,8 +33,10 @@ export function listenForAnswerActions(app: App, client: WebClient, answers: Ans
     [SLACK_ACTION.bad, 'bad'],
     [SLACK_ACTION.feedback, 'good'],
     [SLACK_ACTION.remember, 'remember'],
+    [SLACK_ACTION.approve, 'approve'],
+    [SLACK_ACTION.deny, 'deny'],
   ]);
-  app.action(/^xiaoliu_(stop|regenerate|good|bad|feedback|remember)$/, async ({ ack, body, action }) => {
+  app.action(/^xiaoliu_(stop|regenerate|good|bad|feedback|remember|approve|deny)$/, async ({ ack, body, action }) => {
     await ack();
     const b = body as unknown as BlockActionsBody;
     const a = action as { action_id: string; value?: string };

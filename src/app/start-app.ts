@@ -27,6 +27,7 @@ import { startWorker, type RunningWorker } from '../worker/start-worker.js';
 import { startSkillWorkers } from '../skills/start-skill-workers.js';
 import type { SkillWorkers } from '../skills/skill.js';
 import { startMaintenance } from '../maintenance/start-maintenance.js';
+import { closeApprovalQueue, startApprovalExpiry } from '../tools/approval-expiry.js';
 import { startScheduleWorker, type RunningScheduleWorker } from '../schedules/start-schedule-worker.js';
 
 /** Which parts of Xiaoliu this process runs: `npm start` runs the gateway and the worker. */
@@ -110,6 +111,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
   let worker: RunningWorker | undefined;
   let skillWorkers: SkillWorkers | undefined;
   let scheduleWorker: RunningScheduleWorker | undefined;
+  let approvalExpiry: { close(): Promise<void> } | undefined;
   // Housekeeping (data retention) runs in workers: one job per period across all of them.
   const maintenance = roles.worker ? await startMaintenance({ config, sql: database.sql, log }) : undefined;
   const egressDeps: EgressDeps = { redis, sql: database.sql, prefix: config.queuePrefix, log };
@@ -156,6 +158,8 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     skillWorkers = startSkillWorkers({ sql: database.sql, redis, prefix: config.queuePrefix, egress, claude, limits, config, log });
     // Schedules' fires queue their prompts through the same producer as every platform message.
     scheduleWorker = await startScheduleWorker({ sql: database.sql, config, log, producer });
+    // Tool calls waiting for their asker lapse on time, on whichever worker is up (src/tools/approval-expiry.ts).
+    approvalExpiry = startApprovalExpiry({ config, sql: database.sql, log, producer });
   }
 
   // Two listeners: the public one (HOST:PORT) for platforms and users, and the operator's (METRICS_HOST:METRICS_PORT)
@@ -217,6 +221,8 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
       // In-flight answers and skills' jobs share one shutdown allowance.
       await Promise.all([worker?.close(config.worker.shutdownTimeoutMs), skillWorkers?.close(config.worker.shutdownTimeoutMs)]);
       await scheduleWorker?.close();
+      await approvalExpiry?.close();
+      await closeApprovalQueue(redis);
       await maintenance?.close();
       await producer.close();
       await queue.close();

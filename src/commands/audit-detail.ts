@@ -22,6 +22,7 @@ const ACTION_OF: Record<string, string> = {
   webAllowedDomains: 'config.web',
   webBlockedDomains: 'config.web',
   thinking: 'config.thinking',
+  mcpTools: 'mcp.channel',
 };
 
 /**

@@ -168,6 +168,7 @@ async function describe(context: CommandContext): Promise<string> {
     `• knowledge (search of this channel's history): ${s.knowledge ? 'on' : 'off'}`,
     `• web: ${describeWeb(s)}`,
     `• thinking: ${describeThinking(s.thinking)}`,
+    `• MCP tools: ${Object.keys(s.mcpTools).length ? Object.entries(s.mcpTools).map(([server, tools]) => `${server} (${tools.join(', ')})`).join('; ') : 'none'}`,
     '',
     context.isAdmin ? 'Change one with `config <setting> <value>`; `config help` lists them.' : 'Admins can change these.',
   ].join('\n');
@@ -198,10 +199,10 @@ async function rollback(context: CommandContext, versionArg: string | undefined)
 }
 
 /** The settings without the version number loadChannelSettings adds. */
-function plain(settings: ChannelSettings): ChannelSettings {
+export function plain(settings: ChannelSettings): ChannelSettings {
   const { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge } = settings;
-  const { webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking } = settings;
-  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge, webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking };
+  const { webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking, mcpTools } = settings;
+  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge, webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking, mcpTools };
 }
 
 function who(context: CommandContext): string {

@@ -4,6 +4,7 @@ import { chatCommand } from './chat.js';
 import { configCommand } from './config.js';
 import { forgetMeCommand } from './forget-me.js';
 import { helpCommand } from './help.js';
+import { mcpCommand } from './mcp.js';
 import { resetCommand } from './reset.js';
 import { rememberCommand, memoriesCommand } from './remember.js';
 import { roleCommand } from './role.js';
@@ -18,5 +19,5 @@ import { summarizeCommand } from './summarize.js';
  * ALL_SKILLS) reaches Discord with the next registration.
  */
 export function createDefaultRouter(): Router {
-  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, scheduleCommand, rememberCommand, memoriesCommand, summarizeCommand, ...ALL_SKILLS], chatCommand);
+  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, scheduleCommand, mcpCommand, rememberCommand, memoriesCommand, summarizeCommand, ...ALL_SKILLS], chatCommand);
 }

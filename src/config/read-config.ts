@@ -1,3 +1,4 @@
+import { readMcpConfig, type McpConfig } from './read-mcp.js';
 import { ADAPTERS, type PlatformConfigs } from '../../adapters/registry.js';
 import type { PriceOverrides } from '../claude/price-table.js';
 import { ConfigError } from '../domain/errors.js';
@@ -96,6 +97,8 @@ export interface Config {
   attachments: { maxBytes: number };
   /** The `parallel` skill: how finely it may split a task, and how many sub-tasks one worker process runs at once. */
   parallel: { maxSubtasks: number; concurrency: number };
+  /** MCP servers and the tool loop (src/config/read-mcp.ts). */
+  mcp: McpConfig;
 }
 
 export const DEFAULT_SYSTEM_PROMPT = [
@@ -198,6 +201,7 @@ export function readConfig(env: Env = process.env): Config {
     analyze: { maxFileBytes: int(env, 'ANALYZE_MAX_FILE_BYTES', 204_800, 1024, 10_485_760) },
     schedules: { minIntervalSeconds: int(env, 'SCHEDULE_MIN_INTERVAL_SECONDS', 300, 1, 86_400) },
     attachments: { maxBytes: int(env, 'ATTACHMENT_MAX_BYTES', 20_971_520, 1024, 33_554_432) },
+    mcp: readMcpConfig(env),
   };
 }
 

@@ -30,6 +30,11 @@ export interface ChannelSettings {
    * thinks more (adaptive, high effort); `off` the least the model allows; a number is a thinking budget in tokens.
    */
   thinking: ThinkingSetting;
+  /**
+   * MCP servers on in this channel (`mcp enable`), by name: the tools of each that Claude may call, `*` for all. A
+   * server not named here is off. Servers are the workspace's (src/store/mcp-servers.ts); this only picks among them.
+   */
+  mcpTools: Record<string, string[]>;
 }
 
 /** How much a channel's answers think: see ChannelSettings.thinking. */
@@ -57,5 +62,6 @@ export function defaultSettings(config: Config): ChannelSettings {
     webAllowedDomains: [],
     webBlockedDomains: [],
     thinking: 'default',
+    mcpTools: {},
   };
 }

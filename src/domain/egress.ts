@@ -95,7 +95,8 @@ export interface NativeStream {
  */
 export interface AnswerControls {
   answerId: string;
-  state: 'streaming' | 'done' | 'stopped' | 'none';
+  /** 'approval': Approve and Deny on a tool call waiting for its asker; `answerId` is then the approval's id. */
+  state: 'streaming' | 'done' | 'stopped' | 'none' | 'approval';
   /** Claude suggested remembering a fact with this answer: a "Remember this" button joins the others once it ends. */
   remember?: boolean;
 }

@@ -75,6 +75,11 @@ export interface InboundMessage {
    * under `questionId` (the original message's delivery id), so the thread holds one answer per question.
    */
   regenerate?: { questionId: string; replaces: string };
+  /**
+   * Set on the message an Approve or Deny (or the timeout) queues for a tool call that waited for its asker
+   * (src/tools/tool-approval.ts): the turn stored with `id` continues, or ends as decided. Never set from text.
+   */
+  toolApproval?: { id: string };
 }
 
 /** The thread part of a conversation's key (its row's thread_id): the thread, else the lane ("~<lane>"), else '-'. */

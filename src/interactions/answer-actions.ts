@@ -6,6 +6,7 @@ import type { Ingress } from '../ingress/ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import { findAnswer, recordFeedback, replaceAnswer, type AnswerRow } from '../store/answers.js';
 import type { Sql } from '../store/database.js';
+import { decideToolCall } from '../tools/decide-tool-call.js';
 import { roleFrom, type Role } from '../store/user-roles.js';
 import { rememberSuggested } from '../memory/remember-suggested.js';
 
@@ -14,8 +15,8 @@ import { rememberSuggested } from '../memory/remember-suggested.js';
  * through Bolt, Discord's gateway, the console's API key) and acknowledged it; the rest is here, once.
  */
 export interface AnswerAction {
-  kind: 'stop' | 'regenerate' | 'feedback' | 'remember';
-  /** The answer's delivery id, as the button carries it. */
+  kind: 'stop' | 'regenerate' | 'feedback' | 'remember' | 'approve' | 'deny';
+  /** The answer's delivery id, as the button carries it (for approve / deny: the tool approval's id). */
   answerId: string;
   platform: Platform;
   /** The workspace the click came from: an answer of another one is not found (tenants never mix). */
@@ -54,6 +55,10 @@ export class AnswerActions {
    */
   async handle(action: AnswerAction, submit?: (message: InboundMessage) => Promise<unknown>): Promise<ActionResult> {
     const { sql, log } = this.deps;
+    // A tool call waiting for its asker: the same plumbing, its own state (src/tools/tool-approval.ts).
+    if (action.kind === 'approve' || action.kind === 'deny') {
+      return decideToolCall(this.deps, { ...action, verdict: action.kind }, submit ?? ((message) => this.deps.ingress.submit(message, { receivedAt: performance.now(), ifRedisDown: 'fail' })));
+    }
     const answer = await findAnswer(sql, action.platform, action.workspaceId, action.answerId);
     if (!answer) return { done: false, notice: NOT_FOUND };
     const logged = { platform: action.platform, answer: action.answerId, action: action.kind };

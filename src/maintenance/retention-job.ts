@@ -79,6 +79,12 @@ async function deleteExpiredMessages(sql: Sql, days: number, options: RetentionO
     return result.count;
   });
   await sql`update answer_feedback set reason = null where reason is not null and at < ${cutoff}::timestamptz`;
+  // A paused tool call keeps the conversation it paused in: it goes with the messages (long decided or lapsed by then).
+  await inBatches(batch, options.signal, async () => {
+    const result = await sql`
+      delete from tool_approvals where id in (select id from tool_approvals where created_at < ${cutoff}::timestamptz limit ${batch})`;
+    return result.count;
+  });
   const httpFiles = await inBatches(fileBatch, options.signal, async () => {
     const result = await sql`
       delete from http_files where id in (

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { textOf, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type StartedStream } from '../domain/egress.js';
+import { textOf, type AnswerControls, type Egress, type EgressLimits, type NativeStream, type OutboundFile, type OutboundText, type PostKey, type PostedMessage, type StartedStream } from '../domain/egress.js';
 import type { InboundMessage, Platform, ReplyAddress } from '../domain/inbound-message.js';
 import { parseRelayMessageId, relayMessageId, type RelayEvent, type RelayedFile } from './relay-events.js';
 
@@ -42,10 +42,12 @@ export class RelayEgress implements Egress {
     };
   }
 
-  async post(address: ReplyAddress, text: OutboundText, key?: PostKey): Promise<PostedMessage> {
+  async post(address: ReplyAddress, text: OutboundText, key?: PostKey, options?: { controls?: AnswerControls | undefined }): Promise<PostedMessage> {
     const messageId = relayMessageId(key?.deliveryId ?? `unkeyed-${randomUUID()}`, key?.part ?? 0);
-    // A relay has no rate limit to wait for: the text is read now.
-    await this.publish(address, messageId, { type: 'post', messageId, text: textOf(text) });
+    // A relay has no rate limit to wait for: the text is read now. A tool call's approval request says which it is,
+    // so a client can offer its own Approve and Deny (the console; POST /v1/approvals/{id}/approve).
+    const approval = options?.controls?.state === 'approval' ? { approval: options.controls.answerId } : {};
+    await this.publish(address, messageId, { type: 'post', messageId, text: textOf(text), ...approval });
     return { messageId };
   }
 

@@ -7,7 +7,8 @@
 export type RelayEvent =
   | { type: 'open'; messageId: string }
   | { type: 'append'; messageId: string; text: string }
-  | { type: 'post'; messageId: string; text: string }
+  /** `approval`: the message asks its asker to approve a tool call (src/tools/tool-approval.ts); its id. */
+  | { type: 'post'; messageId: string; text: string; approval?: string }
   | { type: 'edit'; messageId: string; text: string }
   | { type: 'file'; messageId: string; file: RelayedFile }
   | { type: 'done'; deliveryId: string }

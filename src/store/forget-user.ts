@@ -45,6 +45,8 @@ export async function forgetUser(sql: Sql, platform: Platform, authorId: string)
     // Their questions as the answers' buttons keep them (Regenerate), and their feedback (ratings and reasons).
     await tx`delete from answers where platform = ${platform} and asker_id = ${authorId}`;
     await tx`delete from answer_feedback where platform = ${platform} and user_id = ${authorId}`;
+    // Their paused tool calls hold the conversation so far; the audit of calls (tool_calls) holds no text and stays.
+    await tx`delete from tool_approvals where platform = ${platform} and asker_id = ${authorId}`;
     const held = (await tx`delete from held_messages where message->>'platform' = ${platform} and message->'author'->>'id' = ${authorId}`).count;
     // HTTP API files belong to the key's user and are only ever attached to that user's answers.
     const answerFiles = platform === 'http' ? (await tx`delete from http_files where user_id = ${authorId}`).count : 0;

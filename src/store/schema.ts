@@ -491,3 +491,94 @@ export const uploads = pgTable(
   },
   (t) => [index('uploads_user').on(t.platform, t.userId)],
 );
+
+/**
+ * MCP servers an admin registered in a workspace (`mcp add`): a URL (Streamable HTTP) or a local command (stdio,
+ * only where the operator allows it). Credentials are sealed with MCP_SECRET_KEY (AES-256-GCM, src/mcp/secret-box.ts)
+ * and never read back to anyone: only their header names are shown.
+ */
+export const mcpServers = pgTable(
+  'mcp_servers',
+  {
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    name: text('name').notNull(),
+    transport: text('transport', { enum: ['http', 'stdio'] }).notNull(),
+    url: text('url'),
+    command: text('command'),
+    /** The names of the headers sent (Authorization, …), for `mcp list`; their values only in `headersSealed`. */
+    headerNames: jsonb('header_names').notNull().default([]),
+    /** base64 of iv | tag | ciphertext of the headers' JSON; null when the server takes none. */
+    headersSealed: text('headers_sealed'),
+    /** An admin's verdict per tool (`mcp mark`): 'readonly' runs without asking, 'approve' always asks. */
+    toolMarks: jsonb('tool_marks').notNull().default({}),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.name] })],
+);
+
+/**
+ * A side-effecting tool call waiting for its asker's Approve (src/tools/tool-approval.ts). The row holds the turn so
+ * far (the conversation up to and with the assistant's tool_use) so the click can resume it on any worker, after any
+ * restart; `state` moves forward only by conditional updates, so a double click or a click racing the timeout acts once.
+ */
+export const toolApprovals = pgTable(
+  'tool_approvals',
+  {
+    id: text('id').primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** The delivery whose answer asked for the call; the resumed answer is `<it>#approval-<id>`. */
+    deliveryId: text('delivery_id').notNull(),
+    /** The asker's message as queued, to queue its continuation with the same address and asker. */
+    message: jsonb('message').notNull(),
+    askerId: text('asker_id').notNull(),
+    server: text('server').notNull(),
+    tool: text('tool').notNull(),
+    toolUseId: text('tool_use_id').notNull(),
+    input: jsonb('input').notNull(),
+    /** The loop's state: system prompt, messages, the assistant turn, the results of its other calls, the step. */
+    turn: jsonb('turn').notNull(),
+    state: text('state', { enum: ['pending', 'approved', 'denied', 'expired', 'running', 'done'] }).notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** The message with the Approve / Deny buttons, edited once decided. */
+    messageId: text('message_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('tool_approvals_workspace').on(t.platform, t.workspaceId, t.createdAt)],
+);
+
+/**
+ * Every tool call a turn made (MCP tools; the arguments only as a SHA-256 digest), for `audit tools`. One row per
+ * call: a retried job that makes the call again records it under the same (delivery, tool_use) once.
+ */
+export const toolCalls = pgTable(
+  'tool_calls',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    toolUseId: text('tool_use_id').notNull(),
+    server: text('server').notNull(),
+    tool: text('tool').notNull(),
+    argsSha256: text('args_sha256').notNull(),
+    resultChars: integer('result_chars').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    /** ok, error, timeout, denied, expired, interrupted. */
+    outcome: text('outcome').notNull(),
+    approvedBy: text('approved_by'),
+  },
+  (t) => [
+    uniqueIndex('tool_calls_once').on(t.deliveryId, t.toolUseId),
+    index('tool_calls_workspace_time').on(t.platform, t.workspaceId, t.at),
+  ],
+);

@@ -206,6 +206,32 @@ function replayProblem(body: any): string | undefined {
   return undefined;
 }
 
+/**
+ * A tool_use left without its result: "tool result blocks must immediately follow their corresponding tool use
+ * blocks in the message history" and come first in that user message
+ * (https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use#handling-results-from-client-tools);
+ * the API refuses the request with a 400 otherwise.
+ */
+function toolResultProblem(body: any): string | undefined {
+  const messages: any[] = body.messages;
+  for (const [i, message] of messages.entries()) {
+    if (message?.role !== 'assistant' || !Array.isArray(message.content)) continue;
+    const ids = message.content.filter((b: any) => b?.type === 'tool_use').map((b: any) => b.id);
+    if (!ids.length) continue;
+    const next = messages[i + 1];
+    // The last message may be the assistant's own (a prefill): nothing follows it yet.
+    if (!next) continue;
+    const results = Array.isArray(next.content) ? next.content : [];
+    const leading = results.slice(0, ids.length);
+    const answered = new Set(leading.filter((b: any) => b?.type === 'tool_result').map((b: any) => b.tool_use_id));
+    const missing = ids.filter((id: string) => !answered.has(id));
+    if (next.role !== 'user' || missing.length) {
+      return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
+  }
+  return undefined;
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -283,7 +309,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (badContent) return sendError(res, badContent.status, badContent.type, badContent.message);
     const model = fakeModelOf(body.model);
     const refusal = refusalFor(body, model) ?? (() => {
-      const problem = replayProblem(body);
+      const problem = replayProblem(body) ?? toolResultProblem(body);
       return problem ? { status: 400, type: 'invalid_request_error', message: problem } : undefined;
     })();
     if (refusal) return sendError(res, refusal.status, refusal.type, refusal.message);

@@ -103,6 +103,24 @@ function showControls(view, state) {
     return b;
   };
   if (!view.answerId) return;
+  if (view.approval && state !== 'streaming') {
+    // A tool call waits for this asker: Approve or Deny through the API, as Slack's and Discord's buttons do; the
+    // rest of the answer (or its end) streams into a new bubble.
+    const id = view.approval;
+    const decide = (verb) => async () => {
+      view.approval = undefined;
+      view.controls.replaceChildren();
+      const response = await fetch(`/v1/approvals/${encodeURIComponent(id)}/${verb}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${apiKey()}` },
+        body: '{}',
+      });
+      await streamInto(answerView(), response);
+    };
+    button('✓ Approve', 'Run this tool call', decide('approve'));
+    button('✗ Deny', 'Do not run it; the answer ends here', decide('deny'));
+    return;
+  }
   if (state === 'streaming') {
     button('■ Stop', 'Stop this answer, keeping what is written', async (b) => {
       b.disabled = true;
@@ -224,6 +242,7 @@ async function streamInto(view, response) {
     else if (name === 'delta') render(shown + data.text);
     else if (name === 'replace') render(data.text);
     else if (name === 'file') void attach(files, data);
+    else if (name === 'approval') view.approval = data.approval_id;
     else if (name === 'done') {
       render(data.answer);
       view.suggestedMemory = data.suggested_memory;
