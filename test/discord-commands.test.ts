@@ -43,6 +43,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     prefix: t.config.queuePrefix,
     log,
     connectRedis: (name) => createRedis(TEST_REDIS_URL, { connectionName: name }),
+    config: t.config,
     args: [],
   });
   const egress = () => new DiscordEgress(t.config.platforms.discord!, redis, t.config.queuePrefix, silentLogger());

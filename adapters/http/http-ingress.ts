@@ -93,6 +93,16 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
       });
     }
   }
+  if (config.admin) {
+    const { mountAdminConsole } = await import('./admin/mount-admin-console.js');
+    mountAdminConsole(config.admin, deps);
+  } else {
+    // Said plainly rather than a bare 404, so an operator who opens /admin learns what to set.
+    http.route('GET', '/admin', (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('The admin console is off: set CONSOLE_PUBLIC_URL and OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET (or SLACK_OIDC_*). See the README, "Admin console".\n');
+    });
+  }
   return {
     async stop() {
       await hub.close();
