@@ -54,7 +54,9 @@ export function sendPage(res: ServerResponse, status: number, page: SafeHtml, he
     'content-type': 'text/html; charset=utf-8',
     'content-security-policy': ADMIN_CSP,
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // Not no-referrer: under it Chromium sends `Origin: null` on the console's own form posts, which the CSRF check
+    // must then refuse. same-origin still gives other sites nothing.
+    'referrer-policy': 'same-origin',
     'cache-control': 'no-store',
     ...headers,
   });

@@ -48,7 +48,7 @@ export async function channelPage(deps: { sql: Sql; config: Config }, ctx: PageC
   const current = versions[0]?.version ?? 0;
   const historyRows = versions.map((v) => [`v${v.version}`, v.change, v.changedBy, when(v.changedAt), v.version === current ? '' : rollbackButton(v.version)]);
   if (versions.length) historyRows.push(['v0', t('defaults'), '', '', rollbackButton(0)]);
-  const history = versions.length ? table(t('history'), [t('version'), t('change'), t('changedBy'), t('when'), ''], historyRows) : html`<p>${t('noHistory')}</p>`;
+  const history = versions.length ? table(t('history'), [t('version'), t('change'), t('changedBy'), t('when'), t('actions')], historyRows) : html`<p>${t('noHistory')}</p>`;
   return layout(
     ctx,
     'channels',

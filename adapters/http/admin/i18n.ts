@@ -115,6 +115,7 @@ const STRINGS = {
   spec: ['When', '时间'],
   prompt: ['Prompt', '内容'],
   status: ['Status', '状态'],
+  actions: ['Action', '操作'],
   forbidden: ['Only admins of this workspace can see this page.', '只有本工作区的管理员可以查看此页面。'],
   notFound: ['Not found.', '未找到。'],
   badRequest: ['That request was refused: {0}', '请求被拒绝：{0}'],

@@ -16,7 +16,7 @@ export async function keysPage(deps: { sql: Sql }, ctx: PageContext, message?: S
   const list = keys.length
     ? table(
         t('keysTitle'),
-        [t('keyId'), t('keyName'), t('person'), t('created'), t('state'), ''],
+        [t('keyId'), t('keyName'), t('person'), t('created'), t('state'), t('actions')],
         keys.map((k) => [k.keyId, k.name, k.userId, when(k.createdAt), k.revokedAt ? `${t('revoked')} ${when(k.revokedAt)}` : t('active'), k.revokedAt ? '' : revoke(k.keyId)]),
       )
     : html`<p>${t('noKeys')}</p>`;

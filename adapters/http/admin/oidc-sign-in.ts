@@ -91,7 +91,14 @@ export class OidcSignIn {
       // The library's errors name the check that failed (state, nonce, signature…), never a token or secret.
       throw new SignInError(`the identity provider's answer did not check out (${(error as Error).message}).`);
     }
-    const claims = tokens.claims()!;
+    const idToken = tokens.claims()!;
+    // Providers may keep the profile out of the ID token and serve it from userinfo (OIDC Core 5.4: scope claims of a
+    // code flow "are returned from the UserInfo Endpoint"); openid-client checks its subject matches the ID token's.
+    const profile =
+      (idToken.name === undefined || idToken.email === undefined) && configuration.serverMetadata().userinfo_endpoint
+        ? await oidc.fetchUserInfo(configuration, tokens.access_token, idToken.sub).catch(() => ({}))
+        : {};
+    const claims = { ...profile, ...idToken } as Record<string, unknown> & typeof idToken;
     const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
     const email = text(claims.email) ?? null;
     const person: SignedInPerson = {
