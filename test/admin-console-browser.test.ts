@@ -20,6 +20,8 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, signed in through a real OIDC provider', () => {
   let t: SlackTestApp;
   let idp: FakeOidcProvider;
+  /** Stands in for slack.com's OIDC: the same protocol, with Slack's own claims naming the user and team. */
+  let slackIdp: FakeOidcProvider;
   let browser: Browser;
   let origin: string;
   let mention = 0;
@@ -34,6 +36,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
         mo: { name: 'Mo Member', email: 'mo@example.com' },
       },
     });
+    slackIdp = await startFakeOidcProvider({
+      clients: [{ client_id: 'slack-client', client_secret: 'slack-client-secret', redirect_uris: [`${origin}/admin/auth/callback`] }],
+      // Sign in with Slack's ID token carries these (https://docs.slack.dev/authentication/sign-in-with-slack/).
+      people: { bea: { name: 'Bea Slack', email: 'bea@example.com', extra: { 'https://slack.com/user_id': 'UBEA', 'https://slack.com/team_id': 'T0FAKE' } } },
+    });
     t = await startSlackTestApp({
       PORT: String(port),
       CONSOLE_PUBLIC_URL: origin,
@@ -41,6 +48,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
       OIDC_CLIENT_ID: 'xiaoliu-console',
       OIDC_CLIENT_SECRET: 'console-client-secret',
       OIDC_NAME: 'Acme SSO',
+      SLACK_OIDC_ISSUER_URL: slackIdp.issuer,
+      SLACK_OIDC_CLIENT_ID: 'slack-client',
+      SLACK_OIDC_CLIENT_SECRET: 'slack-client-secret',
       LIMIT_WORKSPACE_DAILY: '5usd',
       LIMIT_USER_DAILY: '1usd, 200k tokens',
     });
@@ -56,6 +66,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
     await browser?.close();
     await t?.close();
     await idp?.close();
+    await slackIdp?.close();
   });
 
   /** A fresh browser (its own cookies) at a size that suits the screenshots. */
@@ -65,9 +76,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
   };
 
   /** Signs in through the provider's own login and consent pages, as a person would. */
-  const signIn = async (page: Page, login: string) => {
+  const signIn = async (page: Page, login: string, provider = 'Acme SSO') => {
     await page.goto(`${origin}/admin`);
-    await page.getByRole('link', { name: 'Sign in with Acme SSO' }).click();
+    await page.getByRole('link', { name: `Sign in with ${provider}` }).click();
     await page.fill('input[name=login]', login);
     await page.fill('input[name=password]', 'any password');
     await page.click('button[type=submit]');
@@ -258,6 +269,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
     // The same post with the token from the console's own origin goes through.
     const ok = await page.request.post(`${origin}/admin/channel/rollback`, { form: { ...form, csrf }, headers: { origin }, maxRedirects: 0 });
     expect(ok.status()).toBe(303);
+    await context.close();
+  }, 90_000);
+
+  it('links the Slack user Sign in with Slack vouches for, with no code', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, 'bea', 'Slack');
+    const links = await t.database.sql`select l.platform, l.workspace_id, l.user_id from console_links l join console_accounts a on a.id = l.account_id where a.subject = 'bea'`;
+    expect(links).toEqual([{ platform: 'slack', workspace_id: 'T0FAKE', user_id: 'UBEA' }]);
+    await page.getByRole('heading', { name: 'Your usage, last 14 days' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Channels' }).count()).toBe(0);
+    await context.close();
+  }, 90_000);
+
+  it('refuses a callback it did not start, and one whose state is not the one it sent', async () => {
+    const { context, page } = await newPage();
+    const stray = await page.goto(`${origin}/admin/auth/callback?code=abc&state=xyz`);
+    expect(stray!.status()).toBe(400);
+    await page.getByText('started in another browser').waitFor();
+    // A sign-in started here (its pending cookie set), answered with another state: openid-client's check refuses it.
+    await page.goto(`${origin}/admin/sign-in`);
+    await page.getByRole('link', { name: 'Sign in with Acme SSO' }).click();
+    await page.locator('input[name=login]').waitFor();
+    await page.goto(`${origin}/admin/auth/callback?code=stolen-code&state=forged`);
+    await page.getByText('did not check out').waitFor();
+    expect(await context.cookies().then((c) => c.filter((k) => k.name === 'xiaoliu-session'))).toEqual([]);
     await context.close();
   }, 90_000);
 });
