@@ -205,6 +205,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
     await page.getByRole('link', { name: '中文' }).click();
     await page.getByRole('heading', { name: '你的 API 密钥' }).waitFor();
     expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: '用量' }).click();
+    await page.getByRole('heading', { name: '用量（最近 14 天）' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/console-usage-zh.png` });
     await page.getByRole('link', { name: 'English' }).click();
 
     // Sign out: the session row is gone, and the old cookie is worth nothing.
