@@ -96,6 +96,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
     return /([2-9A-Z]{8})/.exec(dm.text)![1]!;
   };
 
+  /** Ada as the admin of T0FAKE, linking her Slack account unless an earlier test did (links outlive sessions). */
+  const signInAsLinkedAdmin = async (page: Page) => {
+    await signIn(page, 'ada');
+    if ((await page.getByRole('link', { name: 'Channels' }).count()) === 0) await link(page, 'UADA');
+  };
+
   const link = async (page: Page, slackUser: string) => {
     const code = await codeFromSlackDm(slackUser);
     await page.goto(`${origin}/admin/link`);
@@ -242,7 +248,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
 
   it("keeps an admin of one workspace out of another's channels, by crafted URL or form", async () => {
     const { context, page } = await newPage();
-    await signIn(page, 'ada'); // linked to T0FAKE in the first test: the link outlives the session
+    await signInAsLinkedAdmin(page);
     expect((await page.goto(`${origin}/admin/channel?w=slack:TOTHER&c=C9`))!.status()).toBe(404);
     expect((await page.goto(`${origin}/admin/usage?w=slack:TOTHER`))!.status()).toBe(404);
     // A rollback form aimed at TOTHER's channel: refused, and with T0FAKE as the workspace, C9 there has no versions.
@@ -258,7 +264,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
 
   it('refuses a state-changing post without the CSRF token, or from another origin', async () => {
     const { context, page } = await newPage();
-    await signIn(page, 'ada');
+    await signInAsLinkedAdmin(page);
     await page.goto(`${origin}/admin/channels?w=slack:T0FAKE`);
     const csrf = await page.locator('input[name=csrf]').first().inputValue();
     const before = await t.database.sql`select count(*)::int as n from channel_settings`;
