@@ -31,7 +31,7 @@ export interface SignInProvider {
   label: string;
   issuerUrl: string;
   clientId: string;
-  /** Secret: blanked in logs (secretFields). */
+  /** Secret: only the gateway needs it (requireSignInSecrets), so workers are not given it. */
   clientSecret: string;
 }
 
@@ -57,7 +57,7 @@ export function readAdminConsoleConfig(env: Env): AdminConsoleConfig | undefined
       label: env.OIDC_NAME?.trim() || 'your organisation',
       issuerUrl: secureIssuer('OIDC_ISSUER_URL', issuer),
       clientId: required(env, 'OIDC_CLIENT_ID', 'OIDC_ISSUER_URL'),
-      clientSecret: required(env, 'OIDC_CLIENT_SECRET', 'OIDC_ISSUER_URL'),
+      clientSecret: env.OIDC_CLIENT_SECRET?.trim() ?? '',
     });
   }
   if (env.SLACK_OIDC_CLIENT_ID) {
@@ -66,7 +66,7 @@ export function readAdminConsoleConfig(env: Env): AdminConsoleConfig | undefined
       label: 'Slack',
       issuerUrl: secureIssuer('SLACK_OIDC_ISSUER_URL', optionalUrl(env, 'SLACK_OIDC_ISSUER_URL', ['http:', 'https:']) ?? 'https://slack.com'),
       clientId: env.SLACK_OIDC_CLIENT_ID.trim(),
-      clientSecret: required(env, 'SLACK_OIDC_CLIENT_SECRET', 'SLACK_OIDC_CLIENT_ID'),
+      clientSecret: env.SLACK_OIDC_CLIENT_SECRET?.trim() ?? '',
     });
   }
   const sessionHours = int(env, 'CONSOLE_SESSION_HOURS', 12, 1, 24 * 30);
@@ -77,6 +77,18 @@ export function readAdminConsoleConfig(env: Env): AdminConsoleConfig | undefined
     throw new ConfigError('CONSOLE_PUBLIC_URL', `CONSOLE_PUBLIC_URL must be https (sessions ride on a Secure cookie); got ${origin.origin}`);
   }
   return { publicUrl: origin.origin, providers, sessionHours };
+}
+
+/**
+ * The gateway's own requirement, checked as it mounts the console (as Slack's signing secret is): the client secrets.
+ * Other roles read the same settings without them, so a worker need not hold the identity provider's secret.
+ */
+export function requireSignInSecrets(admin: AdminConsoleConfig): void {
+  for (const provider of admin.providers) {
+    if (provider.clientSecret) continue;
+    const name = provider.id === 'slack' ? 'SLACK_OIDC_CLIENT_SECRET' : 'OIDC_CLIENT_SECRET';
+    throw new ConfigError(name, `${name} is required on the gateway when ${provider.id === 'slack' ? 'SLACK_OIDC_CLIENT_ID' : 'OIDC_ISSUER_URL'} is set: the client secret the identity provider gave the console`);
+  }
 }
 
 function required(env: Env, name: string, because: string): string {

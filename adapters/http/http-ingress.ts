@@ -6,7 +6,7 @@ import { INBOUND_QUEUE, type InboundJobData } from '../../src/queue/inbound-queu
 import { RelayHub } from '../../src/relay/relay-hub.js';
 import { authenticate, type ApiPrincipal } from './api-keys.js';
 import { handleChat } from './chat-route.js';
-import type { HttpApiConfig } from './http-config.js';
+import { requireSignInSecrets, type HttpApiConfig } from './http-config.js';
 import { ApiError, bearerToken, checkRateLimit, corsHeaders, sendError, sendJson } from './http-io.js';
 import { openApiDocument } from './openapi.js';
 import { handleAnswerAction } from './answer-routes.js';
@@ -94,6 +94,7 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
     }
   }
   if (config.admin) {
+    requireSignInSecrets(config.admin);
     const { mountAdminConsole } = await import('./admin/mount-admin-console.js');
     mountAdminConsole(config.admin, deps);
   } else {
