@@ -72,6 +72,8 @@ const SECRETS: Record<string, string[]> = {
   SLACK_SIGNING_SECRET: ['gateway', 'doctor'],
   SLACK_APP_TOKEN: ['gateway', 'doctor'],
   DISCORD_TOKEN: ['gateway', 'worker', 'doctor'],
+  OIDC_CLIENT_SECRET: ['gateway', 'doctor'],
+  SLACK_OIDC_CLIENT_SECRET: ['gateway', 'doctor'],
   GRAFANA_ADMIN_PASSWORD: ['grafana'],
 };
 
@@ -292,7 +294,7 @@ describe('docker-compose.yml', () => {
 
   it('passes every setting Xiaoliu reads to the gateway and the workers, so none is lost without env_file', () => {
     // The sentinels' password has no place here: this file runs one Redis, with no sentinels.
-    const secretVariables = ['ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DISCORD_TOKEN', 'REDIS_SENTINEL_PASSWORD'];
+    const secretVariables = ['ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DISCORD_TOKEN', 'REDIS_SENTINEL_PASSWORD', 'OIDC_CLIENT_SECRET', 'SLACK_OIDC_CLIENT_SECRET'];
     // Set by the compose file itself (connections and listeners), or the backup's own.
     const fixed = ['DATABASE_URL', 'REDIS_URL', 'HOST', 'PORT', 'METRICS_HOST', 'METRICS_PORT', 'MIGRATE_ON_START', 'BACKUP_DIR', 'BACKUP_KEEP'];
     const settings = configVariables().filter((name) => !secretVariables.includes(name) && !fixed.includes(name));

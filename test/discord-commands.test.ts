@@ -43,6 +43,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     prefix: t.config.queuePrefix,
     log,
     connectRedis: (name) => createRedis(TEST_REDIS_URL, { connectionName: name }),
+    config: t.config,
     args: [],
   });
   const egress = () => new DiscordEgress(t.config.platforms.discord!, redis, t.config.queuePrefix, silentLogger());
@@ -132,7 +133,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     const env = { DISCORD_TOKEN: t.discord.token, DISCORD_API_URL: t.discord.restUrl };
     const global = await registerCommands(readConfig(env).platforms.discord!, createDefaultRouter().commands);
     expect(global).toMatchObject({ applicationId: t.discord.applicationId, scope: 'global' });
-    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread', 'analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'mcp', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
+    expect(t.discord.registeredCommands.global.map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread', 'analyze', 'ask', 'audit', 'config', 'console', 'doc', 'forget', 'help', 'mcp', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
     const ask = t.discord.registeredCommands.global.find((c) => c.name === 'ask')!;
     expect(ask.options).toMatchObject([{ name: 'prompt', type: 3, required: true }, { name: 'file', type: 11, required: false }]);
     // The message context-menu commands (type 3: right-click a message → Apps) come with the slash commands.
@@ -141,7 +142,7 @@ describe('Discord slash commands, their registration, and deduplicated posts', (
     const inGuild = readConfig({ ...env, DISCORD_COMMAND_GUILD_ID: t.discord.guildId, DISCORD_APPLICATION_ID: t.discord.applicationId });
     const guild = await registerCommands(inGuild.platforms.discord!, createDefaultRouter().commands);
     expect(guild.scope).toBe(t.discord.guildId);
-    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread', 'analyze', 'ask', 'audit', 'config', 'doc', 'forget', 'help', 'mcp', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
+    expect(t.discord.registeredCommands.guilds[t.discord.guildId]!.map((c) => c.name).sort()).toEqual(['Ask Xiaoliu about this', 'Summarize thread', 'analyze', 'ask', 'audit', 'config', 'console', 'doc', 'forget', 'help', 'mcp', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
   });
 
   it('npm run discord:register says where the commands appear: one server\'s commands never reach DMs, global ones do', async () => {

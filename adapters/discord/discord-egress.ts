@@ -72,6 +72,12 @@ export class DiscordEgress implements Egress {
     this.fileOrigins = ['https://cdn.discordapp.com', 'https://media.discordapp.net', new URL(config.apiUrl).origin];
   }
 
+  /** Opens (or finds: Discord keeps one per recipient) the DM channel with a user: POST /users/@me/channels. */
+  async openDirect(_workspaceId: string, userId: string): Promise<ReplyAddress> {
+    const channel = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
+    return { workspaceId: `@dm:${channel.id}`, channelId: channel.id };
+  }
+
   async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey, options?: { controls?: AnswerControls | undefined }): Promise<PostedMessage> {
     const interaction = await this.interactionOf(address);
     // Read now: @discordjs/rest queues a request behind its route's rate limit with the body it is given.

@@ -29,16 +29,24 @@ export async function createApiKey(sql: Sql, userId: string, name: string): Prom
   return { id, key };
 }
 
-export async function listApiKeys(sql: Sql): Promise<ApiKeyInfo[]> {
+/** Every key, or (the console's "your API keys") only those acting as the given users. */
+export async function listApiKeys(sql: Sql, ofUsers?: readonly string[]): Promise<ApiKeyInfo[]> {
+  const users = ofUsers ? [...ofUsers] : null;
   return sql<ApiKeyInfo[]>`
     select id as "keyId", user_id as "userId", name, created_at as "createdAt", revoked_at as "revokedAt"
-    from api_keys order by created_at, id`;
+    from api_keys where ${users}::text[] is null or user_id = any(${users}::text[]) order by created_at, id`;
 }
 
-/** Revokes a key by id; returns the user it acted as, or undefined if there is no such key (or it was already revoked). */
-export async function revokeApiKey(sql: Sql, id: string): Promise<string | undefined> {
+/**
+ * Revokes a key by id; returns the user it acted as, or undefined if there is no such key (or it was already revoked).
+ * With `ofUsers` (the console), only a key acting as one of them: someone else's key id is as unknown as a made-up one.
+ */
+export async function revokeApiKey(sql: Sql, id: string, ofUsers?: readonly string[]): Promise<string | undefined> {
+  const users = ofUsers ? [...ofUsers] : null;
   const rows = await sql<{ userId: string }[]>`
-    update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning user_id as "userId"`;
+    update api_keys set revoked_at = now()
+    where id = ${id} and revoked_at is null and (${users}::text[] is null or user_id = any(${users}::text[]))
+    returning user_id as "userId"`;
   return rows[0]?.userId;
 }
 

@@ -6,7 +6,7 @@ import { INBOUND_QUEUE, type InboundJobData } from '../../src/queue/inbound-queu
 import { RelayHub } from '../../src/relay/relay-hub.js';
 import { authenticate, type ApiPrincipal } from './api-keys.js';
 import { handleChat } from './chat-route.js';
-import type { HttpApiConfig } from './http-config.js';
+import { requireSignInSecrets, type HttpApiConfig } from './http-config.js';
 import { ApiError, bearerToken, checkRateLimit, corsHeaders, sendError, sendJson } from './http-io.js';
 import { openApiDocument } from './openapi.js';
 import { handleAnswerAction, handleApproval } from './answer-routes.js';
@@ -98,6 +98,17 @@ export async function mountHttpApi(config: HttpApiConfig, deps: IngressDeps): Pr
         res.end(body);
       });
     }
+  }
+  if (config.admin) {
+    requireSignInSecrets(config.admin);
+    const { mountAdminConsole } = await import('./admin/mount-admin-console.js');
+    mountAdminConsole(config.admin, deps);
+  } else {
+    // Said plainly rather than a bare 404, so an operator who opens /admin learns what to set.
+    http.route('GET', '/admin', (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('The admin console is off: set CONSOLE_PUBLIC_URL and OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET (or SLACK_OIDC_*). See the README, "Admin console".\n');
+    });
   }
   return {
     async stop() {

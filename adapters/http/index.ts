@@ -5,7 +5,8 @@ import { readHttpApiConfig, type HttpApiConfig } from './http-config.js';
 export const httpAdapter: AdapterModule<'http', HttpApiConfig> = {
   platform: 'http',
   readConfig: readHttpApiConfig,
-  // Keys arrive in the authorization header, which every log line has blanked already; none is ever configured.
+  // Keys arrive in the authorization header, which every log line has blanked already; none is ever configured. The
+  // console's OIDC client secrets (admin.providers) are never logged: they go only to the identity provider.
   secretFields: [],
   // Every request carries an API key the operator made (npm run apikey).
   ownAccessControl: true,

@@ -218,6 +218,15 @@ export class SlackEgress implements Egress {
     };
   }
 
+  /**
+   * A user id as `channel` posts in the app's direct message with that user (the Messages tab of its App Home):
+   * chat.postMessage takes "an encoded ID … that represents a channel, private group, or IM channel", and a user id
+   * names their IM with the app (https://docs.slack.dev/reference/methods/chat.postMessage). Needs only chat:write.
+   */
+  async openDirect(workspaceId: string, userId: string): Promise<ReplyAddress> {
+    return { workspaceId, channelId: userId };
+  }
+
   async post(address: ReplyAddress, outbound: OutboundText, key?: PostKey, options?: { controls?: AnswerControls | undefined }): Promise<PostedMessage> {
     if (key?.retry) {
       // Slack has no idempotency key: the attempt before may have posted this part and died before recording it.

@@ -189,6 +189,7 @@ export async function startApp(config: Config, log: Logger, roles: Roles, option
     http,
     connectRedis: (name) => createRedis(config, { connectionName: name }),
     args: options.args ?? [],
+    config,
   };
   const ingresses: RunningIngress[] = [];
   for (const { adapter, config: settings } of configuredAdapters(config.platforms)) {

@@ -1,5 +1,5 @@
 import { modelProblem } from '../claude/check-model.js';
-import { defaultSettings, SKILL_NAMES, type ChannelSettings } from '../domain/channel-settings.js';
+import { SKILL_NAMES, type ChannelSettings } from '../domain/channel-settings.js';
 import { UserFacingError } from '../domain/errors.js';
 import { channelKeyOf, listSettingsHistory, saveChannelSettings, type ChannelKey } from '../store/channel-settings.js';
 import { listAdmins } from '../store/user-roles.js';
@@ -10,7 +10,8 @@ import { describeWeb, webChange } from '../tools/web-setting.js';
 import { isTimeZone } from '../schedules/parse-schedule.js';
 import { settingsAudit } from './audit-detail.js';
 import type { Command, CommandContext } from './command.js';
-import { recordAudit } from './record-audit.js';
+import { recordAudit, type AuditAction } from './record-audit.js';
+import { plainSettings, rollbackChannelSettings } from './settings-rollback.js';
 
 const USAGE = [
   '`config show` — the settings in force here',
@@ -182,28 +183,13 @@ async function history(context: CommandContext): Promise<string> {
 
 async function rollback(context: CommandContext, versionArg: string | undefined): Promise<string> {
   const key = channelKeyOf(context.message.platform, context.message.address);
-  const versions = await listSettingsHistory(context.sql, key, 1000);
-  const current = versions[0]?.version ?? 0;
-  const target = versionArg === undefined ? current - 1 : Number(versionArg.replace(/^v/i, ''));
-  if (!Number.isInteger(target) || target < 0 || target > current) {
-    throw new UserFacingError(`There is no version ${versionArg ?? target} to roll back to; \`config history\` lists them.`);
-  }
-  // Version 0 is the defaults, before any change.
-  const settings = target === 0 ? {} : versions.find((v) => v.version === target)?.settings;
-  if (!settings) throw new UserFacingError(`Version ${target} is not in the history any more.`);
-  const restored = { ...defaultSettings(context.config), ...settings } as ChannelSettings;
-  const version = await saveChannelSettings(context.sql, key, plain(restored), `rollback to v${target}`, who(context));
-  if (restored.knowledge !== context.settings.knowledge) await setKnowledgeIndex(context.sql, key, restored.knowledge);
-  await recordAudit(context, settingsAudit(plain(context.settings), plain(restored), { version, defaultPrompt: context.config.systemPrompt, rollbackTo: target }));
+  const actor = { changedBy: who(context), record: (what: AuditAction) => recordAudit(context, what) };
+  const { version, target } = await rollbackChannelSettings(context, key, context.settings, versionArg, actor);
   return `Done (version ${version}): restored the settings of version ${target}.`;
 }
 
 /** The settings without the version number loadChannelSettings adds. */
-export function plain(settings: ChannelSettings): ChannelSettings {
-  const { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge } = settings;
-  const { webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking, mcpTools } = settings;
-  return { systemPrompt, model, replyMode, skills, dailyBudgetUsd, timeZone, scheduling, knowledge, webSearch, webFetch, webAllowedDomains, webBlockedDomains, thinking, mcpTools };
-}
+export const plain = plainSettings;
 
 function who(context: CommandContext): string {
   return `${context.message.author.name} (${context.message.author.id})`;

@@ -2,6 +2,7 @@ import { ALL_SKILLS } from '../skills/all-skills.js';
 import { auditCommand } from './audit.js';
 import { chatCommand } from './chat.js';
 import { configCommand } from './config.js';
+import { consoleCommand } from './console-link.js';
 import { forgetMeCommand } from './forget-me.js';
 import { helpCommand } from './help.js';
 import { mcpCommand } from './mcp.js';
@@ -19,5 +20,5 @@ import { summarizeCommand } from './summarize.js';
  * ALL_SKILLS) reaches Discord with the next registration.
  */
 export function createDefaultRouter(): Router {
-  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, scheduleCommand, mcpCommand, rememberCommand, memoriesCommand, summarizeCommand, ...ALL_SKILLS], chatCommand);
+  return createRouter([helpCommand, resetCommand, forgetMeCommand, configCommand, usageCommand, roleCommand, auditCommand, scheduleCommand, mcpCommand, rememberCommand, memoriesCommand, summarizeCommand, consoleCommand, ...ALL_SKILLS], chatCommand);
 }

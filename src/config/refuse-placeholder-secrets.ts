@@ -8,7 +8,7 @@ import type { Env } from './env-readers.js';
  */
 
 /** Variables that hold a secret outright. */
-const SECRET_VARIABLES = ['ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DISCORD_TOKEN'];
+const SECRET_VARIABLES = ['ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DISCORD_TOKEN', 'OIDC_CLIENT_SECRET', 'SLACK_OIDC_CLIENT_SECRET'];
 /** Connection strings whose password is a secret. */
 const URL_VARIABLES = ['DATABASE_URL', 'REDIS_URL'];
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Env } from '../config/env-readers.js';
+import type { Config } from '../config/read-config.js';
 import type { HttpServer } from '../net/create-http-server.js';
 import type { Ingress } from '../ingress/ingress.js';
 import type { AnswerActions } from '../interactions/answer-actions.js';
@@ -29,6 +30,8 @@ export interface IngressDeps extends EgressDeps {
   connectRedis(name: string): Redis;
   /** The command line after the role's name (`npm run shell -- --session x`). */
   args: readonly string[];
+  /** The whole configuration, for what an ingress shares with the core: roles (XIAOLIU_ADMINS), limits, defaults. */
+  config: Config;
 }
 
 /** A started ingress. */

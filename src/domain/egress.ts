@@ -204,6 +204,11 @@ export interface Egress {
    * HTTP API, the shell: they hear one delivery's answer); elsewhere it edits the messages of the answer it replaces.
    */
   readonly regeneratesAsNew?: boolean;
+  /**
+   * Where to post to a user privately (Slack: the app's DM with them; Discord: their DM channel), for what only they
+   * may read: a console link code. Absent where every conversation is already private (the terminal, the HTTP API).
+   */
+  openDirect?(workspaceId: string, userId: string): Promise<ReplyAddress>;
   /** Called once a delivery's answer is fully posted (clears a status, gives the shell its prompt back). */
   done?(address: ReplyAddress, deliveryId: string): Promise<void>;
 }

@@ -12,6 +12,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -581,4 +582,69 @@ export const toolCalls = pgTable(
     uniqueIndex('tool_calls_once').on(t.deliveryId, t.toolUseId),
     index('tool_calls_workspace_time').on(t.platform, t.workspaceId, t.at),
   ],
+);
+
+/**
+ * A person signed in to the admin console through OpenID Connect: one row per identity provider (issuer) and subject.
+ * Failed link-code attempts are counted here, per person, so a new session does not reset the count.
+ */
+export const consoleAccounts = pgTable(
+  'console_accounts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    name: text('name').notNull(),
+    email: text('email'),
+    linkFailures: integer('link_failures').notNull().default(0),
+    linkFailuresSince: timestamp('link_failures_since', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    signedInAt: timestamp('signed_in_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('console_accounts_issuer_subject').on(t.issuer, t.subject)],
+);
+
+/** A console sign-in: only a hash of the cookie's random id is stored, with the session's CSRF token and expiry. */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    accountId: bigint('account_id', { mode: 'number' })
+      .notNull()
+      .references(() => consoleAccounts.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('console_sessions_account').on(t.accountId)],
+);
+
+/** A console person's chat identity in one workspace, proved with a code Xiaoliu sent them there (`console link`). */
+export const consoleLinks = pgTable(
+  'console_links',
+  {
+    accountId: bigint('account_id', { mode: 'number' })
+      .notNull()
+      .references(() => consoleAccounts.id, { onDelete: 'cascade' }),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    linkedAt: timestamp('linked_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.platform, t.workspaceId] }), unique('console_links_chat_user').on(t.platform, t.workspaceId, t.userId)],
+);
+
+/** One-time link codes, hashed, one live code per chat user (a new one replaces it), deleted when used. */
+export const consoleLinkCodes = pgTable(
+  'console_link_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [unique('console_link_codes_chat_user').on(t.platform, t.workspaceId, t.userId)],
 );

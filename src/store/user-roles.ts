@@ -42,3 +42,10 @@ export async function listAdmins(sql: Sql, config: Config, scope: RoleScope): Pr
     order by granted_at, user_id`;
   return { here: rows.map((r) => r.userId).filter((id) => !operators.includes(id)), operators };
 }
+
+/** A user's role in a workspace, read on its own (the admin console asks on every page, so a revoked role is gone at once). */
+export async function roleOf(sql: Sql, config: Config, scope: RoleScope, userId: string): Promise<Role> {
+  const [row] = await sql<{ role: Role }[]>`
+    select role from user_roles where platform = ${scope.platform} and workspace_id = ${scope.workspaceId} and user_id = ${userId}`;
+  return roleFrom(config, scope.platform, userId, row?.role);
+}
