@@ -8,7 +8,7 @@ import { PROMPT_OPTION, slashCommands } from './slash-commands.js';
 describe('slashCommands', () => {
   it('makes one command per router command, /ask with a required prompt', () => {
     const commands = slashCommands(createDefaultRouter().commands);
-    expect(commands.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'console', 'doc', 'forget', 'help', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
+    expect(commands.map((c) => c.name).sort()).toEqual(['analyze', 'ask', 'audit', 'config', 'console', 'doc', 'forget', 'help', 'mcp', 'memories', 'palette', 'parallel', 'remember', 'reset', 'role', 'schedule', 'summarize', 'usage']);
     const ask = commands.find((c) => c.name === 'ask')!;
     // Every command that takes text also takes a file (an attachment option, type 11).
     expect(ask.options).toEqual([expect.objectContaining({ name: PROMPT_OPTION, type: 3, required: true }), expect.objectContaining({ name: 'file', type: 11, required: false })]);
