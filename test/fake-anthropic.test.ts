@@ -31,7 +31,9 @@ afterEach(async () => {
 
 describe('fake Anthropic API driven by the real SDK', () => {
   it('streams an echo of the last user message as several deltas, with usage and the real request headers', async () => {
-    fake.setTiming({ tokensPerSecond: 200 });
+    // Slow enough (13 tokens over ~1.3 s) that the deltas stay apart even on a loaded machine: a fake running late
+    // sends every token due in one delta, as a stream read late arrives in one piece.
+    fake.setTiming({ tokensPerSecond: 10 });
     const words = 'one two three four five six seven eight nine ten eleven twelve';
     const stream = client().messages.stream({
       model: MODEL,

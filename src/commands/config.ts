@@ -37,7 +37,7 @@ const USAGE = [
 export const configCommand: Command = {
   name: 'config',
   aliases: ['设置', '配置'],
-  summary: 'Shows or changes how I behave in this channel (admins change; everyone may look).',
+  summary: 'Shows or (admins) changes how I behave in this channel.',
   example: 'config show',
   takesArgs: true,
   async run(context) {

@@ -26,7 +26,7 @@ const INSTRUCTIONS =
 export const summarizeCommand: Command = {
   name: 'summarize',
   aliases: ['总结', 'summarise', 'tldr'],
-  summary: 'Summarizes this thread, or outside a thread the channel’s last hours (`summarize 6h`).',
+  summary: 'Summarizes this thread, or the channel’s last hours (`summarize 6h`).',
   example: 'summarize 6h',
   takesArgs: true,
   async run(context) {

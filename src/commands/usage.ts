@@ -13,7 +13,7 @@ const DAYS = 14;
 export const usageCommand: Command = {
   name: 'usage',
   aliases: ['用量'],
-  summary: 'Shows what you have spent; admins: `usage channel`, `usage team`, `usage feedback`.',
+  summary: 'Your spend; admins: `usage channel|team|feedback`.',
   example: 'usage team',
   takesArgs: true,
   async run(context) {

@@ -60,7 +60,7 @@ const INSTRUCTIONS = `You are now designing a colour palette for the request in 
 export const paletteSkill: Skill = {
   name: 'palette',
   aliases: ['配色', '调色板'],
-  summary: 'Designs a colour palette, checked for WCAG AA contrast, with a swatch image.',
+  summary: 'Designs a colour palette checked for WCAG AA contrast.',
   example: 'palette calm fintech dashboard',
   takesArgs: true,
   triggers: [/配色/, /调色板/, /\bcolou?r\s+palettes?\b/i],

@@ -37,7 +37,7 @@ const USAGE = 'What should I work on in parallel? For example: `parallel write u
 export const parallelSkill: Skill = {
   name: 'parallel',
   aliases: ['并行', '并行开发'],
-  summary: 'Splits a task into sub-tasks worked on at once, with a live checklist, then merges them.',
+  summary: 'Splits a task into sub-tasks run at once, then merges them.',
   example: 'parallel write tests for the parser, the lexer and the printer',
   takesArgs: true,
   // Specific on purpose, and never a question: "how do I run tests in parallel?" is for chat, not a request to work so.
