@@ -10,6 +10,7 @@ import { freePort } from './support/redis-server.js';
 import { SLACK_TEST_SECRET, startSlackTestApp, type SlackTestApp } from './support/slack-test-app.js';
 import { testConfig } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
+import { addMcpServer, markMcpTool } from '../src/store/mcp-servers.js';
 
 // Debian's Chromium (.ci/run installs it); playwright-core drives it and never downloads a browser of its own.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -239,7 +240,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
     // Only Mo's rows: UADA and UBEA are nowhere on the page.
     expect(await page.content()).not.toMatch(/UADA|UBEA/);
     expect(await axeViolations(page)).toEqual([]);
-    for (const path of ['/admin/channels', '/admin/channel?c=C1', '/admin/feedback', '/admin/audit', '/admin/schedules']) {
+    for (const path of ['/admin/channels', '/admin/channel?c=C1', '/admin/feedback', '/admin/audit', '/admin/schedules', '/admin/mcp']) {
       const response = await page.goto(`${origin}${path}${path.includes('?') ? '&' : '?'}w=slack:T0FAKE`);
       expect(response!.status()).toBe(403);
     }
@@ -259,6 +260,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
     expect((await post({ w: 'slack:T0FAKE', c: 'C9', version: '1' })).status()).toBe(400);
     const other = await t.database.sql`select version from channel_settings where workspace_id = 'TOTHER'`;
     expect(other.map((r) => r.version)).toEqual([1]);
+    await context.close();
+  }, 90_000);
+
+  it("lists the workspace's MCP servers read-only: the address without its query, header names but never their values", async () => {
+    const { context, page } = await newPage();
+    await signInAsLinkedAdmin(page);
+    // No server yet: no MCP entry in the navigation.
+    await page.goto(`${origin}/admin/usage?w=slack:T0FAKE`);
+    expect(await page.getByRole('link', { name: 'MCP servers' }).count()).toBe(0);
+    const sealed = 'SEALED-VALUE-NEVER-SHOWN';
+    const add = (workspaceId: string, name: string, url: string) =>
+      addMcpServer(t.database.sql, { platform: 'slack', workspaceId }, { name, transport: 'http', url, command: null, headerNames: ['Authorization'], headersSealed: sealed, createdBy: 'Ada (UADA)' });
+    await add('T0FAKE', 'tracker', 'https://mcp.example.com/mcp?token=secret-in-query');
+    await add('TOTHER', 'other-teams', 'https://other.example.com/mcp');
+    await markMcpTool(t.database.sql, { platform: 'slack', workspaceId: 'T0FAKE' }, 'tracker', 'close_issue', 'approve');
+    await page.goto(`${origin}/admin/usage?w=slack:T0FAKE`);
+    await page.getByRole('link', { name: 'MCP servers' }).click();
+    const listing = (await page.getByRole('table', { name: 'MCP servers' }).textContent())!;
+    expect(listing).toContain('tracker');
+    expect(listing).toContain('https://mcp.example.com/mcp?…');
+    expect(listing).toContain('Authorization');
+    expect(listing).toContain('close_issue: approve');
+    const content = await page.content();
+    for (const hidden of [sealed, 'secret-in-query', 'other-teams']) expect(content).not.toContain(hidden);
+    expect(await axeViolations(page)).toEqual([]);
     await context.close();
   }, 90_000);
 

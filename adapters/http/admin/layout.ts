@@ -10,7 +10,7 @@ export interface PageContext {
   url: URL;
   viewer?: Viewer;
   workspace?: ViewableWorkspace;
-  /** Counts of optional sections (schedules, and MCP servers once they exist): a section with none has no nav entry. */
+  /** Counts of optional sections (schedules, MCP servers): a section with none has no nav entry. */
   counts?: Partial<Record<NavId, number>>;
 }
 
@@ -19,7 +19,7 @@ export type NavId = 'usage' | 'channels' | 'feedback' | 'audit' | 'schedules' | 
 /**
  * The console's sections. `admin`: shown only to admins of the workspace in view (the pages refuse others too);
  * `optional`: shown only when the section has something (the counts), the hook for sections other features add
- * (schedules now; MCP servers when they land — give it a path and a count).
+ * (schedules, MCP servers: each with a path and a count).
  */
 const NAV: { id: NavId; path: string; label: MessageKey; admin: boolean; optional: boolean }[] = [
   { id: 'usage', path: '/admin/usage', label: 'navUsage', admin: false, optional: false },
@@ -27,6 +27,7 @@ const NAV: { id: NavId; path: string; label: MessageKey; admin: boolean; optiona
   { id: 'feedback', path: '/admin/feedback', label: 'navFeedback', admin: true, optional: false },
   { id: 'audit', path: '/admin/audit', label: 'navAudit', admin: true, optional: false },
   { id: 'schedules', path: '/admin/schedules', label: 'navSchedules', admin: true, optional: true },
+  { id: 'mcp', path: '/admin/mcp', label: 'navMcp', admin: true, optional: true },
   { id: 'keys', path: '/admin/keys', label: 'navKeys', admin: false, optional: false },
   { id: 'link', path: '/admin/link', label: 'navLink', admin: false, optional: false },
 ];

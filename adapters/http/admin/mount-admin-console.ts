@@ -20,6 +20,7 @@ import { keysPage, newKeyNotice } from './keys-page.js';
 import { notice, type PageContext } from './layout.js';
 import { linkPage } from './link-page.js';
 import { OidcSignIn, SignInError } from './oidc-sign-in.js';
+import { mcpPage, mcpServerCount } from './mcp-page.js';
 import { schedulesPage, workspaceSchedules } from './schedules-page.js';
 import { errorPage, signInPage } from './sign-in-page.js';
 import { usagePage } from './usage-page.js';
@@ -79,7 +80,13 @@ export function mountAdminConsole(admin: AdminConsoleConfig, deps: IngressDeps):
         const workspace = pickWorkspace(viewer, form?.get('w') ?? base.url.searchParams.get('w'));
         const ctx: PageContext = { ...base, viewer, ...(workspace ? { workspace } : {}) };
         if (!workspace) throw new PageError(404, base.t('notFound'));
-        if (workspace.role === 'admin') ctx.counts = { schedules: (await workspaceSchedules(sql, workspace.platform, workspace.workspaceId)).length };
+        if (workspace.role === 'admin') {
+          const [schedules, mcp] = await Promise.all([
+            workspaceSchedules(sql, workspace.platform, workspace.workspaceId),
+            mcpServerCount(sql, workspace.platform, workspace.workspaceId),
+          ]);
+          ctx.counts = { schedules: schedules.length, mcp };
+        }
         if (options.admin && workspace.role !== 'admin') throw new PageError(403, base.t('forbidden'));
         const body = await handler(req, res, ctx, form);
         if (body) sendPage(res, 200, body);
@@ -207,6 +214,7 @@ export function mountAdminConsole(admin: AdminConsoleConfig, deps: IngressDeps):
   http.route('GET', '/admin/feedback', page((_req, _res, ctx) => feedbackPage(storeDeps, ctx), { admin: true }));
   http.route('GET', '/admin/audit', page((_req, _res, ctx) => auditPage(storeDeps, ctx), { admin: true }));
   http.route('GET', '/admin/schedules', page((_req, _res, ctx) => schedulesPage(storeDeps, ctx), { admin: true }));
+  http.route('GET', '/admin/mcp', page((_req, _res, ctx) => mcpPage(storeDeps, ctx), { admin: true }));
 
   // API keys.
   http.route('GET', '/admin/keys', page(async (_req, _res, ctx) => {
