@@ -7,7 +7,8 @@ export const httpAdapter: AdapterModule<'http', HttpApiConfig> = {
   readConfig: readHttpApiConfig,
   // Keys arrive in the authorization header, which every log line has blanked already; none is ever configured. The
   // console's OIDC client secrets (admin.providers) are never logged: they go only to the identity provider.
-  secretFields: [],
+  // The console's OIDC client secrets (adapters/http/http-config.ts), wherever a config is logged.
+  secretFields: ['clientSecret'],
   // Every request carries an API key the operator made (npm run apikey).
   ownAccessControl: true,
   async createEgress(config, { redis, sql, prefix }) {

@@ -1,6 +1,7 @@
 import { UserFacingError } from '../domain/errors.js';
 import { assertPublicUrl } from '../mcp/check-address.js';
 import { listMcpTools, splitCommand } from '../mcp/mcp-session.js';
+import { shownUrl } from '../mcp/shown-url.js';
 import { seal } from '../mcp/secret-box.js';
 import { channelKeyOf, saveChannelSettings } from '../store/channel-settings.js';
 import { addMcpServer, findMcpServer, listMcpServers, markMcpTool, removeMcpServer, type McpServerRow } from '../store/mcp-servers.js';
@@ -37,7 +38,14 @@ export const mcpCommand: Command = {
   takesArgs: true,
   async run(context) {
     const invokedAs = (context.message.command?.name ?? /^[/!]?(\S+)/.exec(context.message.text.trim())?.[1] ?? '').toLowerCase();
-    if (invokedAs === 'approve' || invokedAs === 'deny') return typedDecision(context, invokedAs);
+    if (invokedAs === 'approve' || invokedAs === 'deny') {
+      // Typed decisions are the terminal's alone, with a request id; anything else ("approve or reject this design?")
+      // is a question, as on every platform.
+      // A request id after the word is a decision (refused off the terminal, below); so is the terminal's `/approve`.
+      const typed = /^[0-9a-f]{12}$/.test(context.args.trim()) || (context.message.platform === 'shell' && context.message.text.trim().startsWith('/'));
+      if (!typed) return chatCommand.run({ ...context, args: (context.message.command ? context.message.command.args : context.message.text).trim() });
+      return typedDecision(context, invokedAs);
+    }
     const words = tokens(context.args);
     const verb = (words.shift() ?? 'help').toLowerCase();
     if (verb === 'help') return context.reply.finish(USAGE);
@@ -69,12 +77,6 @@ function tokens(text: string): string[] {
 
 const scopeOf = (context: CommandContext) => ({ platform: context.message.platform, workspaceId: context.message.address.workspaceId });
 
-/** The URL as shown and audited: no query (it may hold a token), no credentials. */
-function shownUrl(url: string | null): string {
-  if (!url) return '';
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`;
-}
 
 async function list(context: CommandContext): Promise<string> {
   const servers = await listMcpServers(context.sql, scopeOf(context));

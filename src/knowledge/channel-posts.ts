@@ -1,6 +1,7 @@
 import type { Platform } from '../domain/inbound-message.js';
 import type { ChannelKey } from '../store/channel-settings.js';
 import type { Sql } from '../store/database.js';
+import { hideCredentials } from './hide-credentials.js';
 
 /** A message people posted in a channel, as its platform's ingress (or the backfill) read it. */
 export interface ChannelPost {
@@ -42,7 +43,7 @@ export async function storePosts(sql: Sql, posts: readonly ChannelPost[]): Promi
       author_id: p.authorId,
       author_name: p.authorName,
       from_bot: p.fromBot,
-      text: p.text.slice(0, MAX_POST_CHARS).replaceAll('\u0000', ''),
+      text: hideCredentials(p.text.slice(0, MAX_POST_CHARS).replaceAll('\u0000', '')),
       posted_at: p.postedAt,
     }));
   if (rows.length === 0) return 0;

@@ -65,7 +65,11 @@ export function guardedFetch(allow: boolean | string[]): typeof fetch {
       if (!location) return response;
       if (hop >= MAX_REDIRECTS) throw new UserFacingError('The MCP server redirected too many times.');
       await response.body?.cancel();
-      url = new URL(location, url);
+      const next = new URL(location, url);
+      // The request carries the server's sealed headers (its credentials): they go to the host the admin registered,
+      // never to another one a redirect names (fetch itself drops Authorization across origins; these may be any header).
+      if (next.origin !== url.origin) throw new UserFacingError(`The MCP server redirected to another host (${next.origin}); Xiaoliu does not follow it with the server's credentials. Register that address instead.`);
+      url = next;
     }
   };
 }

@@ -51,7 +51,9 @@ export function startApprovalExpiry(deps: { config: Config; sql: Sql; log: Logge
       const { id } = job.data;
       await expireApproval(deps.sql, id);
       const row = await findApprovalById(deps.sql, id);
-      if (!row || row.state === 'pending') return;
+      // Running or done: a continuation has taken the call already (a terminal's typed decision runs it in place, under
+      // no delivery id of its own), so queueing one now would answer, and pay, twice.
+      if (!row || row.state === 'pending' || row.state === 'running' || row.state === 'done') return;
       if (row.state === 'expired') log.info({ approval: id, server: row.server, tool: row.tool }, 'a tool call lapsed without approval');
       await deps.producer.enqueue(continuationOf(row), { patient: true });
     },
