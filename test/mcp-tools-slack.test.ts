@@ -161,6 +161,9 @@ describe('MCP tools on Slack: the loop, approvals by button, the audit', () => {
     const usage = await database.sql<{ deliveryId: string }[]>`select delivery_id as "deliveryId" from usage where delivery_id in (${asked.id}, ${continuation})`;
     expect(usage.filter((u) => u.deliveryId === asked.id)).toHaveLength(2);
     expect(usage.filter((u) => u.deliveryId === continuation)).toHaveLength(1);
+    // The continuation's answer records the question, so Regenerate under it asks that again (not an empty question).
+    const [resumed] = await database.sql<{ question: string }[]>`select question from answers where delivery_id = ${continuation}`;
+    expect(resumed!.question).toBe('look up ticket 42 and file a follow-up');
     // The call is taken once: a second taker (a retried continuation) finds it done.
     expect(await startApprovedCall(database.sql, approvalId)).toBe(false);
     // A late click changes nothing.

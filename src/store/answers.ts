@@ -114,3 +114,9 @@ export async function feedbackReport(
     select rating, reason from answer_feedback where ${where} and reason is not null order by at desc limit 5`;
   return { byVersion, byModel, reasons };
 }
+
+/** The question an answer was given to (what Regenerate asks again); '' when the answer is not known. */
+export async function questionOf(sql: Sql, deliveryId: string): Promise<string> {
+  const [row] = await sql<{ question: string }[]>`select question from answers where delivery_id = ${deliveryId}`;
+  return row?.question ?? '';
+}

@@ -8,6 +8,7 @@ import { createRedis } from '../redis/create-redis.js';
 import type { Sql } from '../store/database.js';
 import { expireApproval, findApprovalById } from '../store/tool-approvals.js';
 import { continuationOf } from './decide-tool-call.js';
+import { questionOf } from '../store/answers.js';
 
 /**
  * A queue of its own for the approvals' timeouts: a delayed job in the inbound queue would stand in its thread's
@@ -55,7 +56,7 @@ export function startApprovalExpiry(deps: { config: Config; sql: Sql; log: Logge
       // no delivery id of its own), so queueing one now would answer, and pay, twice.
       if (!row || row.state === 'pending' || row.state === 'running' || row.state === 'done') return;
       if (row.state === 'expired') log.info({ approval: id, server: row.server, tool: row.tool }, 'a tool call lapsed without approval');
-      await deps.producer.enqueue(continuationOf(row), { patient: true });
+      await deps.producer.enqueue(continuationOf(row, await questionOf(deps.sql, row.deliveryId)), { patient: true });
     },
     { connection, prefix: deps.config.queuePrefix, concurrency: 5, name: `${hostname()}:${process.pid}` },
   );

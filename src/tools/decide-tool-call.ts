@@ -3,6 +3,7 @@ import type { ActionResult } from '../interactions/answer-actions.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Sql } from '../store/database.js';
 import { decideApproval, findApproval, type ApprovalRow } from '../store/tool-approvals.js';
+import { questionOf } from '../store/answers.js';
 
 /** A press of Approve or Deny on a tool call, as every platform reads it (checked genuine by the platform). */
 export interface ToolDecision {
@@ -38,15 +39,17 @@ export async function decideToolCall(
     return { done: false, notice: state === 'expired' ? 'This request has expired; nothing was run.' : 'This request has already been answered.' };
   }
   deps.log.info({ approval: row.id, server: row.server, tool: row.tool, verdict }, 'tool call decided');
-  await submit(continuationOf(row));
+  await submit(continuationOf(row, await questionOf(deps.sql, row.deliveryId)));
   return { done: true };
 }
 
 /**
  * The message that continues a paused turn: the asker's, at the same address, under a delivery id of its own (so it
- * is answered once, whoever queued it: the click, or the timeout, or both after a lost acknowledgement).
+ * is answered once, whoever queued it: the click, or the timeout, or both after a lost acknowledgement). It carries
+ * the paused answer's question as its command's words, so the answer it gives records that question and Regenerate
+ * under it asks it again (chat resumes the paused turn before it looks at its words).
  */
-export function continuationOf(row: ApprovalRow): InboundMessage {
+export function continuationOf(row: ApprovalRow, question: string): InboundMessage {
   const { message } = row;
   return {
     v: 1,
@@ -56,7 +59,7 @@ export function continuationOf(row: ApprovalRow): InboundMessage {
     address: message.address,
     author: message.author,
     text: '',
-    command: { name: 'ask', args: '' },
+    command: { name: 'ask', args: question },
     attachments: [],
     sentAt: new Date().toISOString(),
     toolApproval: { id: row.id },
