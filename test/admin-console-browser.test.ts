@@ -232,7 +232,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the admin console in headless Chromium, 
   it('shows a member only their own usage and keys: no admin page in the navigation, and 403 by URL', async () => {
     const { context, page } = await newPage();
     await signIn(page, 'mo');
+    // Signed in but not yet linked: no key can be made (a key spends the team's budgets; the provider may know anyone).
+    await page.goto(`${origin}/admin/keys`);
+    expect(await page.getByRole('button', { name: 'Create a key' }).count()).toBe(0);
+    const csrf = await page.locator('input[name=csrf]').first().inputValue();
+    const made = await page.request.post(`${origin}/admin/keys`, { form: { csrf, name: 'sneaky' }, headers: { origin }, maxRedirects: 0 });
+    expect(made.status()).toBe(403);
+    expect((await t.database.sql`select count(*)::int as n from api_keys where name = 'sneaky'`)[0]!.n).toBe(0);
     await link(page, 'UMO');
+    await page.goto(`${origin}/admin/keys`);
+    expect(await page.getByRole('button', { name: 'Create a key' }).count()).toBe(1);
     await page.goto(`${origin}/admin/usage?w=slack:T0FAKE`);
     await page.getByRole('heading', { name: 'Your usage, last 14 days' }).waitFor();
     for (const name of ['Channels', 'Feedback', 'Audit log', 'Schedules']) expect(await page.getByRole('link', { name }).count()).toBe(0);

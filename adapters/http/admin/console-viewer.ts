@@ -64,3 +64,12 @@ export function pickWorkspace(viewer: Viewer, requested: string | null): Viewabl
   if (requested === null || requested === '') return viewer.workspaces[0];
   return viewer.workspaces.find((w) => w.key === requested);
 }
+
+/**
+ * Whether the person has shown the console who they are in chat (a linked Slack or Discord user, or an HTTP API user
+ * with a key already): only then may they make API keys. Signing in proves an identity at the provider, which may be
+ * anyone it knows (with Sign in with Slack, any Slack user); a key spends from the deployment's budgets.
+ */
+export function mayMakeKeys(viewer: Viewer): boolean {
+  return viewer.workspaces.some((w) => !(w.platform === 'http' && w.userId === viewer.apiUser));
+}

@@ -103,6 +103,7 @@ const STRINGS = {
   keysIntro: ['Keys act as the HTTP API user {0} (the chat page at / takes one).', '密钥以 HTTP API 用户 {0} 的身份调用（/ 的聊天页面可使用）。'],
   keyName: ['Name', '名称'],
   keyCreate: ['Create a key', '创建密钥'],
+  keysNeedLink: ['Link your chat account first: a key spends from the team\'s budgets, so it is made for people the team knows.', '请先关联你的聊天账号：密钥会消耗团队预算，因此只为团队认识的人创建。'],
   keyCreated: ['Your new key, shown this once: copy it now.', '新密钥仅显示这一次：请立即复制。'],
   keyRevoke: ['Revoke {0}', '吊销 {0}'],
   keyRevoked: ['Key {0} revoked: it is refused from now on.', '密钥 {0} 已吊销：从现在起将被拒绝。'],

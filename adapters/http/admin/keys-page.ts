@@ -1,7 +1,8 @@
 import { listApiKeys } from '../api-keys.js';
 import type { Sql } from '../../../src/store/database.js';
 import { html, type SafeHtml } from './html.js';
-import { csrfField, layout, table, when, type PageContext } from './layout.js';
+import { csrfField, inWorkspace, layout, table, when, type PageContext } from './layout.js';
+import { mayMakeKeys } from './console-viewer.js';
 
 /**
  * The person's own API keys: those acting as their console API user (and any HTTP API user they linked). A new key
@@ -21,7 +22,9 @@ export async function keysPage(deps: { sql: Sql }, ctx: PageContext, message?: S
       )
     : html`<p>${t('noKeys')}</p>`;
   const create = html`<form method="post" action="/admin/keys" class="create">${csrfField(ctx)}<label for="key-name">${t('keyName')}</label> <input id="key-name" name="name" required maxlength="100" autocomplete="off"> <button type="submit">${t('keyCreate')}</button></form>`;
-  return layout(ctx, 'keys', t('keysTitle'), html`${message ?? ''}<p>${t('keysIntro', viewer.apiUser)}</p>${create}${list}`);
+  // A key needs a linked chat account first (mayMakeKeys): until then the form is a pointer to the link page.
+  const making = mayMakeKeys(viewer) ? create : html`<p>${t('keysNeedLink')} <a href="${inWorkspace(ctx, '/admin/link')}">${t('navLink')}</a></p>`;
+  return layout(ctx, 'keys', t('keysTitle'), html`${message ?? ''}<p>${t('keysIntro', viewer.apiUser)}</p>${making}${list}`);
 }
 
 /** The new key, once: in a read-only field the person can select and copy. */

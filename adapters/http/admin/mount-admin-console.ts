@@ -12,7 +12,7 @@ import type { AdminConsoleConfig } from '../http-config.js';
 import { checkCsrf, clearCookie, cookieName, PageError, readCookie, readForm, redirect, sendPage, setCookie, type CookiePolicy } from './admin-http.js';
 import { auditPage } from './audit-page.js';
 import { channelKey, channelPage, channelsPage, currentSettings, rolledBackNotice } from './channel-pages.js';
-import { loadViewer, pickWorkspace } from './console-viewer.js';
+import { loadViewer, mayMakeKeys, pickWorkspace } from './console-viewer.js';
 import { feedbackPage } from './feedback-page.js';
 import type { SafeHtml } from './html.js';
 import { chooseLang, translator } from './i18n.js';
@@ -227,6 +227,7 @@ export function mountAdminConsole(admin: AdminConsoleConfig, deps: IngressDeps):
     page(async (_req, _res, ctx, form) => {
       const name = (form!.get('name') ?? '').trim().slice(0, 100) || 'console';
       const viewer = ctx.viewer!;
+      if (!mayMakeKeys(viewer)) throw new PageError(403, ctx.t('keysNeedLink'));
       const { id, key } = await createApiKey(sql, viewer.apiUser, name);
       await keyAudit(ctx, 'apikey.create', id, viewer.apiUser, `key ${id} created for user ${viewer.apiUser} (${name}) in the admin console`);
       return keysPage(storeDeps, ctx, newKeyNotice(ctx, key));
