@@ -5,6 +5,8 @@ import type { Sql } from '../../../src/store/database.js';
 import { listWorkspaceChannels } from '../../../src/store/workspace-channels.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, inWorkspace, layout, notice, table, when, type PageContext } from './layout.js';
+import { describeThinking } from '../../../src/tools/thinking-setting.js';
+import { describeWeb } from '../../../src/tools/web-setting.js';
 
 /** The channel a console URL names, always inside the workspace in view: a channel id alone can never leave it. */
 export function channelKey(ctx: PageContext, channelId: string): ChannelKey {
@@ -42,6 +44,10 @@ export async function channelPage(deps: { sql: Sql; config: Config }, ctx: PageC
     [t('timeZone'), s.timeZone ?? 'UTC'],
     [t('scheduling'), s.scheduling],
     [t('knowledge'), s.knowledge ? t('on') : t('off')],
+    // Every setting a rollback can change is shown, in the words `config` uses.
+    [t('web'), describeWeb(s)],
+    [t('thinking'), describeThinking(s.thinking)],
+    [t('mcpTools'), Object.entries(s.mcpTools).map(([server, tools]) => `${server} (${tools.join(', ')})`).join('; ') || t('none')],
   ];
   const rollbackButton = (version: number) =>
     html`<form method="post" action="/admin/channel/rollback" class="inline">${csrfField(ctx)}<input type="hidden" name="w" value="${ctx.workspace!.key}"><input type="hidden" name="c" value="${channelId}"><input type="hidden" name="version" value="${version}"><button type="submit">${t('rollback', version)}</button></form>`;
